@@ -1,0 +1,1 @@
+"""Parsers: one per artifact format, each returning documents whose nodes keep positions."""

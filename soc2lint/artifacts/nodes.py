@@ -1,0 +1,156 @@
+"""Helpers over PyYAML composed node trees (never constructed into Python objects).
+
+Composing keeps every node's start/end mark and leaves aliases as shared references, so an alias
+bomb stays a small graph here. Everything that walks a tree either follows a bounded path or
+visits each distinct node once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import yaml
+
+STR_TAG = "tag:yaml.org,2002:str"
+INT_TAG = "tag:yaml.org,2002:int"
+FLOAT_TAG = "tag:yaml.org,2002:float"
+BOOL_TAG = "tag:yaml.org,2002:bool"
+NULL_TAG = "tag:yaml.org,2002:null"
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+Node = yaml.Node
+MappingNode = yaml.MappingNode
+SequenceNode = yaml.SequenceNode
+ScalarNode = yaml.ScalarNode
+
+_TRUE = {"true", "yes", "on", "y"}
+
+
+def scalar_value(node: ScalarNode) -> Any:
+    """A scalar's value as the YAML resolver typed it: str, int, float, bool or None."""
+    tag = node.tag
+    text = node.value
+    if tag == STR_TAG:
+        return text
+    if tag == BOOL_TAG:
+        return text.lower() in _TRUE
+    if tag == NULL_TAG:
+        return None
+    if tag == INT_TAG:
+        try:
+            return int(text.replace("_", ""), 0)
+        except ValueError:
+            return text
+    if tag == FLOAT_TAG:
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            return text
+    return text
+
+
+def value_of(node: Node) -> Any:
+    """Scalar value for scalars; the node itself for collections (compared by operators)."""
+    return scalar_value(node) if isinstance(node, ScalarNode) else node
+
+
+def _merged(node: MappingNode) -> Iterator[tuple[Node, Node]]:
+    """Pairs of a mapping, with `<<: *anchor` merge keys flattened (explicit keys win)."""
+    merges: list[Node] = []
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.tag == MERGE_TAG:
+            merges.append(value)
+        else:
+            yield key, value
+    seen: set[int] = set()
+    for merge in merges:
+        sources = merge.value if isinstance(merge, SequenceNode) else [merge]
+        for source in sources:
+            if isinstance(source, MappingNode) and id(source) not in seen:
+                seen.add(id(source))
+                yield from _merged(source)
+
+
+def items(node: Node) -> Iterator[tuple[str, Node, Node]]:
+    """(key text, key node, value node) for each entry of a mapping, first occurrence wins."""
+    if not isinstance(node, MappingNode):
+        return
+    seen: set[str] = set()
+    for key, value in _merged(node):
+        text = key.value if isinstance(key, ScalarNode) else str(key.start_mark)
+        if text not in seen:
+            seen.add(text)
+            yield text, key, value
+
+
+def get(node: Node, key: str) -> tuple[Node, Node] | None:
+    """(key node, value node) for `key` in a mapping, honouring merge keys."""
+    if not isinstance(node, MappingNode):
+        return None
+    for text, knode, vnode in items(node):
+        if text == key:
+            return knode, vnode
+    return None
+
+
+def children(node: Node) -> Iterator[tuple[str | int, Node | None, Node]]:
+    """(route step, key node or None, child node) for every child of a collection."""
+    if isinstance(node, MappingNode):
+        for text, knode, vnode in items(node):
+            yield text, knode, vnode
+    elif isinstance(node, SequenceNode):
+        for i, child in enumerate(node.value):
+            yield i, None, child
+
+
+def iter_unique(root: Node) -> Iterator[Node]:
+    """Every distinct node reachable from `root`, once each (aliases are not re-walked)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, MappingNode):
+            for key, value in reversed(node.value):
+                stack.append(value)
+                stack.append(key)
+        elif isinstance(node, SequenceNode):
+            stack.extend(reversed(node.value))
+
+
+def expanded_size(root: Node, limit: int) -> int:
+    """How many nodes the tree would have with every alias expanded, capped at `limit`.
+
+    Computed over the shared graph with memoisation, so a billion-laughs document costs a few
+    hundred steps. Cyclic aliases (recursive structures) count as `limit`.
+    """
+    memo: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: Node) -> int:
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if key in in_progress:
+            return limit
+        in_progress.add(key)
+        total = 1
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+                if total >= limit:
+                    break
+        elif isinstance(node, SequenceNode):
+            for child in node.value:
+                total += size(child)
+                if total >= limit:
+                    break
+        in_progress.discard(key)
+        memo[key] = min(total, limit)
+        return memo[key]
+
+    # Iterative deepening would be safer for very deep documents; the parser already bounds depth.
+    return size(root)

@@ -1,0 +1,51 @@
+"""Read an artifact's text safely (size cap, binary, encoding) and parse it with its format's parser."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from soc2lint.model import Artifact, ArtifactKind, ParsedArtifact
+
+BINARY_SNIFF = 8192
+
+
+def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
+    """The decoded text (in `.text`), or a ParsedArtifact carrying the reason it cannot be read."""
+    if artifact.size > max_size:
+        return ParsedArtifact(
+            artifact,
+            error=(f"file is {artifact.size / 1048576:.1f} MiB, over the max_file_size of "
+                   f"{max_size / 1048576:.1f} MiB; not evaluated"),
+        )
+    try:
+        with open(artifact.abspath, "rb") as handle:
+            data = handle.read(max_size + 1)
+    except OSError as exc:
+        return ParsedArtifact(artifact, error=f"cannot read file: {exc.strerror}")
+    if b"\0" in data[:BINARY_SNIFF]:
+        return ParsedArtifact(artifact, error="binary file (NUL bytes); not evaluated")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return ParsedArtifact(
+            artifact,
+            error=f"not UTF-8: invalid byte 0x{data[exc.start]:02x}; not evaluated",
+            error_line=line, error_column=column,
+        )
+    return ParsedArtifact(artifact, text)
+
+
+def _parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
+    from soc2lint.artifacts.yamlfile import parse_yaml
+
+    return parse_yaml(artifact, text)
+
+
+PARSERS: dict[ArtifactKind, Callable[[Artifact, str], ParsedArtifact]] = {
+    ArtifactKind.GITHUB_WORKFLOW: _parse_yaml,
+    ArtifactKind.GITHUB_ACTION: _parse_yaml,
+    ArtifactKind.YAML: _parse_yaml,
+    ArtifactKind.JSON: _parse_yaml,  # JSON is (nearly) a subset of YAML; one node model for both
+}

@@ -1,0 +1,68 @@
+"""YAML and JSON artifacts -> documents of position-carrying nodes, or a one-line parse error."""
+
+from __future__ import annotations
+
+import yaml
+
+from soc2lint.artifacts import nodes
+from soc2lint.model import Artifact, Document, ParsedArtifact
+
+# An expansion this large is no configuration anyone wrote by hand; refuse it (billion laughs).
+ALIAS_EXPANSION_LIMIT = 1_000_000
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _document_identity(index: int, count: int, root: nodes.Node) -> str:
+    """Kubernetes-style `Kind/namespace/name` where present, else the document index."""
+    kind = nodes.get(root, "kind")
+    meta = nodes.get(root, "metadata")
+    if kind and meta and isinstance(kind[1], nodes.ScalarNode):
+        name = nodes.get(meta[1], "name")
+        namespace = nodes.get(meta[1], "namespace")
+        parts = [kind[1].value]
+        if namespace and isinstance(namespace[1], nodes.ScalarNode):
+            parts.append(namespace[1].value)
+        if name and isinstance(name[1], nodes.ScalarNode):
+            parts.append(name[1].value)
+            return "/".join(parts)
+    return f"#{index}" if count > 1 else ""
+
+
+def parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
+    """Compose every document of `text`; on failure return the error with its position."""
+    try:
+        roots = [root for root in yaml.compose_all(text, Loader=_Loader) if root is not None]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        line = mark.line + 1 if mark else 1
+        column = mark.column + 1 if mark else 1
+        return ParsedArtifact(artifact, text, error=f"invalid YAML: {problem}",
+                              error_line=line, error_column=column)
+    except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark attribute
+        return ParsedArtifact(artifact, text, error=f"invalid YAML: {_one_line(str(exc))}")
+    except RecursionError:
+        return ParsedArtifact(artifact, text, error="invalid YAML: nesting too deep to evaluate")
+
+    documents = []
+    for index, root in enumerate(roots):
+        try:
+            size = nodes.expanded_size(root, ALIAS_EXPANSION_LIMIT)
+        except RecursionError:
+            size = ALIAS_EXPANSION_LIMIT
+        if size >= ALIAS_EXPANSION_LIMIT:
+            mark = root.start_mark
+            return ParsedArtifact(
+                artifact, text,
+                error=(f"document {index + 1} expands to more than {ALIAS_EXPANSION_LIMIT:,} "
+                       "nodes through aliases (an alias bomb); not evaluated"),
+                error_line=mark.line + 1, error_column=mark.column + 1,
+                error_rule="excessive-yaml-aliases",
+            )
+        documents.append(Document(index, root, _document_identity(index, len(roots), root), text))
+    return ParsedArtifact(artifact, text, tuple(documents))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

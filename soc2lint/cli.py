@@ -1,0 +1,281 @@
+"""Command line: `soc2lint [scan] [PATHS]`, `rules`, `explain`, `controls`.
+
+Heavy modules (jsonschema, the engine, reporters) are imported inside command bodies so that
+`soc2lint --version` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+import click
+
+from soc2lint import __version__
+from soc2lint.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Soc2lintError
+
+if TYPE_CHECKING:
+    from soc2lint.config import Config
+    from soc2lint.model import Rule
+
+SEVERITIES = ["critical", "high", "medium", "low", "info"]
+COMMANDS = ("scan", "rules", "explain", "controls")
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def _load(root: Path, config_path: Path | None, extra_rules: Sequence[Path], no_config: bool = False,
+          ) -> tuple[Config, list[Rule]]:
+    from soc2lint.config import Config, find_config, load_config
+    from soc2lint.ruleset import builtin_rules_dir, load_rules
+
+    if config_path is not None:
+        config = load_config(config_path)
+    else:
+        found = None if no_config else find_config(root)
+        config = load_config(found) if found else Config()
+    dirs = [builtin_rules_dir(), *config.rule_dirs, *(p.resolve() for p in extra_rules)]
+    rules = load_rules(dirs)
+    _check_config_names(config, rules)
+    return config, rules
+
+
+def _check_config_names(config: Config, rules: Sequence[Rule]) -> None:
+    from soc2lint.errors import ConfigError
+
+    known = {r.id for r in rules} | {r.name for r in rules}
+    named = [("severity", k) for k in config.severity] + [
+        ("rule_parameters", k) for k in config.rule_parameters] + [
+        ("exceptions", e.rule) for e in config.exceptions]
+    for key, code in named:
+        if code not in known:
+            raise ConfigError(f"{config.source}: key '{key}': unknown rule {code!r}")
+
+
+class _DefaultGroup(click.Group):
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage("soc2lint", "[scan] [OPTIONS] [PATHS]... | COMMAND [ARGS]...")
+
+
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="soc2lint")
+def cli() -> None:
+    """Find where a repository fails SOC 2 controls, before the auditor does.
+
+    `soc2lint .` scans the current directory with every built-in rule.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--fail-on", type=click.Choice([*SEVERITIES, "never"]), default=None,
+              help="Exit 1 when a finding at or above this severity remains. [default: low]")
+@click.option("--select", multiple=True, metavar="IDS", help="Only these rule ids, prefixes or names.")
+@click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rule ids, prefixes or names.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Config file. [default: .soc2lint.yaml in the scan root]")
+@click.option("--no-config", is_flag=True, help="Ignore .soc2lint.yaml.")
+@click.option("--rules", "extra_rules", multiple=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="An extra directory of rule files (repeatable).")
+@click.option("--preview", is_flag=True, default=None, help="Also run preview rules.")
+@click.option("--category", default="soc2lint", show_default=True,
+              help="SARIF runAutomationDetails category (one code-scanning analysis per category).")
+@click.option("--no-color", is_flag=True, help="No ANSI colors (also: NO_COLOR).")
+@click.option("-q", "--quiet", is_flag=True, help="Findings only: no explanations, summary or notes.")
+def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | None,
+         select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, no_config: bool,
+         extra_rules: tuple[Path, ...], preview: bool | None, category: str, no_color: bool,
+         quiet: bool) -> int:
+    """Scan PATHS (default: the current directory) and report findings."""
+    from soc2lint.engine import scan as run_scan
+    from soc2lint.model import Severity
+    from soc2lint.ruleset import select_rules
+
+    if len(paths) == 1 and paths[0].is_dir() and not paths[0].is_symlink():
+        root, targets = paths[0], None
+    else:
+        root, targets = Path.cwd(), (list(paths) or None)
+    config, rules = _load(root, config_path, extra_rules, no_config)
+    active = select_rules(
+        rules,
+        select=_split(select) or config.select,
+        ignore=config.ignore + _split(ignore),
+        severities=config.severity,
+        parameters=config.parameters,
+        rule_parameters=config.rule_parameters,
+        preview=config.preview if preview is None else preview,
+    )
+    result = run_scan(root, active, config, targets)
+    if fmt == "sarif":
+        from soc2lint.report import sarif
+
+        text = sarif.render(result, category)
+    elif fmt == "json":
+        from soc2lint.report import jsonout
+
+        text = jsonout.render(result)
+    else:
+        from soc2lint.report import text as textout
+
+        use_color = (output is None and not no_color and "NO_COLOR" not in os.environ
+                     and sys.stdout.isatty())
+        text = textout.render(result, color=use_color, quiet=quiet)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    if not quiet:
+        for note in (*result.notes, *result.expired):
+            click.echo(f"soc2lint: note: {note}", err=True)
+    threshold = fail_on or config.fail_on or "low"
+    if threshold == "never":
+        return EXIT_CLEAN
+    bar = Severity.parse(threshold)
+    failing = any(f.suppression is None and f.severity >= bar for f in result.findings)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--rules", "extra_rules", multiple=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path))
+def rules_cmd(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
+    """List every rule: id, name, severity, controls, status and title."""
+    _, rules = _load(Path.cwd(), config_path, extra_rules)
+    rules = sorted(rules, key=lambda r: r.id)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([_rule_summary(r) for r in rules], indent=2))
+        return EXIT_CLEAN
+    for r in rules:
+        status = "" if r.status == "stable" else f" ({r.status})"
+        click.echo(f"{r.id:<7} {r.name:<36} {r.severity.label:<8} {','.join(r.controls):<18} "
+                   f"{r.title}{status}")
+    return EXIT_CLEAN
+
+
+def _rule_summary(r: Rule) -> dict[str, Any]:
+    return {"id": r.id, "name": r.name, "severity": r.severity.label, "controls": list(r.controls),
+            "title": r.title, "target": r.target, "status": r.status, "source": r.source,
+            "help_uri": r.help_uri}
+
+
+@cli.command()
+@click.argument("term")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--rules", "extra_rules", multiple=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path))
+def explain(term: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
+    """Explain a rule (by id or name), or list the rules citing a control (e.g. CC6.1)."""
+    from soc2lint.catalog import load_catalog
+    from soc2lint.docgen import rule_page
+
+    _, rules = _load(Path.cwd(), config_path, extra_rules)
+    catalog = load_catalog()
+    wanted = term.strip()
+    for r in rules:
+        if wanted.upper() == r.id or wanted.lower() == r.name:
+            click.echo(rule_page(r), nl=False)
+            return EXIT_CLEAN
+    control = wanted.upper()
+    if control in catalog.aliases:
+        alias = catalog.aliases[control]
+        click.echo(f"{control}: {alias.note}")
+        for see in alias.see:
+            click.echo()
+            _explain_control(catalog, see, rules)
+        return EXIT_CLEAN
+    if control in catalog.criteria:
+        _explain_control(catalog, control, rules)
+        return EXIT_CLEAN
+    raise Soc2lintError(f"{term!r} is neither a rule id, a rule name nor a SOC 2 criterion "
+                        "(see `soc2lint rules` and `soc2lint controls`)")
+
+
+def _explain_control(catalog: Any, control: str, rules: Sequence[Rule]) -> None:
+    criterion = catalog.criteria[control]
+    click.echo(f"{control} {criterion.title}")
+    click.echo(f"  {criterion.text}")
+    citing = sorted((r for r in rules if control in r.controls), key=lambda r: r.id)
+    if citing:
+        click.echo("Rules that test it:")
+        for r in citing:
+            click.echo(f"  {r.id:<7} {r.name:<36} {r.severity.label:<8} {r.title}")
+    else:
+        click.echo("No soc2lint rule tests it: gather evidence for it outside the repository.")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--rules", "extra_rules", multiple=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path))
+def controls(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
+    """The Trust Services Criteria catalog, with the rules covering each criterion."""
+    from soc2lint.catalog import load_catalog
+
+    _, rules = _load(Path.cwd(), config_path, extra_rules)
+    catalog = load_catalog()
+    coverage = {cid: sorted(r.id for r in rules if cid in r.controls) for cid in catalog.criteria}
+    if fmt == "json":
+        import json
+
+        data = [{"id": c.id, "category": c.category, "title": c.title, "text": c.text,
+                 "rules": coverage[c.id]} for c in catalog.criteria.values()]
+        click.echo(json.dumps({"version": catalog.version, "criteria": data}, indent=2))
+        return EXIT_CLEAN
+    click.echo(f"SOC 2 Trust Services Criteria {catalog.version}")
+    category = None
+    for c in catalog.criteria.values():
+        if c.category != category:
+            category = c.category
+            click.echo(f"\n{category} {catalog.categories[category]}")
+        covered = ", ".join(coverage[c.id]) or "-"
+        click.echo(f"  {c.id:<6} {c.title[:52]:<52} {covered}")
+    n = sum(1 for v in coverage.values() if v)
+    click.echo(f"\n{n} of {len(catalog.criteria)} criteria have at least one rule.")
+    return EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: route to `scan` by default, map errors to exit codes, never a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or (args[0] not in COMMANDS and args[0] not in ("-V", "--version", "-h", "--help")):
+        args.insert(0, "scan")
+    try:
+        rv = cli.main(args, prog_name="soc2lint", standalone_mode=False)
+        return int(rv or 0)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.Abort:
+        click.echo("soc2lint: aborted", err=True)
+        return 130
+    except Soc2lintError as exc:
+        click.echo(f"soc2lint: error: {exc}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("soc2lint: interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return EXIT_CLEAN
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if os.environ.get("SOC2LINT_DEBUG"):
+            raise
+        name = type(exc).__name__
+        click.echo(f"soc2lint: internal error: {name}: {' '.join(str(exc).split())[:300]} "
+                   "(set SOC2LINT_DEBUG=1 for a traceback and please report it)", err=True)
+        return EXIT_INTERNAL

@@ -1,0 +1,168 @@
+"""`.soc2lint.yaml` -> a frozen Config, validated against soc2lint/schema/config.schema.json."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from soc2lint.artifacts import nodes
+from soc2lint.errors import ConfigError
+
+CONFIG_NAMES = (".soc2lint.yaml", ".soc2lint.yml")
+SCHEMA_FILE = Path(__file__).parent / "schema" / "config.schema.json"
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class ExceptionEntry:
+    """A documented exception: findings of `rule` under `path` are accepted, for `reason`."""
+
+    rule: str
+    reason: str
+    path: str = "**"
+    expires: dt.date | None = None
+    ticket: str | None = None
+    approved_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str | None = None  # the file it came from, for messages
+    base: Path | None = None  # the directory relative rule_dirs resolve against
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    preview: bool = False
+    severity: Mapping[str, str] = field(default_factory=dict)
+    rule_dirs: tuple[Path, ...] = ()
+    exclude: tuple[str, ...] = ()
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    rule_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fail_on: str | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    exceptions: tuple[ExceptionEntry, ...] = ()
+
+
+def find_config(root: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _line_of(root: nodes.Node | None, keys: list[Any]) -> int | None:
+    if root is None:
+        return None
+    node, line = root, root.start_mark.line + 1
+    for key in keys:
+        if isinstance(key, int) and isinstance(node, nodes.SequenceNode) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+            continue
+        hit = nodes.get(node, str(key))
+        if hit is None:
+            break
+        line, node = hit[0].start_mark.line + 1, hit[1]
+    return line
+
+
+def _plain(value: Any) -> Any:
+    """YAML dates -> ISO strings, so that the JSON Schema sees what the user wrote."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    return value
+
+
+def load_config(path: Path) -> Config:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read config: {exc}") from exc
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else {}
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise ConfigError(f"{source}:{mark.line + 1 if mark else 1}: invalid YAML: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}:1: the config must be a mapping")
+    data = _plain(data)
+    _validate(data, source, root)
+    base = path.parent
+    return Config(
+        source=source,
+        base=base,
+        select=tuple(data.get("select", ())),
+        ignore=tuple(data.get("ignore", ())),
+        preview=bool(data.get("preview", False)),
+        severity=dict(data.get("severity", {})),
+        rule_dirs=tuple((base / d).resolve() for d in data.get("rule_dirs", ())),
+        exclude=tuple(data.get("exclude", ())),
+        parameters=dict(data.get("parameters", {})),
+        rule_parameters={k: dict(v) for k, v in data.get("rule_parameters", {}).items()},
+        fail_on=data.get("fail_on"),
+        max_file_size=int(data.get("max_file_size", DEFAULT_MAX_FILE_SIZE)),
+        exceptions=tuple(
+            ExceptionEntry(
+                rule=e["rule"],
+                reason=" ".join(e["reason"].split()),
+                path=e.get("path", "**"),
+                expires=dt.date.fromisoformat(e["expires"]) if "expires" in e else None,
+                ticket=e.get("ticket"),
+                approved_by=e.get("approved_by"),
+            )
+            for e in data.get("exceptions", ())
+        ),
+    )
+
+
+def _validate(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> None:
+    import jsonschema
+    from jsonschema.exceptions import best_match
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    error = best_match(validator.iter_errors(data))
+    if error is None:
+        for i, entry in enumerate(data.get("exceptions", ())):
+            if "expires" in entry:
+                try:
+                    dt.date.fromisoformat(entry["expires"])
+                except ValueError:
+                    line = _line_of(root, ["exceptions", i, "expires"])
+                    raise ConfigError(f"{source}:{line}: key 'exceptions.{i}.expires': "
+                                      f"not a date: {entry['expires']!r}") from None
+        return
+    keys = list(error.absolute_path)
+    message = error.message
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            keys.append(extra[0])
+            known = ", ".join(sorted(allowed))
+            message = f"unknown key {extra[0]!r} (known: {known})"
+    elif error.validator == "required":
+        message = error.message.replace("is a required property", "is required")
+    line = _line_of(root, keys)
+    dotted = ".".join(str(k) for k in keys)
+    raise ConfigError(f"{source}:{line}: key '{dotted}': {message}" if dotted else f"{source}:{line}: {message}")

@@ -1,0 +1,45 @@
+"""Named detectors: the few checks that the declarative language cannot express.
+
+A rule invokes one with `detector: NAME` and `with: {...}`; the rule file still owns id,
+controls, severity, message and docs. The registry is a literal dict of import paths so that a
+detector's module (and its dependencies) load only when a rule that uses it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
+
+from soc2lint.match import Hit
+from soc2lint.model import Document
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    module: str | None  # None: produced by the engine itself, not run per document
+    function: str
+    fields: tuple[str, ...]  # extra message placeholders the detector fills
+    description: str
+
+
+DETECTORS: dict[str, DetectorSpec] = {
+    "parse-error": DetectorSpec(None, "", ("detail",), "A file a rule needed could not be parsed."),
+    "excessive-yaml-aliases": DetectorSpec(
+        None, "", ("detail",), "A YAML document whose aliases expand beyond any real configuration."),
+    "suppression-without-reason": DetectorSpec(
+        None, "", ("detail",), "An inline `soc2lint: ignore[...]` comment that gives no reason."),
+    "expression-injection": DetectorSpec(
+        "soc2lint.detectors.injection", "detect", ("expression", "context"),
+        "Attacker-controllable `${{ }}` expressions expanded into shell scripts."),
+}
+
+DetectFn = Callable[[Document, Mapping[str, Any]], Iterator[Hit]]
+
+
+def load(name: str) -> DetectFn:
+    spec = DETECTORS[name]
+    assert spec.module is not None, f"{name} is produced by the engine"
+    module = importlib.import_module(spec.module)
+    fn: DetectFn = getattr(module, spec.function)
+    return fn

@@ -1,0 +1,147 @@
+"""Walk the scan root once and classify files into artifact kinds, from their paths alone.
+
+In a git work tree the file list comes from one `git ls-files` call (tracked plus untracked,
+minus what .gitignore excludes); elsewhere from a walk that skips `.git` and dependency folders.
+Symlinks are never followed out of the root.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from soc2lint.errors import Soc2lintError
+from soc2lint.globs import matches
+from soc2lint.model import Artifact, ArtifactKind
+
+# Only skipped when the root is not a git work tree (a work tree's .gitignore decides there).
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox",
+                       "__pycache__", ".terraform", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+YAML_SUFFIXES = (".yml", ".yaml")
+
+
+@dataclass(frozen=True)
+class Discovery:
+    artifacts: tuple[Artifact, ...]
+    notes: tuple[str, ...]  # one-line messages about files skipped (symlinks out of the root...)
+
+
+def classify(relpath: str, root: Path) -> ArtifactKind | None:
+    """The artifact kind of a `/`-separated path relative to the root, or None to ignore it."""
+    parts = relpath.split("/")
+    name = parts[-1].lower()
+    if name.endswith(YAML_SUFFIXES):
+        if len(parts) == 3 and parts[0] == ".github" and parts[1] == "workflows":
+            return ArtifactKind.GITHUB_WORKFLOW
+        if name in ("action.yml", "action.yaml"):
+            return ArtifactKind.GITHUB_ACTION
+        if "templates" in parts[:-1] and _is_helm_template(root, parts):
+            return ArtifactKind.HELM_TEMPLATE
+        return ArtifactKind.YAML
+    if name.endswith(".json"):
+        return ArtifactKind.JSON
+    return None
+
+
+def _is_helm_template(root: Path, parts: list[str]) -> bool:
+    index = len(parts) - 2 - parts[-2::-1].index("templates")
+    chart_dir = "/".join(parts[:index])
+    return _has_chart(str(root), chart_dir)
+
+
+@lru_cache(maxsize=4096)
+def _has_chart(root: str, chart_dir: str) -> bool:
+    base = os.path.join(root, chart_dir) if chart_dir else root
+    return os.path.isfile(os.path.join(base, "Chart.yaml")) or os.path.isfile(os.path.join(base, "Chart.yml"))
+
+
+def _git_files(root: Path, pathspecs: Sequence[str]) -> list[str] | None:
+    """Files git knows in `root` (tracked + untracked, not ignored), or None outside a work tree."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+             "--", *pathspecs],
+            capture_output=True, timeout=120, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    names = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted({n for n in names if n})
+
+
+def _walk(root: Path, start: Path) -> Iterator[str]:
+    for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        rel_dir = os.path.relpath(dirpath, root)
+        for name in sorted(filenames):
+            rel = name if rel_dir == "." else os.path.join(rel_dir, name)
+            yield rel.replace(os.sep, "/")
+
+
+def _is_inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def discover(root: Path, paths: Sequence[Path] | None = None, exclude: Iterable[str] = ()) -> Discovery:
+    """Artifacts under `root` (or just `paths`, files or directories under it), sorted by path."""
+    root = root.resolve()
+    real_root = os.path.realpath(root)
+    exclude = tuple(exclude)
+    notes: list[str] = []
+    candidates: list[str] = []
+    if paths:
+        dirs: list[str] = []
+        for p in paths:
+            absolute = p if p.is_absolute() else Path.cwd() / p
+            rel = os.path.relpath(os.path.abspath(absolute), root)
+            if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+                raise Soc2lintError(f"{p}: outside the scan root {root}")
+            rel = "" if rel == "." else rel.replace(os.sep, "/")
+            if os.path.isdir(absolute) and not os.path.islink(absolute):
+                dirs.append(rel)
+            elif os.path.lexists(absolute):
+                candidates.append(rel)
+            else:
+                raise Soc2lintError(f"{p}: no such file or directory")
+        if dirs:
+            listed = _git_files(root, [d or "." for d in dirs])
+            if listed is None:
+                listed = [f for d in dirs for f in _walk(root, root / d if d else root)]
+            candidates.extend(listed)
+    else:
+        listed = _git_files(root, [])
+        candidates = listed if listed is not None else list(_walk(root, root))
+
+    artifacts: dict[str, Artifact] = {}
+    for rel in candidates:
+        if rel in artifacts or any(matches(rel, pattern) for pattern in exclude):
+            continue
+        kind = classify(rel, root)
+        if kind is None:
+            continue
+        absolute = os.path.join(root, rel)
+        try:
+            info = os.lstat(absolute)
+        except OSError:
+            continue  # listed by git but deleted from the work tree
+        if stat.S_ISLNK(info.st_mode):
+            target = os.path.realpath(absolute)
+            if not _is_inside(target, real_root):
+                notes.append(f"{rel}: symlink points outside the scan root; not followed")
+                continue
+            try:
+                info = os.stat(absolute)
+            except OSError as exc:
+                notes.append(f"{rel}: broken or looping symlink ({exc.strerror}); skipped")
+                continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        artifacts[rel] = Artifact(rel, absolute, kind, info.st_size)
+    return Discovery(tuple(artifacts[k] for k in sorted(artifacts)), tuple(notes))

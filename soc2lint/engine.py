@@ -1,0 +1,201 @@
+"""Rules x documents -> findings: parse each artifact once, match, locate, suppress, sort."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from soc2lint.config import Config
+from soc2lint.discover import discover
+from soc2lint.match import Hit
+from soc2lint.model import Document, Finding, Location, ParsedArtifact, Rule
+from soc2lint.routes import identity as route_identity
+from soc2lint.routes import locate, span_location
+from soc2lint.suppress import MIN_REASON, exception_for, inline_for, parse_inline
+from soc2lint.targets import TARGETS
+
+ENGINE_DETECTORS = ("parse-error", "excessive-yaml-aliases", "suppression-without-reason")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: tuple[Finding, ...]  # suppressed ones included, marked
+    rules: tuple[Rule, ...]  # the rules that ran
+    files: int  # artifacts parsed
+    notes: tuple[str, ...] = ()
+    expired: tuple[str, ...] = field(default=())  # expired exceptions that matched findings
+
+
+def format_message(template: str, fields: Mapping[str, Any]) -> str:
+    return _PLACEHOLDER.sub(lambda m: str(fields.get(m.group(1), m.group(0))), template)
+
+
+def fingerprint(rule: Rule, path: str, identity: str) -> str:
+    """Stable across unrelated edits: rule id, file and the logical identity, never a line."""
+    digest = hashlib.sha256(f"{rule.id}\0{path}\0{identity}".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:32]
+
+
+def _finding(rule: Rule, location: Location, fields: Mapping[str, Any], identity: str) -> Finding:
+    values = {**{f"param.{k}": _param_text(v) for k, v in rule.params.items()}, **fields,
+              "path": location.path}
+    return Finding(rule, rule.severity, location, format_message(rule.message, values), identity,
+                   fingerprint(rule, location.path, identity))
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+class _Scanner:
+    def __init__(self, rules: Sequence[Rule], config: Config) -> None:
+        self.config = config
+        self.engine_rules = {r.detector: r for r in rules if r.detector in ENGINE_DETECTORS}
+        self.doc_rules = [r for r in rules if r.detector not in ENGINE_DETECTORS]
+        self.detectors: dict[str, Any] = {}
+
+    def rules_for(self, parsed_kind: Any) -> list[Rule]:
+        return [r for r in self.doc_rules if parsed_kind in TARGETS[r.target].kinds]
+
+    def scan_artifact(self, artifact: Any) -> tuple[list[Finding], bool]:
+        from soc2lint.artifacts.read import PARSERS, read_text
+
+        applicable = self.rules_for(artifact.kind)
+        parser = PARSERS.get(artifact.kind)
+        if not applicable or parser is None:
+            return [], False
+        raw = read_text(artifact, self.config.max_file_size)
+        if raw.error is None:
+            prefilters = [TARGETS[r.target].prefilter for r in applicable]
+            if all(p is not None for p in prefilters) and not any(p(raw.text) for p in prefilters):  # type: ignore[misc]
+                return [], False
+            parsed = parser(artifact, raw.text)
+        else:
+            parsed = raw
+        findings: list[Finding] = []
+        if parsed.error is not None:
+            findings.extend(self._error_finding(parsed))
+        for doc in parsed.documents:
+            for rule in applicable:
+                accepts = TARGETS[rule.target].accepts
+                if accepts is not None and not accepts(doc):
+                    continue
+                for hit in self._hits(rule, doc):
+                    findings.append(self._hit_finding(rule, parsed, doc, hit))
+        findings = self._inline(parsed, findings)
+        return findings, True
+
+    def _hits(self, rule: Rule, doc: Document) -> Iterable[Hit]:
+        if rule.matcher is not None:
+            return rule.matcher.run(doc.root, rule.params)  # type: ignore[no-any-return]
+        from soc2lint import detectors
+
+        assert rule.detector is not None
+        fn = self.detectors.get(rule.detector)
+        if fn is None:
+            fn = self.detectors[rule.detector] = detectors.load(rule.detector)
+        return fn(doc, {**rule.with_, **rule.params})  # type: ignore[no-any-return]
+
+    def _hit_finding(self, rule: Rule, parsed: ParsedArtifact, doc: Document, hit: Hit) -> Finding:
+        path = parsed.artifact.path
+        if hit.span is not None:
+            location = span_location(path, parsed.text, *hit.span)
+        else:
+            location = locate(path, doc.root, hit.route, hit.focus)
+        ident = route_identity(doc.root, hit.route)
+        if hit.fields.get("identity"):
+            ident += "#" + hit.fields["identity"]
+        if doc.identity:
+            ident = f"{doc.identity}:{ident}"
+        return _finding(rule, location, hit.fields, ident)
+
+    def _error_finding(self, parsed: ParsedArtifact) -> list[Finding]:
+        rule = self.engine_rules.get(parsed.error_rule)
+        if rule is None:
+            return []
+        line, col = parsed.error_line, parsed.error_column
+        location = Location(parsed.artifact.path, line, col, line, col)
+        return [_finding(rule, location, {"detail": parsed.error}, parsed.error_rule)]
+
+    def _inline(self, parsed: ParsedArtifact, findings: list[Finding]) -> list[Finding]:
+        suppressions = parse_inline(parsed.text)
+        if not suppressions:
+            return findings
+        out = [replace(f, suppression=inline_for(f, suppressions)) for f in findings]
+        rule = self.engine_rules.get("suppression-without-reason")
+        if rule is not None:
+            for s in suppressions:
+                if len(s.reason) >= MIN_REASON and s.codes:
+                    continue
+                detail = ("names no rule: write ignore[RULE-ID]" if not s.codes
+                          else f"gives no reason for ignoring {', '.join(s.codes)}")
+                location = Location(parsed.artifact.path, s.comment_line, s.column, s.comment_line,
+                                    s.column)
+                out.append(_finding(rule, location, {"detail": detail}, f"line-{s.comment_line}"))
+        return out
+
+
+def scan(
+    root: Path,
+    rules: Sequence[Rule],
+    config: Config,
+    paths: Sequence[Path] | None = None,
+    today: dt.date | None = None,
+) -> ScanResult:
+    """Scan `root` (or `paths` under it) with `rules`; returns every finding, suppressed ones marked."""
+    today = today or dt.date.today()
+    found = discover(root, paths, config.exclude)
+    scanner = _Scanner(rules, config)
+    findings: list[Finding] = []
+    files = 0
+    for artifact in found.artifacts:
+        produced, parsed = scanner.scan_artifact(artifact)
+        files += parsed
+        findings.extend(produced)
+    findings, expired = _apply_exceptions(findings, config, today)
+    return ScanResult(tuple(_unique(sorted(findings, key=sort_key))), tuple(rules), files,
+                      found.notes, tuple(expired))
+
+
+def _apply_exceptions(findings: list[Finding], config: Config, today: dt.date) -> tuple[list[Finding], list[str]]:
+    if not config.exceptions:
+        return findings, []
+    out, expired = [], set()
+    for f in findings:
+        if f.suppression is None:
+            suppression, gone = exception_for(f, config.exceptions, today)
+            if suppression is not None:
+                f = replace(f, suppression=suppression)
+            elif gone is not None:
+                expired.add(f"exception for {gone.rule} on {gone.path} expired on {gone.expires}")
+                f = replace(f, properties=f.properties + (("exception_expired", str(gone.expires)),))
+        out.append(f)
+    return out, sorted(expired)
+
+
+def sort_key(f: Finding) -> tuple[Any, ...]:
+    loc = f.location
+    return (loc.path, loc.start_line, loc.start_column, f.rule.id, f.message, f.identity)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """Drop exact duplicates; number fingerprints that still collide (`hash:2`)."""
+    seen: set[tuple[Any, ...]] = set()
+    counts: Counter[str] = Counter()
+    out = []
+    for f in findings:
+        key = (f.rule.id, f.location, f.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        counts[f.fingerprint] += 1
+        out.append(replace(f, fingerprint=f"{f.fingerprint}:{counts[f.fingerprint]}"))
+    return out

@@ -1,0 +1,538 @@
+"""The declarative match language: wildcard paths, a closed set of operators, routes out.
+
+A rule's `match` is compiled once at load time into closures. Evaluating a condition against a
+node returns `(ok, witness)`, where the witness is the route of the node that decided the result:
+the value that failed `equals`, the parent that lacks a required key. Findings point at witnesses.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from soc2lint.artifacts import nodes
+from soc2lint.routes import Route
+
+ROOT = "$"
+WILDCARD = object()  # a path step matching every child
+
+
+class PathError(ValueError):
+    pass
+
+
+# --------------------------------------------------------------------------- paths
+
+_PATH_TOKEN = re.compile(
+    r"""\[\s*(?:(?P<index>-?\d+)|(?P<star>\*)|"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>[^']*)')\s*\]"""
+    r"""|(?P<dot>\.)|(?P<key>[^.\[\]]+)"""
+)
+
+
+@dataclass(frozen=True)
+class Path:
+    text: str
+    absolute: bool
+    steps: tuple[Any, ...]  # str keys, int indexes, WILDCARD
+
+
+def parse_path(text: str) -> Path:
+    """`jobs.*.steps[*].uses`, `$.on`, `jobs["a.b"]`, `steps[0]` -> Path. Raises PathError."""
+    src = text.strip()
+    absolute = src == ROOT or src.startswith(ROOT + ".") or src.startswith(ROOT + "[")
+    if absolute:
+        src = src[1:].lstrip(".") if not src.startswith(ROOT + "[") else src[1:]
+    steps: list[Any] = []
+    pos = 0
+    expect_key = True
+    while pos < len(src):
+        m = _PATH_TOKEN.match(src, pos)
+        if not m:
+            raise PathError(f"cannot parse path {text!r} at {src[pos:]!r}")
+        pos = m.end()
+        if m.group("dot"):
+            if expect_key:
+                raise PathError(f"empty key in path {text!r}")
+            expect_key = True
+            continue
+        if m.group("key") is not None:
+            if not expect_key:
+                raise PathError(f"missing '.' before {m.group('key')!r} in path {text!r}")
+            key = m.group("key").strip()
+            steps.append(WILDCARD if key == "*" else key)
+        elif m.group("index") is not None:
+            steps.append(int(m.group("index")))
+        elif m.group("star"):
+            steps.append(WILDCARD)
+        elif m.group("dq") is not None:
+            steps.append(re.sub(r"\\(.)", r"\1", m.group("dq")))
+        else:
+            steps.append(m.group("sq"))
+        expect_key = False
+    if expect_key and steps:
+        raise PathError(f"path {text!r} ends with '.'")
+    return Path(text, absolute, tuple(steps))
+
+
+def resolve(path: Path, node: nodes.Node, route: Route, root: nodes.Node) -> list[tuple[Route, nodes.Node]]:
+    """Every (route, node) that `path` reaches from `node` (or from the root when absolute)."""
+    current: list[tuple[Route, nodes.Node]] = [((), root)] if path.absolute else [(route, node)]
+    for step in path.steps:
+        nxt: list[tuple[Route, nodes.Node]] = []
+        for r, n in current:
+            if step is WILDCARD:
+                for k, _knode, child in nodes.children(n):
+                    nxt.append((r + (k,), child))
+            elif isinstance(step, int):
+                if isinstance(n, nodes.SequenceNode):
+                    idx = step if step >= 0 else len(n.value) + step
+                    if 0 <= idx < len(n.value):
+                        nxt.append((r + (idx,), n.value[idx]))
+            else:
+                hit = nodes.get(n, step)
+                if hit is not None:
+                    nxt.append((r + (step,), hit[1]))
+        current = nxt
+        if not current:
+            break
+    return current
+
+
+# --------------------------------------------------------------------------- conditions
+
+@dataclass(frozen=True)
+class Witness:
+    route: Route
+    focus: str  # "key" or "value"
+
+
+@dataclass
+class Context:
+    root: nodes.Node
+    params: Mapping[str, Any]
+
+
+Result = tuple[bool, Witness]
+Condition = Callable[[Context, nodes.Node, Route], Result]
+Operand = Callable[[Context], Any]
+
+VALUE_OPERATORS = ("equals", "in", "regex", "glob", "gt", "ge", "lt", "le", "length", "contains",
+                   "type")
+NEGATED = {"not_equals": "equals", "not_in": "in", "not_regex": "regex", "not_glob": "glob",
+           "not_contains": "contains"}
+KEY_PATH = "@key"  # the candidate's own key (a job id, an env var name), as a scalar
+COMBINATORS = ("all", "any", "not")
+PRESENCE = ("exists", "absent")
+OPERATORS = VALUE_OPERATORS + tuple(NEGATED) + COMBINATORS + PRESENCE
+TYPES = ("mapping", "sequence", "string", "number", "boolean", "null", "scalar")
+
+
+class MatchError(ValueError):
+    """A `match` block that does not compile; `key` is the dotted location inside the rule."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _focus_for(node: nodes.Node) -> str:
+    return "value" if isinstance(node, nodes.ScalarNode) else "key"
+
+
+def _operand(raw: Any, where: str, declared: Mapping[str, Any]) -> Operand:
+    if isinstance(raw, dict) and set(raw) == {"param"}:
+        name = raw["param"]
+        if name not in declared:
+            raise MatchError(where, f"parameter {name!r} is not declared in `parameters`")
+        return lambda ctx: ctx.params.get(name)
+    return lambda ctx: raw
+
+
+@lru_cache(maxsize=256)
+def _compile_regexes(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")
+
+
+def _param_regex(value: Any) -> re.Pattern[str]:
+    patterns = tuple(value) if isinstance(value, (list, tuple)) else (str(value),)
+    try:
+        return _compile_regexes(patterns)
+    except re.error:
+        return _compile_regexes(tuple(re.escape(p) for p in patterns))
+
+
+def _param_glob(value: Any) -> re.Pattern[str]:
+    globs = tuple(value) if isinstance(value, (list, tuple)) else (str(value),)
+    return _compile_regexes(tuple(fnmatch.translate(g) for g in globs))
+
+
+def _strict_equal(a: Any, b: Any) -> bool:
+    # YAML `true` must not equal 1, nor `1` equal True.
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
+    return bool(a == b)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "equals": lambda a, b: a == b,
+}
+
+
+def _length(node: nodes.Node) -> int | None:
+    if isinstance(node, (nodes.MappingNode, nodes.SequenceNode)):
+        return sum(1 for _ in nodes.children(node))
+    if isinstance(node, nodes.ScalarNode) and node.tag == nodes.STR_TAG:
+        return len(node.value)
+    return None
+
+
+def _type_of(node: nodes.Node) -> str:
+    if isinstance(node, nodes.MappingNode):
+        return "mapping"
+    if isinstance(node, nodes.SequenceNode):
+        return "sequence"
+    value = nodes.scalar_value(node)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "string"
+
+
+def _value_test(op: str, raw: Any, where: str, declared: Mapping[str, Any]) -> Callable[[Context, nodes.Node], bool]:
+    """A predicate over one node for a value operator."""
+    if op == "regex":
+        if isinstance(raw, dict):  # {param: name}: a regex, or a list of them, from the policy
+            get = _operand(raw, where, declared)
+            return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_regex(
+                get(ctx)).search(n.value) is not None
+        try:
+            pattern = re.compile(raw)
+        except (re.error, TypeError) as exc:
+            raise MatchError(where, f"invalid regex {raw!r}: {exc}") from exc
+        return lambda ctx, n: isinstance(n, nodes.ScalarNode) and pattern.search(n.value) is not None
+    if op == "glob":
+        get = _operand(raw, where, declared)
+        return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_glob(
+            get(ctx)).match(n.value) is not None
+    if op == "type":
+        if raw not in TYPES:
+            raise MatchError(where, f"unknown type {raw!r}; expected one of {', '.join(TYPES)}")
+        if raw == "scalar":
+            return lambda ctx, n: isinstance(n, nodes.ScalarNode)
+        return lambda ctx, n: _type_of(n) == raw
+    if op == "length":
+        if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in _COMPARE:
+            raise MatchError(where, "`length` takes one comparison, e.g. {ge: 1}")
+        (cmp_name, bound_raw), = raw.items()
+        cmp = _COMPARE[cmp_name]
+        bound = _operand(bound_raw, where, declared)
+
+        def length_test(ctx: Context, n: nodes.Node) -> bool:
+            size, limit = _length(n), _number(bound(ctx))
+            return size is not None and limit is not None and cmp(size, limit)
+        return length_test
+    operand = _operand(raw, where, declared)
+    if op == "equals":
+        return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _strict_equal(
+            nodes.scalar_value(n), operand(ctx))
+    if op == "in":
+        if not isinstance(raw, list) and not (isinstance(raw, dict) and "param" in raw):
+            raise MatchError(where, "`in` takes a list")
+
+        def in_test(ctx: Context, n: nodes.Node) -> bool:
+            if not isinstance(n, nodes.ScalarNode):
+                return False
+            value = nodes.scalar_value(n)
+            return any(_strict_equal(value, choice) for choice in operand(ctx) or ())
+        return in_test
+    if op in ("gt", "ge", "lt", "le"):
+        cmp = _COMPARE[op]
+
+        def compare_test(ctx: Context, n: nodes.Node) -> bool:
+            if not isinstance(n, nodes.ScalarNode):
+                return False
+            a, b = _number(nodes.scalar_value(n)), _number(operand(ctx))
+            return a is not None and b is not None and cmp(a, b)
+        return compare_test
+    if op == "contains":
+        def contains_test(ctx: Context, n: nodes.Node) -> bool:
+            want = operand(ctx)
+            if isinstance(n, nodes.MappingNode):
+                return nodes.get(n, str(want)) is not None
+            if isinstance(n, nodes.SequenceNode):
+                return any(isinstance(c, nodes.ScalarNode) and _strict_equal(nodes.scalar_value(c), want)
+                           for c in n.value)
+            return isinstance(n, nodes.ScalarNode) and str(want) in n.value
+        return contains_test
+    raise MatchError(where, f"unknown operator {op!r}")  # pragma: no cover - guarded by caller
+
+
+def compile_condition(spec: Any, where: str, declared: Mapping[str, Any]) -> Condition:
+    """Compile one condition mapping (see docs/rule-language.md)."""
+    if not isinstance(spec, dict):
+        raise MatchError(where, "a condition must be a mapping")
+    spec = dict(spec)
+    path_text = spec.pop("path", None)
+    quantifier = spec.pop("quantifier", "any")
+    if quantifier not in ("any", "all"):
+        raise MatchError(f"{where}.quantifier", "quantifier is `any` or `all`")
+    ops = [k for k in spec if k in OPERATORS]
+    unknown = [k for k in spec if k not in OPERATORS]
+    if unknown:
+        raise MatchError(f"{where}.{unknown[0]}", f"unknown operator {unknown[0]!r}")
+    if len(ops) != 1:
+        raise MatchError(where, f"a condition needs exactly one operator, got {ops or 'none'}")
+    op = ops[0]
+    raw = spec[op]
+    try:
+        path = (parse_path(str(path_text)) if path_text not in (None, KEY_PATH)
+                else Path(KEY_PATH, False, ()) if path_text == KEY_PATH else None)
+    except PathError as exc:
+        raise MatchError(f"{where}.path", str(exc)) from exc
+    here = f"{where}.{op}"
+
+    def targets(ctx: Context, node: nodes.Node, route: Route) -> list[tuple[Route, nodes.Node]]:
+        if path is None:
+            return [(route, node)]
+        if path_text == KEY_PATH:
+            key = key_node(ctx.root, route)
+            return [(route, key)] if key is not None else []
+        return resolve(path, node, route, ctx.root)
+
+    if op in PRESENCE:
+        want_present = bool(raw) if op == "exists" else not bool(raw)
+
+        def presence(ctx: Context, node: nodes.Node, route: Route) -> Result:
+            found = targets(ctx, node, route) if path is not None else []
+            if found:
+                return want_present, Witness(found[0][0], "key")
+            return not want_present, Witness(route, "key")
+        if path is None:
+            raise MatchError(where, f"`{op}` needs a `path`")
+        return presence
+
+    if op in NEGATED:
+        inner = compile_condition({**({"path": path_text} if path_text is not None else {}),
+                                   "quantifier": quantifier, NEGATED[op]: raw}, where, declared)
+        return _negate(inner)
+
+    if op == "not":
+        inner = compile_condition(raw, here, declared)
+        negated = _negate(inner)
+        if path is None:
+            return negated
+        return _over_path(targets, negated, quantifier)
+
+    if op in ("all", "any"):
+        if not isinstance(raw, list) or not raw:
+            raise MatchError(here, f"`{op}` takes a non-empty list of conditions")
+        parts = [compile_condition(c, f"{here}[{i}]", declared) for i, c in enumerate(raw)]
+        combined = _all(parts) if op == "all" else _any(parts)
+        if path is None:
+            return combined
+        return _over_path(targets, combined, quantifier)
+
+    test = _value_test(op, raw, here, declared)
+
+    def focus(n: nodes.Node) -> str:
+        return "key" if path_text == KEY_PATH else _focus_for(n)
+
+    def value_condition(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        found = targets(ctx, node, route)
+        if not found:
+            return quantifier == "all", Witness(route, "key")
+        if quantifier == "any":
+            for r, n in found:
+                if test(ctx, n):
+                    return True, Witness(r, focus(n))
+            r, n = found[0]
+            return False, Witness(r, focus(n))
+        for r, n in found:
+            if not test(ctx, n):
+                return False, Witness(r, focus(n))
+        r, n = found[-1]
+        return True, Witness(r, focus(n))
+    return value_condition
+
+
+def key_node(root: nodes.Node, route: Route) -> nodes.Node | None:
+    """The key node naming the node at `route` in its parent mapping (None for list items)."""
+    if not route or isinstance(route[-1], int):
+        return None
+    parent = resolve(Path("", False, route[:-1]), root, (), root)
+    if not parent:
+        return None
+    hit = nodes.get(parent[0][1], str(route[-1]))
+    return hit[0] if hit else None
+
+
+def _negate(inner: Condition) -> Condition:
+    def negated(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        ok, witness = inner(ctx, node, route)
+        return not ok, witness
+    return negated
+
+
+def _all(parts: Sequence[Condition]) -> Condition:
+    def all_of(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        witness = Witness(route, "key")
+        for part in parts:
+            ok, witness = part(ctx, node, route)
+            if not ok:
+                return False, witness
+        return True, witness
+    return all_of
+
+
+def _any(parts: Sequence[Condition]) -> Condition:
+    def any_of(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        first: Witness | None = None
+        for part in parts:
+            ok, witness = part(ctx, node, route)
+            if ok:
+                return True, witness
+            first = first or witness
+        return False, first or Witness(route, "key")
+    return any_of
+
+
+def _over_path(
+    targets: Callable[[Context, nodes.Node, Route], list[tuple[Route, nodes.Node]]],
+    condition: Condition,
+    quantifier: str,
+) -> Condition:
+    """Evaluate `condition` with each node at the path as the candidate."""
+    def over(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        found = targets(ctx, node, route)
+        if not found:
+            return quantifier == "all", Witness(route, "key")
+        first_fail: Witness | None = None
+        last_ok: Witness | None = None
+        for r, n in found:
+            ok, witness = condition(ctx, n, r)
+            if ok and quantifier == "any":
+                return True, witness
+            if not ok and quantifier == "all":
+                return False, witness
+            if ok:
+                last_ok = witness
+            elif first_fail is None:
+                first_fail = witness
+        if quantifier == "all":
+            return True, last_ok or Witness(route, "key")
+        return False, first_fail or Witness(route, "key")
+    return over
+
+
+# --------------------------------------------------------------------------- rules
+
+@dataclass(frozen=True)
+class Hit:
+    """One place a rule fires: a route in a document, and the fields its message may quote."""
+
+    route: Route
+    focus: str
+    fields: Mapping[str, str]
+    span: tuple[int, int] | None = None  # character offsets in the file, to point inside a scalar
+
+
+@dataclass(frozen=True)
+class Matcher:
+    for_each: tuple[Path, ...]
+    where: Condition | None
+    assert_: Condition | None
+    report: Path | None
+
+    def run(self, root: nodes.Node, params: Mapping[str, Any]) -> Iterator[Hit]:
+        ctx = Context(root, params)
+        seen: set[Route] = set()
+        for path in self.for_each:
+            for route, node in resolve(path, root, (), root):
+                if route in seen:
+                    continue
+                seen.add(route)
+                yield from self._candidate(ctx, node, route)
+
+    def _candidate(self, ctx: Context, node: nodes.Node, route: Route) -> Iterator[Hit]:
+        witness = Witness(route, "key")
+        if self.where is not None:
+            ok, witness = self.where(ctx, node, route)
+            if not ok:
+                return
+        if self.assert_ is not None:
+            ok, witness = self.assert_(ctx, node, route)
+            if ok:
+                return
+        if self.report is not None:
+            found = resolve(self.report, node, route, ctx.root)
+            witness = (Witness(found[0][0], _focus_for(found[0][1])) if found
+                       else Witness(route, "key"))
+        yield Hit(witness.route, witness.focus, _fields(ctx.root, route, witness))
+
+
+def _fields(root: nodes.Node, candidate: Route, witness: Witness) -> dict[str, str]:
+    from soc2lint.routes import render
+
+    node = root
+    for step in witness.route:
+        nxt = resolve(Path("", False, (step,)), node, (), root)
+        if not nxt:
+            break
+        node = nxt[0][1]
+    value = node.value if isinstance(node, nodes.ScalarNode) else ""
+    last = witness.route[-1] if witness.route else ""
+    cand = candidate[-1] if candidate else ""
+    return {
+        "value": _clip(value),
+        "key": str(last),
+        "candidate": str(cand),
+        "route": render(witness.route),
+    }
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def compile_match(spec: Mapping[str, Any], declared: Mapping[str, Any]) -> Matcher:
+    """Compile a rule's `match` block. Raises MatchError naming the offending key."""
+    allowed = {"for_each", "where", "assert", "report"}
+    for key in spec:
+        if key not in allowed:
+            raise MatchError(f"match.{key}", f"unknown key {key!r} in match")
+    raw_each = spec.get("for_each", ROOT)
+    each_list = raw_each if isinstance(raw_each, list) else [raw_each]
+    try:
+        for_each = tuple(parse_path(str(p)) for p in each_list)
+        report = parse_path(str(spec["report"])) if "report" in spec else None
+    except PathError as exc:
+        raise MatchError("match.for_each", str(exc)) from exc
+    where = compile_condition(spec["where"], "match.where", declared) if "where" in spec else None
+    assert_ = compile_condition(spec["assert"], "match.assert", declared) if "assert" in spec else None
+    if where is None and assert_ is None:
+        raise MatchError("match", "a match needs `where`, `assert`, or both")
+    return Matcher(for_each, where, assert_, report)

@@ -1,0 +1,157 @@
+"""The data soc2lint passes around: rules, findings, locations, artifacts. Data only, no logic."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that `a >= b` means "a is at least as severe as b"."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+
+# SARIF `level` and GitHub's `security-severity` score (a string) for each severity.
+SARIF_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.5",
+}
+
+
+class ArtifactKind(str, enum.Enum):
+    """What discovery decided a file is, from its path alone."""
+
+    GITHUB_WORKFLOW = "github-workflow"
+    GITHUB_ACTION = "github-action"
+    YAML = "yaml"
+    JSON = "json"
+    HELM_TEMPLATE = "helm-template"  # Go-templated YAML: not parseable as YAML, never parsed
+
+
+@dataclass(frozen=True)
+class Example:
+    """A rule example: a file snippet and, for failing ones, the expected `line:col` positions."""
+
+    code: str
+    path: str | None = None
+    expect: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    title: str
+    controls: tuple[str, ...]
+    severity: Severity
+    target: str
+    message: str
+    rationale: str
+    remediation: str
+    help: str
+    status: str
+    source: str  # the rule file, for error messages
+    match: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
+    detector: str | None = None
+    with_: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    parameters: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    references: tuple[str, ...] = ()
+    precision: str = "high"
+    help_uri: str | None = None
+    fail_examples: tuple[Example, ...] = ()
+    pass_examples: tuple[Example, ...] = ()
+    builtin: bool = True
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    matcher: Any = field(default=None, hash=False, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Location:
+    """A span in a file. `path` is relative to the scan root with `/` separators; 1-based."""
+
+    path: str
+    start_line: int = 1
+    start_column: int = 1
+    end_line: int = 1
+    end_column: int = 1
+
+
+@dataclass(frozen=True)
+class Suppression:
+    kind: str  # "inline" or "config"
+    reason: str
+    expires: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    severity: Severity
+    location: Location
+    message: str
+    identity: str  # the logical identity of what is flagged: never a line number
+    fingerprint: str
+    suppression: Suppression | None = None
+    properties: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file discovery found: where it is and what kind it is (parsed later, at most once)."""
+
+    path: str  # relative to the scan root, `/`-separated
+    abspath: str
+    kind: ArtifactKind
+    size: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed document of an artifact: a node tree in which every node keeps its position.
+
+    `root` is a PyYAML node (`yaml.MappingNode`, `SequenceNode` or `ScalarNode`); `identity` names
+    the document logically (a Kubernetes `Kind/namespace/name`, or `#2` in a multi-document file)
+    so that fingerprints do not depend on line numbers.
+    """
+
+    index: int
+    root: Any = field(hash=False, compare=False)
+    identity: str = ""
+    text: str = field(default="", repr=False, hash=False, compare=False)  # the whole file's text
+
+
+@dataclass(frozen=True)
+class ParsedArtifact:
+    """An artifact with its text and documents, or the reason it could not be parsed."""
+
+    artifact: Artifact
+    text: str = ""
+    documents: tuple[Document, ...] = ()
+    error: str | None = None
+    error_line: int = 1
+    error_column: int = 1
+    error_rule: str = "parse-error"

@@ -1,0 +1,98 @@
+"""Routes: symbolic addresses of nodes (`jobs.deploy.steps[2].uses`) and their resolution to spans.
+
+Rules and detectors never compute line numbers; they return routes, and `locate` turns a route
+into a `Location` once, at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from soc2lint.artifacts import nodes
+from soc2lint.model import Location
+
+Step = str | int
+Route = tuple[Step, ...]
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_\-$/]*$")
+
+
+def render(route: Sequence[Step]) -> str:
+    """`("jobs", "deploy", "steps", 2, "uses")` -> `jobs.deploy.steps[2].uses`."""
+    out = ""
+    for step in route:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif _PLAIN_KEY.match(step):
+            out += f".{step}" if out else step
+        else:
+            out += '["' + step.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    return out
+
+
+def identity(root: nodes.Node, route: Sequence[Step]) -> str:
+    """Like `render`, but a list item that names itself (`id:`, `name:`) is addressed by that name,
+    so inserting a step above it does not change the identity (and the fingerprint)."""
+    node = root
+    out: list[Step] = []
+    for step in route:
+        child = _child(node, step)
+        if isinstance(step, int) and child is not None:
+            label = _self_name(child[1])
+            out.append(label if label is not None else step)
+        else:
+            out.append(step)
+        if child is None:
+            out.extend(route[len(out):])
+            break
+        node = child[1]
+    return render(out)
+
+
+def _self_name(node: nodes.Node) -> str | None:
+    for key in ("id", "name"):
+        hit = nodes.get(node, key)
+        if hit and isinstance(hit[1], nodes.ScalarNode) and hit[1].value:
+            return f"{key}={hit[1].value}"
+    return None
+
+
+def _child(node: nodes.Node, step: Step) -> tuple[nodes.Node | None, nodes.Node] | None:
+    if isinstance(step, int):
+        if isinstance(node, nodes.SequenceNode) and 0 <= step < len(node.value):
+            return None, node.value[step]
+        return None
+    hit = nodes.get(node, step)
+    return hit
+
+
+def locate(path: str, root: nodes.Node, route: Sequence[Step], focus: str = "value") -> Location:
+    """The span of the node at `route`: its key when `focus == "key"`, else its value.
+
+    A route that runs past the tree (the rule pointed at something absent) resolves to the
+    deepest node that exists.
+    """
+    node = root
+    key_node: nodes.Node | None = None
+    for step in route:
+        child = _child(node, step)
+        if child is None:
+            break
+        key_node, node = child
+    target = key_node if focus == "key" and key_node is not None else node
+    start, end = target.start_mark, target.end_mark
+    end_line, end_col = end.line + 1, end.column + 1
+    # Block collections end at the start of the next line; point at the end of their last line.
+    if end.column == 0 and end.line > start.line:
+        end_line, end_col = end.line, 1
+    return Location(path, start.line + 1, start.column + 1, end_line, max(end_col, 1))
+
+
+def span_location(path: str, text: str, start: int, end: int) -> Location:
+    """Location of the character offsets [start, end) in `text`."""
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    end_line = line + text.count("\n", start, end)
+    end_column = end - (text.rfind("\n", 0, end) + 1) + 1
+    return Location(path, line, column, end_line, end_column)

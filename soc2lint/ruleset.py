@@ -1,0 +1,306 @@
+"""Load rule files, validate them against the rule schema and the catalog, compile their matches."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import yaml
+
+from soc2lint.artifacts import nodes
+from soc2lint.catalog import load_catalog
+from soc2lint.errors import RuleError
+from soc2lint.model import Example, Rule, Severity
+
+SCHEMA_FILE = Path(__file__).parent / "schema" / "rule.schema.json"
+DOCS_BASE = "https://github.com/soc2lint/soc2lint/blob/main/docs/rules/"
+BASE_FIELDS = ("value", "key", "candidate", "route", "path")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def builtin_rules_dir() -> Path:
+    """Rules ship inside the wheel as `soc2lint/rules`; a source checkout keeps them at `rules/`."""
+    here = Path(__file__).parent
+    packaged = here / "rules"
+    return packaged if packaged.is_dir() else here.parent / "rules"
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema  # ~0.1 s to import: only when rules are actually loaded
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def rule_files(directory: Path) -> list[Path]:
+    """Every `*.yaml`/`*.yml` under `directory`, in a stable order."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames.sort()
+        found.extend(Path(dirpath) / f for f in sorted(filenames) if f.endswith((".yaml", ".yml")))
+    return found
+
+
+def load_rules(directories: Sequence[Path], builtin_count: int = 1) -> list[Rule]:
+    """Load every rule under `directories`; the first `builtin_count` are soc2lint's own.
+
+    Raises RuleError (one line: file, line, offending key) for the first broken rule.
+    """
+    rules: list[Rule] = []
+    by_id: dict[str, Rule] = {}
+    by_name: dict[str, Rule] = {}
+    for i, directory in enumerate(directories):
+        if not directory.is_dir():
+            raise RuleError(f"{directory}: rules directory not found")
+        for path in rule_files(directory):
+            rule = load_rule_file(path, builtin=i < builtin_count, display=_display(path, directory))
+            for index, key, label in ((by_id, rule.id, "id"), (by_name, rule.name, "name")):
+                if key in index:
+                    raise RuleError(
+                        f"{rule.source}: key '{label}': duplicate rule {label} {key!r} "
+                        f"(also in {index[key].source})")
+                index[key] = rule
+            rules.append(rule)
+    return rules
+
+
+def _display(path: Path, directory: Path) -> str:
+    try:
+        return str(path.relative_to(directory.parent)).replace(os.sep, "/")
+    except ValueError:  # pragma: no cover - rule_files only yields paths under directory
+        return str(path)
+
+
+def _key_line(root: nodes.Node | None, keys: Sequence[Any]) -> int | None:
+    """The 1-based line of the key at `keys` in a rule file's node tree (deepest that exists)."""
+    if root is None:
+        return None
+    node, line = root, root.start_mark.line + 1
+    for key in keys:
+        if isinstance(key, int):
+            if isinstance(node, nodes.SequenceNode) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+                continue
+            break
+        hit = nodes.get(node, str(key))
+        if hit is None:
+            break
+        line = hit[0].start_mark.line + 1
+        node = hit[1]
+    return line
+
+
+def _fail(source: str, root: nodes.Node | None, keys: Sequence[Any], message: str) -> RuleError:
+    line = _key_line(root, keys)
+    dotted = ".".join(str(k) for k in keys)
+    prefix = f"{source}:{line}" if line else source
+    return RuleError(f"{prefix}: key '{dotted}': {message}" if dotted else f"{prefix}: {message}")
+
+
+def load_rule_file(path: Path, builtin: bool = False, display: str | None = None) -> Rule:
+    source = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{source}: cannot read rule file: {exc}") from exc
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise RuleError(f"{source}{line}: invalid YAML: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise RuleError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from exc
+    if not isinstance(data, dict):
+        raise RuleError(f"{source}: a rule file must be a mapping")
+    return build_rule(data, source, root, builtin)
+
+
+def _schema_error(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> RuleError | None:
+    from jsonschema.exceptions import best_match
+
+    errors = list(_validator().iter_errors(data))
+    if not errors:
+        return None
+    error = best_match(errors)
+    keys = list(error.absolute_path)
+    message = error.message
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            keys.append(extra[0])
+            message = f"unknown key {extra[0]!r}"
+    elif error.validator == "oneOf" and not keys and "match" in data and "detector" in data:
+        message = "a rule has either `match` or `detector`, not both"
+    elif error.validator == "oneOf" and not keys:
+        message = "a rule needs a `match` block or a `detector`"
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return _fail(source, root, keys, message)
+
+
+def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, builtin: bool) -> Rule:
+    """Validate one rule's data (schema, catalog, target, detector, match) and build the Rule."""
+    from soc2lint.detectors import DETECTORS
+    from soc2lint.match import MatchError, compile_match
+    from soc2lint.targets import TARGETS
+
+    error = _schema_error(data, source, root)
+    if error:
+        raise error
+    catalog = load_catalog()
+    for i, control in enumerate(data["controls"]):
+        if control not in catalog.criteria:
+            hint = ""
+            if control in catalog.aliases:
+                hint = f"; {catalog.aliases[control].note}"
+            raise _fail(source, root, ["controls", i], f"unknown control {control!r}{hint}")
+    if data["target"] not in TARGETS:
+        raise _fail(source, root, ["target"],
+                    f"unknown target {data['target']!r}; known: {', '.join(sorted(TARGETS))}")
+    parameters = data.get("parameters", {})
+    fields = set(BASE_FIELDS) | {f"param.{p}" for p in parameters}
+    matcher = None
+    if "detector" in data:
+        spec = DETECTORS.get(data["detector"])
+        if spec is None:
+            raise _fail(source, root, ["detector"],
+                        f"unknown detector {data['detector']!r}; known: {', '.join(sorted(DETECTORS))}")
+        fields |= set(spec.fields)
+    else:
+        try:
+            matcher = compile_match(data["match"], parameters)
+        except MatchError as exc:
+            raise _fail(source, root, exc.key.split("."), str(exc)) from exc
+    for template_key in ("message",):
+        for placeholder in _PLACEHOLDER.findall(data[template_key]):
+            if placeholder not in fields:
+                raise _fail(source, root, [template_key],
+                            f"unknown placeholder {{{placeholder}}}; known: {', '.join(sorted(fields))}")
+    for name, decl in parameters.items():
+        if "schema" in decl:
+            problem = _param_problem(decl["schema"], decl["default"])
+            if problem:
+                raise _fail(source, root, ["parameters", name, "default"], problem)
+    examples = data["examples"]
+    return Rule(
+        id=data["id"],
+        name=data["name"],
+        title=data["title"],
+        controls=tuple(data["controls"]),
+        severity=Severity.parse(data["severity"]),
+        target=data["target"],
+        message=data["message"],
+        rationale=data["rationale"],
+        remediation=data["remediation"],
+        help=data["help"],
+        status=data["status"],
+        source=source,
+        match=data.get("match"),
+        detector=data.get("detector"),
+        with_=data.get("with", {}),
+        parameters=parameters,
+        references=tuple(data.get("references", ())),
+        precision=data.get("precision", "high"),
+        help_uri=data.get("help_uri") or (f"{DOCS_BASE}{data['id']}.md" if builtin else None),
+        fail_examples=tuple(_example(e) for e in examples["fail"]),
+        pass_examples=tuple(_example(e) for e in examples["pass"]),
+        builtin=builtin,
+        params={name: decl["default"] for name, decl in parameters.items()},
+        matcher=matcher,
+    )
+
+
+def _param_problem(schema: Mapping[str, Any], value: Any) -> str | None:
+    import jsonschema
+
+    try:
+        jsonschema.validate(value, schema)
+    except jsonschema.ValidationError as exc:
+        return exc.message
+    except jsonschema.SchemaError as exc:
+        return f"invalid parameter schema: {exc.message}"
+    return None
+
+
+def _example(raw: Mapping[str, Any]) -> Example:
+    expect = tuple(tuple(int(p) for p in item.split(":")) for item in raw.get("expect", ()))
+    return Example(raw["code"], raw.get("path"), expect)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- selection
+
+def _matches(rule: Rule, code: str) -> int:
+    """How specifically `code` (an id prefix or a rule name) names `rule`: 0 not at all."""
+    if code == rule.name or code == rule.id:
+        return 100
+    if rule.id.startswith(code):
+        return len(code)
+    return 0
+
+
+def is_selected(rule: Rule, select: Iterable[str], ignore: Iterable[str], default: bool) -> bool:
+    """flake8-style: the longest matching prefix between select and ignore wins."""
+    best_select = max((_matches(rule, c) for c in select), default=0)
+    best_ignore = max((_matches(rule, c) for c in ignore), default=0)
+    if best_select == 0 and best_ignore == 0:
+        return default
+    return best_select > best_ignore
+
+
+def select_rules(
+    rules: Sequence[Rule],
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    severities: Mapping[str, str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    rule_parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    preview: bool = False,
+) -> list[Rule]:
+    """The rules that run, with the configured severities and parameter values applied."""
+    from soc2lint.errors import ConfigError
+
+    chosen = []
+    for rule in rules:
+        if not is_selected(rule, select, ignore, default=not select):
+            continue
+        exact = any(_matches(rule, c) >= 100 for c in select)
+        if rule.status == "preview" and not (preview or exact):
+            continue
+        if rule.status == "deprecated" and not exact:
+            continue
+        changes: dict[str, Any] = {}
+        for code, level in (severities or {}).items():
+            if code in (rule.id, rule.name):
+                changes["severity"] = Severity.parse(level)
+        params = dict(rule.params)
+        overrides = dict(parameters or {})
+        for code, values in (rule_parameters or {}).items():
+            if code in (rule.id, rule.name):
+                overrides.update(values)
+        for name, value in overrides.items():
+            if name in rule.parameters:
+                schema = rule.parameters[name].get("schema")
+                problem = _param_problem(schema, value) if schema else None
+                if problem:
+                    raise ConfigError(f"parameter {name!r} for {rule.id}: {problem}")
+                params[name] = value
+        if params != rule.params:
+            changes["params"] = params
+        chosen.append(replace(rule, **changes) if changes else rule)
+    return chosen

@@ -1,0 +1,52 @@
+"""Every rule's `examples` are its fixtures: failing snippets must produce findings at exactly the
+expected positions, passing snippets none, each through the whole engine (discovery, parsing,
+matching, location, suppression)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from soc2lint.config import Config
+from soc2lint.engine import scan
+from soc2lint.model import Example, Rule
+from soc2lint.ruleset import builtin_rules_dir, load_rules, select_rules
+from soc2lint.targets import TARGETS
+
+RULES = load_rules([builtin_rules_dir()])
+ALL_ACTIVE = select_rules(RULES, preview=True)
+
+
+def _cases(kind: str) -> list[tuple[Rule, int, Example]]:
+    out = []
+    for rule in RULES:
+        examples = rule.fail_examples if kind == "fail" else rule.pass_examples
+        out.extend((rule, i, e) for i, e in enumerate(examples))
+    return out
+
+
+def _positions(rule: Rule, example: Example, tmp_path: Path) -> list[tuple[int, int]]:
+    rel = example.path or TARGETS[rule.target].example_path
+    path = tmp_path / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(example.code, encoding="utf-8")
+    rules = [r for r in ALL_ACTIVE if r.id != rule.id] + [rule]
+    result = scan(tmp_path, rules, Config(), today=dt.date(2026, 1, 1))
+    return [(f.location.start_line, f.location.start_column)
+            for f in result.findings if f.rule.id == rule.id and f.suppression is None]
+
+
+@pytest.mark.parametrize(("rule", "index", "example"), _cases("fail"),
+                         ids=lambda v: v.id if isinstance(v, Rule) else str(v) if isinstance(v, int) else "")
+def test_failing_example_is_reported_at_expected_positions(rule: Rule, index: int, example: Example,
+                                                           tmp_path: Path) -> None:
+    assert example.expect, f"{rule.source}: failing example {index} has no `expect` positions"
+    assert sorted(_positions(rule, example, tmp_path)) == sorted(example.expect)
+
+
+@pytest.mark.parametrize(("rule", "index", "example"), _cases("pass"),
+                         ids=lambda v: v.id if isinstance(v, Rule) else str(v) if isinstance(v, int) else "")
+def test_passing_example_is_clean(rule: Rule, index: int, example: Example, tmp_path: Path) -> None:
+    assert _positions(rule, example, tmp_path) == []
