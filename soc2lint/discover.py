@@ -36,7 +36,8 @@ def classify(relpath: str, root: Path) -> ArtifactKind | None:
     parts = relpath.split("/")
     name = parts[-1].lower()
     if name.endswith(YAML_SUFFIXES):
-        if len(parts) == 3 and parts[0] == ".github" and parts[1] == "workflows":
+        # At any depth: a monorepo's templates and vendored repos hold real workflows too.
+        if len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows":
             return ArtifactKind.GITHUB_WORKFLOW
         if name in ("action.yml", "action.yaml"):
             return ArtifactKind.GITHUB_ACTION

@@ -118,8 +118,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         stale.append(name)
         if not check:
             (out / name).unlink()
+    from soc2lint.ruleset import VALIDATED_FILE, digest_lines
+
+    # Every built-in rule just loaded passed the schema: record their digests (see ruleset).
+    stamp = builtin_rules_dir() / VALIDATED_FILE
+    digests = digest_lines(builtin_rules_dir())
+    if (stamp.read_text(encoding="utf-8") if stamp.exists() else None) != digests:
+        stale.append(str(stamp))
+        if not check:
+            stamp.write_text(digests, encoding="utf-8")
     if check and stale:
-        print(f"stale rule docs: {', '.join(stale)}; run `python -m soc2lint.docgen {out}`")
+        print(f"stale generated files: {', '.join(stale)}; run `python -m soc2lint.docgen {out}`")
         return 1
     return 0
 

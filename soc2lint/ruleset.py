@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -49,6 +50,37 @@ def rule_files(directory: Path) -> list[Path]:
     return found
 
 
+VALIDATED_FILE = "validated.sha256"
+
+
+def validated_digests(directory: Path) -> dict[str, str]:
+    """Digests of the built-in rule files that the test suite validated against the schema.
+
+    A built-in rule file whose bytes still match is not re-validated with jsonschema at start-up
+    (importing and running it costs more than the whole rest of `soc2lint rules`); any other file,
+    including every user rule, is validated at load time.
+    """
+    try:
+        text = (directory / VALIDATED_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        digest, _, rel = line.partition("  ")
+        if digest and rel:
+            out[rel] = digest
+    return out
+
+
+def digest_lines(directory: Path) -> str:
+    """The content of `validated.sha256` for the rule files under `directory`."""
+    lines = []
+    for path in rule_files(directory):
+        rel = path.relative_to(directory).as_posix()
+        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {rel}")
+    return "\n".join(lines) + "\n"
+
+
 def load_rules(directories: Sequence[Path], builtin_count: int = 1) -> list[Rule]:
     """Load every rule under `directories`; the first `builtin_count` are soc2lint's own.
 
@@ -60,8 +92,10 @@ def load_rules(directories: Sequence[Path], builtin_count: int = 1) -> list[Rule
     for i, directory in enumerate(directories):
         if not directory.is_dir():
             raise RuleError(f"{directory}: rules directory not found")
+        trusted = validated_digests(directory) if i < builtin_count else {}
         for path in rule_files(directory):
-            rule = load_rule_file(path, builtin=i < builtin_count, display=_display(path, directory))
+            rule = load_rule_file(path, builtin=i < builtin_count, display=_display(path, directory),
+                                  trusted_digest=trusted.get(path.relative_to(directory).as_posix()))
             for index, key, label in ((by_id, rule.id, "id"), (by_name, rule.name, "name")):
                 if key in index:
                     raise RuleError(
@@ -106,12 +140,15 @@ def _fail(source: str, root: nodes.Node | None, keys: Sequence[Any], message: st
     return RuleError(f"{prefix}: key '{dotted}': {message}" if dotted else f"{prefix}: {message}")
 
 
-def load_rule_file(path: Path, builtin: bool = False, display: str | None = None) -> Rule:
+def load_rule_file(path: Path, builtin: bool = False, display: str | None = None,
+                   trusted_digest: str | None = None) -> Rule:
     source = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{source}: cannot read rule file: {exc}") from exc
+    validated = trusted_digest is not None and hashlib.sha256(raw).hexdigest() == trusted_digest
     try:
         loader = _Loader(text)
         try:
@@ -127,7 +164,7 @@ def load_rule_file(path: Path, builtin: bool = False, display: str | None = None
         raise RuleError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from exc
     if not isinstance(data, dict):
         raise RuleError(f"{source}: a rule file must be a mapping")
-    return build_rule(data, source, root, builtin)
+    return build_rule(data, source, root, builtin, validated)
 
 
 def _schema_error(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> RuleError | None:
@@ -154,13 +191,17 @@ def _schema_error(data: Mapping[str, Any], source: str, root: nodes.Node | None)
     return _fail(source, root, keys, message)
 
 
-def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, builtin: bool) -> Rule:
-    """Validate one rule's data (schema, catalog, target, detector, match) and build the Rule."""
+def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, builtin: bool,
+               validated: bool = False) -> Rule:
+    """Validate one rule's data (schema, catalog, target, detector, match) and build the Rule.
+
+    `validated`: the schema check already passed for these exact bytes (see validated_digests).
+    """
     from soc2lint.detectors import DETECTORS
     from soc2lint.match import MatchError, compile_match
     from soc2lint.targets import TARGETS
 
-    error = _schema_error(data, source, root)
+    error = None if validated else _schema_error(data, source, root)
     if error:
         raise error
     catalog = load_catalog()
@@ -193,7 +234,7 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
                 raise _fail(source, root, [template_key],
                             f"unknown placeholder {{{placeholder}}}; known: {', '.join(sorted(fields))}")
     for name, decl in parameters.items():
-        if "schema" in decl:
+        if "schema" in decl and not validated:
             problem = _param_problem(decl["schema"], decl["default"])
             if problem:
                 raise _fail(source, root, ["parameters", name, "default"], problem)

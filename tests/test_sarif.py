@@ -1,0 +1,171 @@
+"""SARIF 2.1.0: valid against the official schema, deterministic, fingerprints that survive edits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import jsonschema
+import pytest
+
+from tests.conftest import REPO, SARIF_SCHEMA
+
+DEPLOY = """\
+on:
+  push:
+    branches: [main]
+permissions: write-all
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: acme/ship@v2
+      - run: echo "${{ github.event.pull_request.title }}" && kubectl apply -f k8s/
+"""
+
+MANIFESTS = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: prod}
+spec:
+  containers:
+    - name: app
+      image: app@sha256:00
+      securityContext: {privileged: true}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: prod}
+spec:
+  containers:
+    - name: app
+      image: app@sha256:00
+      securityContext: {privileged: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft4Validator:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    return jsonschema.Draft4Validator(schema)
+
+
+def sarif(run: Callable[..., tuple[int, str, str]], root: Path, *extra: str) -> dict[str, Any]:
+    code, out, err = run("--format", "sarif", str(root), *extra)
+    assert code in (0, 1), err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_sarif_validates_and_has_what_code_scanning_reads(
+        write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path,
+        validator: jsonschema.Draft4Validator) -> None:
+    write(".github/workflows/deploy.yml", DEPLOY)
+    doc = sarif(run, tmp_path)
+    validator.validate(doc)
+    (run_,) = doc["runs"]
+    driver = run_["tool"]["driver"]
+    assert driver["name"] == "soc2lint" and driver["semanticVersion"] and driver["informationUri"]
+    ids = [r["id"] for r in driver["rules"]]
+    assert ids == sorted(ids) and {"GHA001", "GHA002", "GHA003", "GHA004", "SL001"} <= set(ids)
+    for rule in driver["rules"]:
+        assert rule["helpUri"].endswith(f"docs/rules/{rule['id']}.md")
+        assert rule["help"]["markdown"] and rule["fullDescription"]["text"]
+        sev = float(rule["properties"]["security-severity"])
+        assert isinstance(rule["properties"]["security-severity"], str) and 0 < sev <= 10
+        assert any(t.startswith("CC") for t in rule["properties"]["tags"])
+        assert len(rule["properties"]["tags"]) <= 20
+    assert run_["automationDetails"]["id"] == "soc2lint/"
+    results = {r["ruleId"]: r for r in run_["results"]}
+    assert set(results) == {"GHA001", "GHA002", "GHA003", "GHA004"}
+    gha002 = results["GHA002"]
+    assert driver["rules"][gha002["ruleIndex"]]["id"] == "GHA002"
+    loc = gha002["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"] == {"uri": ".github/workflows/deploy.yml", "uriBaseId": "%SRCROOT%"}
+    assert loc["region"]["startLine"] == 4 and loc["region"]["startColumn"] == 14
+    assert gha002["level"] == "error"
+    assert gha002["partialFingerprints"]["primaryLocationLineHash"]
+
+
+def test_byte_identical_output(write: Callable[..., Path], run: Callable[..., tuple[int, str, str]],
+                               tmp_path: Path) -> None:
+    write(".github/workflows/deploy.yml", DEPLOY)
+    write("k8s/pods.yaml", MANIFESTS)
+    first = run("--format", "sarif", str(tmp_path))[1]
+    second = run("--format", "sarif", str(tmp_path))[1]
+    assert first == second and first.encode() == second.encode()
+
+
+def test_fingerprints_survive_unrelated_edits(write: Callable[..., Path],
+                                             run: Callable[..., tuple[int, str, str]],
+                                             tmp_path: Path) -> None:
+    write(".github/workflows/deploy.yml", DEPLOY)
+    before = {r["ruleId"]: r for r in sarif(run, tmp_path)["runs"][0]["results"]}
+    # insert comment lines and an extra step above the flagged ones
+    shifted = DEPLOY.replace("on:\n", "# deploys the app\n# owner: platform\non:\n").replace(
+        "    steps:\n", "    steps:\n      - run: echo start\n        name: hello\n")
+    write(".github/workflows/deploy.yml", shifted)
+    after = {r["ruleId"]: r for r in sarif(run, tmp_path)["runs"][0]["results"]}
+    for rule_id in ("GHA001", "GHA002"):
+        b, a = before[rule_id], after[rule_id]
+        assert (b["locations"][0]["physicalLocation"]["region"]["startLine"]
+                != a["locations"][0]["physicalLocation"]["region"]["startLine"])
+        assert b["partialFingerprints"] == a["partialFingerprints"]
+
+
+def test_near_identical_documents_do_not_collide(write: Callable[..., Path],
+                                                run: Callable[..., tuple[int, str, str]],
+                                                tmp_path: Path) -> None:
+    write("k8s/pods.yaml", MANIFESTS)
+    results = sarif(run, tmp_path)["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["KUB001", "KUB001"]
+    prints = {r["partialFingerprints"]["primaryLocationLineHash"] for r in results}
+    assert len(prints) == 2
+    assert [r["properties"]["identity"].split(":")[0] for r in results] == ["Pod/prod/a", "Pod/prod/b"]
+
+
+def test_suppressed_findings_are_left_out_and_counted(write: Callable[..., Path],
+                                                     run: Callable[..., tuple[int, str, str]],
+                                                     tmp_path: Path) -> None:
+    write(".github/workflows/deploy.yml",
+          DEPLOY.replace("permissions: write-all", "permissions: write-all  # soc2lint: ignore[GHA002] sandbox org"))
+    write(".soc2lint.yaml", """\
+        exceptions:
+          - rule: unpinned-action
+            path: .github/workflows/*.yml
+            reason: acme/ship is our own action, pinned by policy in SEC-12
+            expires: 2999-01-01
+    """)
+    run_ = sarif(run, tmp_path)["runs"][0]
+    assert {r["ruleId"] for r in run_["results"]} == {"GHA001", "GHA004"}
+    assert run_["properties"]["suppressedCount"] == 2
+    assert run_["properties"]["suppressedByKind"] == {"config": 1, "inline": 1}
+
+
+def test_category_option(write: Callable[..., Path], run: Callable[..., tuple[int, str, str]],
+                         tmp_path: Path) -> None:
+    write(".github/workflows/ci.yml", "on: push\njobs: {}\n")
+    assert sarif(run, tmp_path, "--category", "soc2/workflows")["runs"][0]["automationDetails"] == {
+        "id": "soc2/workflows/"}
+
+
+def test_sarif_from_every_rule_example_validates(tmp_path: Path, validator: jsonschema.Draft4Validator,
+                                                 run: Callable[..., tuple[int, str, str]]) -> None:
+    from soc2lint.ruleset import builtin_rules_dir, load_rules
+    from soc2lint.targets import TARGETS
+
+    for i, rule in enumerate(load_rules([builtin_rules_dir()])):
+        for j, example in enumerate(rule.fail_examples + rule.pass_examples):
+            root = tmp_path / f"{rule.id}-{j}"
+            path = root / (example.path or TARGETS[rule.target].example_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(example.code, encoding="utf-8")
+            validator.validate(sarif(run, root))
+
+
+def test_examples_directory_sarif_validates(run: Callable[..., tuple[int, str, str]],
+                                           validator: jsonschema.Draft4Validator) -> None:
+    examples = REPO / "examples"
+    if not examples.is_dir():
+        pytest.skip("no examples directory")
+    validator.validate(sarif(run, examples))
