@@ -73,13 +73,14 @@ class _Scanner:
         if not applicable or parser is None:
             return [], False
         raw = read_text(artifact, self.config.max_file_size)
-        if raw.error is None:
-            prefilters = [TARGETS[r.target].prefilter for r in applicable]
-            if all(p is not None for p in prefilters) and not any(p(raw.text) for p in prefilters):  # type: ignore[misc]
+        prefilters = [TARGETS[r.target].prefilter for r in applicable]
+        if all(p is not None for p in prefilters):
+            # Every rule only wants some files of this kind (e.g. Kubernetes manifests among all
+            # YAML): skip the others without parsing them or reporting them as unparseable.
+            sample = raw.text if raw.error is None else _head(artifact.abspath)
+            if not any(p(sample) for p in prefilters):  # type: ignore[misc]
                 return [], False
-            parsed = parser(artifact, raw.text)
-        else:
-            parsed = raw
+        parsed = parser(artifact, raw.text) if raw.error is None else raw
         findings: list[Finding] = []
         if parsed.error is not None:
             findings.extend(self._error_finding(parsed))
@@ -141,6 +142,14 @@ class _Scanner:
                                     s.column)
                 out.append(_finding(rule, location, {"detail": detail}, f"line-{s.comment_line}"))
         return out
+
+
+def _head(path: str, size: int = 65536) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size).decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def scan(
