@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from soc2lint.errors import Soc2lintError
 from soc2lint.globs import matches
@@ -127,22 +127,22 @@ def discover(root: Path, paths: Sequence[Path] | None = None, exclude: Iterable[
         kind = classify(rel, root)
         if kind is None:
             continue
-        absolute = os.path.join(root, rel)
+        full = os.path.join(root, rel)
         try:
-            info = os.lstat(absolute)
+            info = os.lstat(full)
         except OSError:
             continue  # listed by git but deleted from the work tree
         if stat.S_ISLNK(info.st_mode):
-            target = os.path.realpath(absolute)
+            target = os.path.realpath(full)
             if not _is_inside(target, real_root):
                 notes.append(f"{rel}: symlink points outside the scan root; not followed")
                 continue
             try:
-                info = os.stat(absolute)
+                info = os.stat(full)
             except OSError as exc:
                 notes.append(f"{rel}: broken or looping symlink ({exc.strerror}); skipped")
                 continue
         if not stat.S_ISREG(info.st_mode):
             continue
-        artifacts[rel] = Artifact(rel, absolute, kind, info.st_size)
+        artifacts[rel] = Artifact(rel, full, kind, info.st_size)
     return Discovery(tuple(artifacts[k] for k in sorted(artifacts)), tuple(notes))

@@ -7,8 +7,8 @@ Examples in the pages are the rule's own test fixtures, so docs cannot drift fro
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from soc2lint.model import Example, Rule
 

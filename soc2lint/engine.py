@@ -6,9 +6,10 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from soc2lint.config import Config
 from soc2lint.discover import discover
@@ -78,7 +79,7 @@ class _Scanner:
             # Every rule only wants some files of this kind (e.g. Kubernetes manifests among all
             # YAML): skip the others without parsing them or reporting them as unparseable.
             sample = raw.text if raw.error is None else _head(artifact.abspath)
-            if not any(p(sample) for p in prefilters):  # type: ignore[misc]
+            if not any(p(sample) for p in prefilters if p is not None):
                 return [], False
         parsed = parser(artifact, raw.text) if raw.error is None else raw
         findings: list[Finding] = []
@@ -103,7 +104,7 @@ class _Scanner:
         fn = self.detectors.get(rule.detector)
         if fn is None:
             fn = self.detectors[rule.detector] = detectors.load(rule.detector)
-        return fn(doc, {**rule.with_, **rule.params})  # type: ignore[no-any-return]
+        return fn(doc, {**rule.with_, **rule.params})
 
     def _hit_finding(self, rule: Rule, parsed: ParsedArtifact, doc: Document, hit: Hit) -> Finding:
         path = parsed.artifact.path

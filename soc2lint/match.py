@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from soc2lint.artifacts import nodes
 from soc2lint.routes import Route
@@ -211,6 +212,7 @@ def _type_of(node: nodes.Node) -> str:
         return "mapping"
     if isinstance(node, nodes.SequenceNode):
         return "sequence"
+    assert isinstance(node, nodes.ScalarNode)
     value = nodes.scalar_value(node)
     if value is None:
         return "null"
@@ -463,7 +465,7 @@ class Hit:
 class Matcher:
     for_each: tuple[Path, ...]
     where: Condition | None
-    assert_: Condition | None
+    check: Condition | None  # the `assert:` block
     report: Path | None
 
     def run(self, root: nodes.Node, params: Mapping[str, Any]) -> Iterator[Hit]:
@@ -482,8 +484,8 @@ class Matcher:
             ok, witness = self.where(ctx, node, route)
             if not ok:
                 return
-        if self.assert_ is not None:
-            ok, witness = self.assert_(ctx, node, route)
+        if self.check is not None:
+            ok, witness = self.check(ctx, node, route)
             if ok:
                 return
         if self.report is not None:
@@ -493,22 +495,33 @@ class Matcher:
         yield Hit(witness.route, witness.focus, _fields(ctx.root, route, witness))
 
 
+def _node_at(root: nodes.Node, route: Route) -> nodes.Node | None:
+    found = resolve(Path("", False, tuple(route)), root, (), root)
+    return found[0][1] if found else None
+
+
+def _label(root: nodes.Node, route: Route) -> str:
+    """How a message names the node at `route`: its key, or for a list item its `name`/`id`."""
+    if not route:
+        return ""
+    if isinstance(route[-1], int):
+        node = _node_at(root, route)
+        for key in ("name", "id"):
+            hit = nodes.get(node, key) if node is not None else None
+            if hit and isinstance(hit[1], nodes.ScalarNode) and hit[1].value:
+                return str(hit[1].value)
+    return str(route[-1])
+
+
 def _fields(root: nodes.Node, candidate: Route, witness: Witness) -> dict[str, str]:
     from soc2lint.routes import render
 
-    node = root
-    for step in witness.route:
-        nxt = resolve(Path("", False, (step,)), node, (), root)
-        if not nxt:
-            break
-        node = nxt[0][1]
+    node = _node_at(root, witness.route)
     value = node.value if isinstance(node, nodes.ScalarNode) else ""
-    last = witness.route[-1] if witness.route else ""
-    cand = candidate[-1] if candidate else ""
     return {
         "value": _clip(value),
-        "key": str(last),
-        "candidate": str(cand),
+        "key": str(witness.route[-1]) if witness.route else "",
+        "candidate": _label(root, candidate),
         "route": render(witness.route),
     }
 

@@ -7,7 +7,7 @@ into a `Location` once, at the end.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from soc2lint.artifacts import nodes
 from soc2lint.model import Location

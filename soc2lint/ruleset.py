@@ -6,10 +6,11 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import yaml
 
@@ -273,7 +274,7 @@ def _param_problem(schema: Mapping[str, Any], value: Any) -> str | None:
     try:
         jsonschema.validate(value, schema)
     except jsonschema.ValidationError as exc:
-        return exc.message
+        return str(exc.message)
     except jsonschema.SchemaError as exc:
         return f"invalid parameter schema: {exc.message}"
     return None

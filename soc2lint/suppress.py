@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from soc2lint.config import ExceptionEntry
 from soc2lint.globs import matches
@@ -50,9 +50,9 @@ def names_rule(code: str, rule: Rule) -> bool:
 
 def inline_for(finding: Finding, suppressions: Sequence[InlineSuppression]) -> Suppression | None:
     for s in suppressions:
-        if s.line == finding.location.start_line and s.reason and len(s.reason) >= MIN_REASON:
-            if any(names_rule(code, finding.rule) for code in s.codes):
-                return Suppression("inline", s.reason)
+        if (s.line == finding.location.start_line and len(s.reason) >= MIN_REASON
+                and any(names_rule(code, finding.rule) for code in s.codes)):
+            return Suppression("inline", s.reason)
     return None
 
 

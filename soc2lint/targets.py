@@ -6,8 +6,8 @@ that cannot be Kubernetes manifests are never parsed for Kubernetes rules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from soc2lint.artifacts import nodes
 from soc2lint.model import ArtifactKind, Document

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jsonschema
 import pytest
@@ -154,7 +155,7 @@ def test_sarif_from_every_rule_example_validates(tmp_path: Path, validator: json
     from soc2lint.ruleset import builtin_rules_dir, load_rules
     from soc2lint.targets import TARGETS
 
-    for i, rule in enumerate(load_rules([builtin_rules_dir()])):
+    for rule in load_rules([builtin_rules_dir()]):
         for j, example in enumerate(rule.fail_examples + rule.pass_examples):
             root = tmp_path / f"{rule.id}-{j}"
             path = root / (example.path or TARGETS[rule.target].example_path)

@@ -7,7 +7,8 @@ visits each distinct node once.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import yaml
 
@@ -96,8 +97,7 @@ def get(node: Node, key: str) -> tuple[Node, Node] | None:
 def children(node: Node) -> Iterator[tuple[str | int, Node | None, Node]]:
     """(route step, key node or None, child node) for every child of a collection."""
     if isinstance(node, MappingNode):
-        for text, knode, vnode in items(node):
-            yield text, knode, vnode
+        yield from items(node)
     elif isinstance(node, SequenceNode):
         for i, child in enumerate(node.value):
             yield i, None, child

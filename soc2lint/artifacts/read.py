@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from soc2lint.model import Artifact, ArtifactKind, ParsedArtifact
 

@@ -8,8 +8,9 @@ detector's module (and its dependencies) load only when a rule that uses it runs
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from soc2lint.match import Hit
 from soc2lint.model import Document

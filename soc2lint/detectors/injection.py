@@ -8,13 +8,14 @@ outcomes) are allowed; the fix is to pass the value through `env:` and quote it.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from soc2lint.artifacts import nodes
 from soc2lint.match import Hit
 from soc2lint.model import Document
 
-EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 CONTEXT = re.compile(r"\b(?:github|inputs|steps|needs|env|matrix)(?:\.[A-Za-z0-9_*\-]+|\[[^\]]*\])+")
 
 # Fields of webhook payloads that anyone who can open an issue, a pull request or a fork controls.
@@ -29,7 +30,7 @@ ATTACKER_CONTROLLED = re.compile(
       | event\.workflow_run\.(?:head_branch|display_title|head_repository\.description)
       | event\.pages(?:\.\*|\[[^\]]*\])\.page_name
     )$""",
-    re.X,
+    re.VERBOSE,
 )
 INPUT = re.compile(r"^(?:inputs|github\.event\.inputs)\.([A-Za-z0-9_\-]+)$")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from soc2lint.catalog import load_catalog
 from soc2lint.engine import ScanResult
@@ -67,7 +67,7 @@ def _summary(result: ScanResult, active: list[Finding]) -> list[str]:
             total = sum(rules.values())
             title = catalog.criteria[control].title if control in catalog.criteria else ""
             detail = ", ".join(f"{rid} x{n}" for rid, n in sorted(rules.items()))
-            out.append(f"  {control:<6} {title[:44]:<44} {total:>4}  ({detail})")
+            out.append(f"  {control:<6} {title[:60]:<60} {total:>4}  ({detail})")
         out.append("")
     severities = Counter(f.severity for f in active)
     parts = [f"{severities[s]} {s.label}" for s in sorted(severities, reverse=True)]
