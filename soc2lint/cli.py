@@ -49,12 +49,12 @@ def _check_config_names(config: Config, rules: Sequence[Rule]) -> None:
     from soc2lint.errors import ConfigError
 
     known = {r.id for r in rules} | {r.name for r in rules}
-    named = [("severity", k) for k in config.severity] + [
-        ("rule_parameters", k) for k in config.rule_parameters] + [
-        ("exceptions", e.rule) for e in config.exceptions]
+    named = [(f"severity.{k}", k) for k in config.severity] + [
+        (f"rule_parameters.{k}", k) for k in config.rule_parameters] + [
+        (f"exceptions.{i}.rule", e.rule) for i, e in enumerate(config.exceptions)]
     for key, code in named:
         if code not in known:
-            raise ConfigError(f"{config.source}: key '{key}': unknown rule {code!r}")
+            raise ConfigError(f"{config.where(key)}: unknown rule {code!r}")
 
 
 class _DefaultGroup(click.Group):

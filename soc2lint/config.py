@@ -47,6 +47,13 @@ class Config:
     fail_on: str | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     exceptions: tuple[ExceptionEntry, ...] = ()
+    # line of each key naming a rule (`severity.GHA001`, `exceptions.2.rule`), for error messages
+    key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    def where(self, key: str) -> str:
+        """`file:line: key 'k'` for messages about a key found valid only after rules load."""
+        line = self.key_lines.get(key)
+        return f"{self.source}:{line}: key '{key}'" if line else f"{self.source}: key '{key}'"
 
 
 def find_config(root: Path) -> Path | None:
@@ -102,12 +109,23 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{source}:{mark.line + 1 if mark else 1}: invalid YAML: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from exc
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply to be a configuration") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}:1: the config must be a mapping")
-    data = _plain(data)
-    _validate(data, source, root)
+    try:
+        data = _plain(data)
+        _validate(data, source, root)
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply to be a configuration") from None
+    key_lines: dict[str, int] = {}
+    for section in ("severity", "rule_parameters"):
+        for name in data.get(section, {}):
+            key_lines[f"{section}.{name}"] = _line_of(root, [section, name]) or 1
+    for i, _entry in enumerate(data.get("exceptions", ())):
+        key_lines[f"exceptions.{i}.rule"] = _line_of(root, ["exceptions", i, "rule"]) or 1
     base = path.parent
     return Config(
         source=source,
@@ -133,6 +151,7 @@ def load_config(path: Path) -> Config:
             )
             for e in data.get("exceptions", ())
         ),
+        key_lines=key_lines,
     )
 
 

@@ -12,7 +12,6 @@ import stat
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from soc2lint.errors import Soc2lintError
@@ -31,8 +30,11 @@ class Discovery:
     notes: tuple[str, ...]  # one-line messages about files skipped (symlinks out of the root...)
 
 
-def classify(relpath: str, root: Path) -> ArtifactKind | None:
-    """The artifact kind of a `/`-separated path relative to the root, or None to ignore it."""
+def classify(relpath: str, root: Path, charts: dict[str, bool] | None = None) -> ArtifactKind | None:
+    """The artifact kind of a `/`-separated path relative to the root, or None to ignore it.
+
+    `charts` memoises "does this directory hold a Helm Chart.yaml" within one discovery.
+    """
     parts = relpath.split("/")
     name = parts[-1].lower()
     if name.endswith(YAML_SUFFIXES):
@@ -41,7 +43,7 @@ def classify(relpath: str, root: Path) -> ArtifactKind | None:
             return ArtifactKind.GITHUB_WORKFLOW
         if name in ("action.yml", "action.yaml"):
             return ArtifactKind.GITHUB_ACTION
-        if "templates" in parts[:-1] and _is_helm_template(root, parts):
+        if "templates" in parts[:-1] and _is_helm_template(root, parts, {} if charts is None else charts):
             return ArtifactKind.HELM_TEMPLATE
         return ArtifactKind.YAML
     if name.endswith(".json"):
@@ -49,16 +51,13 @@ def classify(relpath: str, root: Path) -> ArtifactKind | None:
     return None
 
 
-def _is_helm_template(root: Path, parts: list[str]) -> bool:
+def _is_helm_template(root: Path, parts: list[str], charts: dict[str, bool]) -> bool:
     index = len(parts) - 2 - parts[-2::-1].index("templates")
     chart_dir = "/".join(parts[:index])
-    return _has_chart(str(root), chart_dir)
-
-
-@lru_cache(maxsize=4096)
-def _has_chart(root: str, chart_dir: str) -> bool:
-    base = os.path.join(root, chart_dir) if chart_dir else root
-    return os.path.isfile(os.path.join(base, "Chart.yaml")) or os.path.isfile(os.path.join(base, "Chart.yml"))
+    if chart_dir not in charts:
+        base = os.path.join(root, chart_dir) if chart_dir else str(root)
+        charts[chart_dir] = any(os.path.isfile(os.path.join(base, n)) for n in ("Chart.yaml", "Chart.yml"))
+    return charts[chart_dir]
 
 
 def _git_files(root: Path, pathspecs: Sequence[str]) -> list[str] | None:
@@ -78,16 +77,25 @@ def _git_files(root: Path, pathspecs: Sequence[str]) -> list[str] | None:
 
 
 def _walk(root: Path, start: Path) -> Iterator[str]:
+    """Relative paths of files under `start`; directory symlinks are yielded, never descended."""
     for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         rel_dir = os.path.relpath(dirpath, root)
-        for name in sorted(filenames):
+        links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        dirnames[:] = [d for d in dirnames if d not in links]
+        for name in sorted(filenames + links):
             rel = name if rel_dir == "." else os.path.join(rel_dir, name)
             yield rel.replace(os.sep, "/")
 
 
 def _is_inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _note_dir_link(rel: str, full: str, real_root: str, notes: list[str]) -> None:
+    if (os.path.islink(full) and os.path.isdir(full)
+            and not _is_inside(os.path.realpath(full), real_root)):
+        notes.append(f"{rel}: directory symlink points outside the scan root; not followed")
 
 
 def discover(root: Path, paths: Sequence[Path] | None = None, exclude: Iterable[str] = ()) -> Discovery:
@@ -121,11 +129,16 @@ def discover(root: Path, paths: Sequence[Path] | None = None, exclude: Iterable[
         candidates = listed if listed is not None else list(_walk(root, root))
 
     artifacts: dict[str, Artifact] = {}
+    charts: dict[str, bool] = {}
     for rel in candidates:
         if rel in artifacts or any(matches(rel, pattern) for pattern in exclude):
             continue
-        kind = classify(rel, root)
+        kind = classify(rel, root, charts)
         if kind is None:
+            # Extension-less entries may be directory symlinks (git lists them as files):
+            # say so when one leads out of the root, since nothing behind it is checked.
+            if "." not in rel.rsplit("/", 1)[-1]:
+                _note_dir_link(rel, os.path.join(root, rel), real_root, notes)
             continue
         full = os.path.join(root, rel)
         try:

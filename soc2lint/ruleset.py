@@ -163,9 +163,14 @@ def load_rule_file(path: Path, builtin: bool = False, display: str | None = None
         raise RuleError(f"{source}{line}: invalid YAML: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise RuleError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from exc
+    except RecursionError:
+        raise RuleError(f"{source}: nested too deeply to be a rule") from None
     if not isinstance(data, dict):
         raise RuleError(f"{source}: a rule file must be a mapping")
-    return build_rule(data, source, root, builtin, validated)
+    try:
+        return build_rule(data, source, root, builtin, validated)
+    except RecursionError:
+        raise RuleError(f"{source}: conditions nested too deeply") from None
 
 
 def _schema_error(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> RuleError | None:

@@ -19,7 +19,7 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
         )
     try:
         with open(artifact.abspath, "rb") as handle:
-            data = handle.read(max_size + 1)
+            data = handle.read(min(artifact.size, max_size) + 1)
     except OSError as exc:
         return ParsedArtifact(artifact, error=f"cannot read file: {exc.strerror}")
     if b"\0" in data[:BINARY_SNIFF]:
@@ -28,7 +28,9 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        # columns count characters everywhere else, so decode what precedes the bad byte
+        column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
         return ParsedArtifact(
             artifact,
             error=f"not UTF-8: invalid byte 0x{data[exc.start]:02x}; not evaluated",
@@ -43,9 +45,15 @@ def _parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
     return parse_yaml(artifact, text)
 
 
+def _parse_json(artifact: Artifact, text: str) -> ParsedArtifact:
+    from soc2lint.artifacts.yamlfile import parse_json
+
+    return parse_json(artifact, text)
+
+
 PARSERS: dict[ArtifactKind, Callable[[Artifact, str], ParsedArtifact]] = {
     ArtifactKind.GITHUB_WORKFLOW: _parse_yaml,
     ArtifactKind.GITHUB_ACTION: _parse_yaml,
     ArtifactKind.YAML: _parse_yaml,
-    ArtifactKind.JSON: _parse_yaml,  # JSON is (nearly) a subset of YAML; one node model for both
+    ArtifactKind.JSON: _parse_json,
 }

@@ -29,6 +29,26 @@ def _document_identity(index: int, count: int, root: nodes.Node) -> str:
     return f"#{index}" if count > 1 else ""
 
 
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def parse_json(artifact: Artifact, text: str) -> ParsedArtifact:
+    """JSON: validated strictly by the json module (YAML would accept `{"a": 1,}`), then composed
+    like YAML so that rules see the same position-carrying node model."""
+    import json
+
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return ParsedArtifact(artifact, text, error=f"invalid JSON: {exc.msg}",
+                              error_line=exc.lineno, error_column=exc.colno)
+    except RecursionError:
+        return ParsedArtifact(artifact, text, error="invalid JSON: nesting too deep to evaluate")
+    return parse_yaml(artifact, text)
+
+
 def parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
     """Compose every document of `text`; on failure return the error with its position."""
     try:
@@ -40,18 +60,21 @@ def parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
         column = mark.column + 1 if mark else 1
         return ParsedArtifact(artifact, text, error=f"invalid YAML: {problem}",
                               error_line=line, error_column=column)
-    except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark attribute
+    except yaml.reader.ReaderError as exc:  # a control character: a position, not a mark
+        line, column = _line_column(text, exc.position)
+        return ParsedArtifact(artifact, text,
+                              error=("invalid YAML: control characters are not allowed "
+                                     f"(#x{exc.character:04x})" if isinstance(exc.character, int)
+                                     else "invalid YAML: control characters are not allowed"),
+                              error_line=line, error_column=column)
+    except yaml.YAMLError as exc:
         return ParsedArtifact(artifact, text, error=f"invalid YAML: {_one_line(str(exc))}")
     except RecursionError:
         return ParsedArtifact(artifact, text, error="invalid YAML: nesting too deep to evaluate")
 
     documents = []
     for index, root in enumerate(roots):
-        try:
-            size = nodes.expanded_size(root, ALIAS_EXPANSION_LIMIT)
-        except RecursionError:
-            size = ALIAS_EXPANSION_LIMIT
-        if size >= ALIAS_EXPANSION_LIMIT:
+        if nodes.expanded_size(root, ALIAS_EXPANSION_LIMIT) >= ALIAS_EXPANSION_LIMIT:
             mark = root.start_mark
             return ParsedArtifact(
                 artifact, text,
