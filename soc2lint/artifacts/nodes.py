@@ -88,9 +88,17 @@ def get(node: Node, key: str) -> tuple[Node, Node] | None:
     """(key node, value node) for `key` in a mapping, honouring merge keys."""
     if not isinstance(node, MappingNode):
         return None
-    for text, knode, vnode in items(node):
-        if text == key:
+    # Hot path: a plain scan of the pairs; only a mapping with `<<:` pays for merging.
+    merged = False
+    for knode, vnode in node.value:
+        if knode.tag == MERGE_TAG:
+            merged = True
+        elif knode.value == key and isinstance(knode, ScalarNode):
             return knode, vnode
+    if merged:
+        for text, knode, vnode in items(node):
+            if text == key:
+                return knode, vnode
     return None
 
 
