@@ -121,12 +121,21 @@ def discover(root: Path, paths: Sequence[Path] | None = None, exclude: Iterable[
                 raise Soc2lintError(f"{p}: no such file or directory")
         if dirs:
             listed = _git_files(root, [d or "." for d in dirs])
-            if listed is None:
+            if not listed:  # not a work tree, or every file is git-ignored: walk what was asked
                 listed = [f for d in dirs for f in _walk(root, root / d if d else root)]
             candidates.extend(listed)
     else:
         listed = _git_files(root, [])
-        candidates = listed if listed is not None else list(_walk(root, root))
+        if listed is None:
+            candidates = list(_walk(root, root))
+        elif listed:
+            candidates = listed
+        else:
+            # Inside a work tree but nothing listed: the root itself is git-ignored (a build or
+            # bench directory). The user asked for it explicitly, so walk it instead.
+            candidates = list(_walk(root, root))
+            if candidates:
+                notes.append(f"{root}: ignored by git; scanned without .gitignore")
 
     artifacts: dict[str, Artifact] = {}
     charts: dict[str, bool] = {}

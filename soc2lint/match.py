@@ -152,22 +152,43 @@ def _operand(raw: Any, where: str, declared: Mapping[str, Any]) -> Operand:
     return lambda ctx: raw
 
 
+class _AnyOf:
+    """Several patterns searched one by one: each keeps its own inline flags (`(?i)...`), which
+    Python 3.11+ rejects anywhere but at the start of a whole expression."""
+
+    def __init__(self, patterns: tuple[re.Pattern[str], ...], anchored: bool) -> None:
+        self.patterns = patterns
+        self.anchored = anchored  # globs match the whole value; regexes search within it
+
+    def search(self, text: str) -> bool:
+        if self.anchored:
+            return any(p.match(text) for p in self.patterns)
+        return any(p.search(text) for p in self.patterns)
+
+
 @lru_cache(maxsize=256)
-def _compile_regexes(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")
+def _param_patterns(patterns: tuple[str, ...], globs: bool) -> _AnyOf:
+    from soc2lint.errors import ConfigError
+
+    compiled = []
+    for p in patterns:
+        try:
+            compiled.append(re.compile(fnmatch.translate(p) if globs else p))
+        except re.error as exc:
+            raise ConfigError(f"parameter value {p!r} is not a valid regular expression: {exc}") from exc
+    return _AnyOf(tuple(compiled), anchored=globs)
 
 
-def _param_regex(value: Any) -> re.Pattern[str]:
-    patterns = tuple(value) if isinstance(value, (list, tuple)) else (str(value),)
-    try:
-        return _compile_regexes(patterns)
-    except re.error:
-        return _compile_regexes(tuple(re.escape(p) for p in patterns))
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else (str(value),)
 
 
-def _param_glob(value: Any) -> re.Pattern[str]:
-    globs = tuple(value) if isinstance(value, (list, tuple)) else (str(value),)
-    return _compile_regexes(tuple(fnmatch.translate(g) for g in globs))
+def _param_regex(value: Any) -> _AnyOf:
+    return _param_patterns(_as_tuple(value), False)
+
+
+def _param_glob(value: Any) -> _AnyOf:
+    return _param_patterns(_as_tuple(value), True)
 
 
 def _strict_equal(a: Any, b: Any) -> bool:
@@ -229,7 +250,7 @@ def _value_test(op: str, raw: Any, where: str, declared: Mapping[str, Any]) -> C
         if isinstance(raw, dict):  # {param: name}: a regex, or a list of them, from the policy
             get = _operand(raw, where, declared)
             return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_regex(
-                get(ctx)).search(n.value) is not None
+                get(ctx)).search(n.value)
         try:
             pattern = re.compile(raw)
         except (re.error, TypeError) as exc:
@@ -238,7 +259,7 @@ def _value_test(op: str, raw: Any, where: str, declared: Mapping[str, Any]) -> C
     if op == "glob":
         get = _operand(raw, where, declared)
         return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_glob(
-            get(ctx)).match(n.value) is not None
+            get(ctx)).search(n.value)
     if op == "type":
         if raw not in TYPES:
             raise MatchError(where, f"unknown type {raw!r}; expected one of {', '.join(TYPES)}")

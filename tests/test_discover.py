@@ -101,6 +101,17 @@ def test_git_gitignored_files_are_skipped_untracked_files_are_scanned(run: Run, 
     assert set(paths(tmp_path)) == {"k8s/tracked.yaml", "k8s/untracked.yaml", ".github/workflows/ci.yml"}
 
 
+def test_git_ignored_root_asked_for_explicitly_is_walked_with_a_note(run: Run, write: Write,
+                                                                     tmp_path: Path) -> None:
+    git.Repo.init(tmp_path)
+    write(".gitignore", "build/\n")
+    write("build/k8s/rendered.yaml", PRIVILEGED_POD)
+    code, out, err = run("--format", "json", str(tmp_path / "build"))
+    assert code == 1
+    assert found(json.loads(out)) == {("k8s/rendered.yaml", *KUB001_AT, "KUB001")}
+    assert "build: ignored by git; scanned without .gitignore" in err
+
+
 def test_git_tracked_file_is_scanned_even_if_it_matches_gitignore(run: Run, write: Write,
                                                                   tmp_path: Path) -> None:
     """A committed file is part of the repository whatever .gitignore says (`git add -f`)."""

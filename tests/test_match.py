@@ -208,3 +208,28 @@ def test_compile_errors_name_the_key(spec: dict[str, Any], key: str) -> None:
     with pytest.raises(MatchError) as info:
         compile_match(spec, {})
     assert info.value.key == key
+
+
+def test_param_regexes_keep_their_own_inline_flags() -> None:
+    declared = {"names": {"default": []}}
+    match = {"for_each": "jobs.*", "where": {"path": "@key", "regex": {"param": "names"}}}
+    # each pattern's leading (?i) must stay global to that pattern (Python 3.11 rejects it mid-way)
+    got = hits(match, params={"names": ["(?i)^BUILD$", "(?i)^DEPLOY$"]}, declared=declared)
+    assert got == [("jobs.build", 6, 3), ("jobs.deploy", 14, 3)]
+
+
+def test_param_globs_match_the_whole_value() -> None:
+    declared = {"trusted": {"default": []}}
+    match = {"for_each": "jobs.*.steps[*].uses", "where": {"glob": {"param": "trusted"}}}
+    assert hits(match, params={"trusted": ["acme/*"]}, declared=declared) == [
+        ("jobs.deploy.steps[0].uses", 21, 15)]
+    assert hits(match, params={"trusted": ["deploy*"]}, declared=declared) == []
+
+
+def test_invalid_param_regex_is_a_config_error() -> None:
+    from soc2lint.errors import ConfigError
+
+    declared = {"names": {"default": []}}
+    match = {"for_each": "jobs.*", "where": {"path": "@key", "regex": {"param": "names"}}}
+    with pytest.raises(ConfigError, match="not a valid regular expression"):
+        hits(match, params={"names": ["(unclosed"]}, declared=declared)

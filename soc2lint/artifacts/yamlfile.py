@@ -73,8 +73,10 @@ def parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
         return ParsedArtifact(artifact, text, error="invalid YAML: nesting too deep to evaluate")
 
     documents = []
+    has_anchor = "&" in text
     for index, root in enumerate(roots):
-        if nodes.expanded_size(root, ALIAS_EXPANSION_LIMIT) >= ALIAS_EXPANSION_LIMIT:
+        # Without an anchor (`&`) there is no alias to expand: skip the walk.
+        if has_anchor and nodes.expanded_size(root, ALIAS_EXPANSION_LIMIT) >= ALIAS_EXPANSION_LIMIT:
             mark = root.start_mark
             return ParsedArtifact(
                 artifact, text,
