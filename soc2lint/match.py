@@ -152,43 +152,44 @@ def _operand(raw: Any, where: str, declared: Mapping[str, Any]) -> Operand:
     return lambda ctx: raw
 
 
-class _AnyOf:
-    """Several patterns searched one by one: each keeps its own inline flags (`(?i)...`), which
-    Python 3.11+ rejects anywhere but at the start of a whole expression."""
-
-    def __init__(self, patterns: tuple[re.Pattern[str], ...], anchored: bool) -> None:
-        self.patterns = patterns
-        self.anchored = anchored  # globs match the whole value; regexes search within it
-
-    def search(self, text: str) -> bool:
-        if self.anchored:
-            return any(p.match(text) for p in self.patterns)
-        return any(p.search(text) for p in self.patterns)
+_GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
 
 
 @lru_cache(maxsize=256)
-def _param_patterns(patterns: tuple[str, ...], globs: bool) -> _AnyOf:
+def _param_patterns(patterns: tuple[str, ...], globs: bool) -> re.Pattern[str]:
+    """One compiled alternation of a parameter's regexes (or globs, anchored to the whole value).
+
+    Each pattern is checked on its own first, so that a bad one is named. A leading global flag
+    group (`(?i)deploy`) becomes a scoped one (`(?i:deploy)`): Python 3.11+ rejects global flags
+    anywhere but at the very start, and the flag must stay with its own pattern.
+    """
     from soc2lint.errors import ConfigError
 
-    compiled = []
+    parts = []
     for p in patterns:
+        source = fnmatch.translate(p) if globs else p
         try:
-            compiled.append(re.compile(fnmatch.translate(p) if globs else p))
+            re.compile(source)
         except re.error as exc:
             raise ConfigError(f"parameter value {p!r} is not a valid regular expression: {exc}") from exc
-    return _AnyOf(tuple(compiled), anchored=globs)
+        m = _GLOBAL_FLAGS.match(source)
+        parts.append(f"(?{m.group(1)}:{source[m.end():]})" if m else f"(?:{source})")
+    return re.compile("|".join(parts) or "(?!)")
 
 
-def _as_tuple(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else (str(value),)
+# Parameter values are lists from YAML: memoised by identity (they live as long as the rule).
+_BY_ID: dict[tuple[int, bool], tuple[Any, re.Pattern[str]]] = {}
 
 
-def _param_regex(value: Any) -> _AnyOf:
-    return _param_patterns(_as_tuple(value), False)
-
-
-def _param_glob(value: Any) -> _AnyOf:
-    return _param_patterns(_as_tuple(value), True)
+def _param_pattern(value: Any, globs: bool) -> re.Pattern[str]:
+    key = (id(value), globs)
+    hit = _BY_ID.get(key)
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    items = tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else (str(value),)
+    pattern = _param_patterns(items, globs)
+    _BY_ID[key] = (value, pattern)
+    return pattern
 
 
 def _strict_equal(a: Any, b: Any) -> bool:
@@ -223,7 +224,7 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 def _length(node: nodes.Node) -> int | None:
     if isinstance(node, (nodes.MappingNode, nodes.SequenceNode)):
         return sum(1 for _ in nodes.children(node))
-    if isinstance(node, nodes.ScalarNode) and node.tag == nodes.STR_TAG:
+    if isinstance(node, nodes.ScalarNode) and isinstance(nodes.scalar_value(node), str):
         return len(node.value)
     return None
 
@@ -249,8 +250,8 @@ def _value_test(op: str, raw: Any, where: str, declared: Mapping[str, Any]) -> C
     if op == "regex":
         if isinstance(raw, dict):  # {param: name}: a regex, or a list of them, from the policy
             get = _operand(raw, where, declared)
-            return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_regex(
-                get(ctx)).search(n.value)
+            return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_pattern(
+                get(ctx), False).search(n.value) is not None
         try:
             pattern = re.compile(raw)
         except (re.error, TypeError) as exc:
@@ -258,8 +259,8 @@ def _value_test(op: str, raw: Any, where: str, declared: Mapping[str, Any]) -> C
         return lambda ctx, n: isinstance(n, nodes.ScalarNode) and pattern.search(n.value) is not None
     if op == "glob":
         get = _operand(raw, where, declared)
-        return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_glob(
-            get(ctx)).search(n.value)
+        return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_pattern(
+            get(ctx), True).match(n.value) is not None
     if op == "type":
         if raw not in TYPES:
             raise MatchError(where, f"unknown type {raw!r}; expected one of {', '.join(TYPES)}")

@@ -25,11 +25,31 @@ SequenceNode = yaml.SequenceNode
 ScalarNode = yaml.ScalarNode
 
 _TRUE = {"true", "yes", "on", "y"}
+# Documents are composed with the base resolver (every scalar tagged str): the full resolver
+# costs a Python call per scalar, a third of the parse time. Plain scalars are typed here, lazily,
+# with PyYAML's own YAML 1.1 implicit rules, and only when a rule compares them.
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+
+def implicit_tag(node: ScalarNode) -> str:
+    """The tag the YAML 1.1 resolver would give: explicit tags win, quoted scalars are strings."""
+    if node.tag != STR_TAG or node.style:  # plain style is "" (C parser) or None
+        return str(node.tag)
+    text = node.value
+    for tag, regexp in _IMPLICIT.get(text[0] if text else "", []) + _IMPLICIT.get(None, []):
+        if regexp.match(text):
+            return str(tag)
+    return STR_TAG
+
+
+def is_merge_key(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and (
+        node.tag == MERGE_TAG or (node.value == "<<" and not node.style))
 
 
 def scalar_value(node: ScalarNode) -> Any:
-    """A scalar's value as the YAML resolver typed it: str, int, float, bool or None."""
-    tag = node.tag
+    """A scalar's value as the YAML resolver types it: str, int, float, bool or None."""
+    tag = implicit_tag(node)
     text = node.value
     if tag == STR_TAG:
         return text
@@ -59,7 +79,7 @@ def _merged(node: MappingNode) -> Iterator[tuple[Node, Node]]:
     """Pairs of a mapping, with `<<: *anchor` merge keys flattened (explicit keys win)."""
     merges: list[Node] = []
     for key, value in node.value:
-        if isinstance(key, ScalarNode) and key.tag == MERGE_TAG:
+        if is_merge_key(key):
             merges.append(value)
         else:
             yield key, value
@@ -91,7 +111,7 @@ def get(node: Node, key: str) -> tuple[Node, Node] | None:
     # Hot path: a plain scan of the pairs; only a mapping with `<<:` pays for merging.
     merged = False
     for knode, vnode in node.value:
-        if knode.tag == MERGE_TAG:
+        if knode.value == "<<" and is_merge_key(knode):
             merged = True
         elif knode.value == key and isinstance(knode, ScalarNode):
             return knode, vnode
