@@ -25,7 +25,7 @@ def _composer_class() -> type:
     compares it (nodes.implicit_tag). A third faster than CSafeLoader on real workflows."""
     base = getattr(getattr(yaml, "cyaml", None), "CParser", None)
     if base is None:  # PyYAML built without libyaml
-        return yaml.BaseLoader  # type: ignore[no-any-return]
+        return yaml.BaseLoader
 
     class Composer(base):  # type: ignore[valid-type,misc]
         def descend_resolver(self, parent: object, index: object) -> None:
