@@ -57,6 +57,16 @@ def _check_config_names(config: Config, rules: Sequence[Rule]) -> None:
             raise ConfigError(f"{config.where(key)}: unknown rule {code!r}")
 
 
+def _rule_sources(fn: Any) -> Any:
+    """`--config FILE` and `--rules DIR` for the commands that only read rules."""
+    fn = click.option("--rules", "extra_rules", multiple=True,
+                      type=click.Path(file_okay=False, exists=True, path_type=Path),
+                      help="An extra directory of rule files (repeatable).")(fn)
+    return click.option("--config", "config_path",
+                        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                        help="Config file. [default: .soc2lint.yaml here]")(fn)
+
+
 class _DefaultGroup(click.Group):
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage("soc2lint", "[scan] [OPTIONS] [PATHS]... | COMMAND [ARGS]...")
@@ -147,9 +157,7 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
 
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--rules", "extra_rules", multiple=True,
-              type=click.Path(file_okay=False, exists=True, path_type=Path))
+@_rule_sources
 def rules_cmd(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
     """List every rule: id, name, severity, controls, status and title."""
     _, rules = _load(Path.cwd(), config_path, extra_rules)
@@ -174,9 +182,7 @@ def _rule_summary(r: Rule) -> dict[str, Any]:
 
 @cli.command()
 @click.argument("term")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--rules", "extra_rules", multiple=True,
-              type=click.Path(file_okay=False, exists=True, path_type=Path))
+@_rule_sources
 def explain(term: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
     """Explain a rule (by id or name), or list the rules citing a control (e.g. CC6.1)."""
     from soc2lint.catalog import load_catalog
@@ -219,9 +225,7 @@ def _explain_control(catalog: Any, control: str, rules: Sequence[Rule]) -> None:
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--rules", "extra_rules", multiple=True,
-              type=click.Path(file_okay=False, exists=True, path_type=Path))
+@_rule_sources
 def controls(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
     """The Trust Services Criteria catalog, with the rules covering each criterion."""
     from soc2lint.catalog import load_catalog

@@ -9,15 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from soc2lint import yamlconf
 from soc2lint.artifacts import nodes
 from soc2lint.errors import ConfigError
 
 CONFIG_NAMES = (".soc2lint.yaml", ".soc2lint.yml")
 SCHEMA_FILE = Path(__file__).parent / "schema" / "config.schema.json"
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -64,22 +62,6 @@ def find_config(root: Path) -> Path | None:
     return None
 
 
-def _line_of(root: nodes.Node | None, keys: list[Any]) -> int | None:
-    if root is None:
-        return None
-    node, line = root, root.start_mark.line + 1
-    for key in keys:
-        if isinstance(key, int) and isinstance(node, nodes.SequenceNode) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-            continue
-        hit = nodes.get(node, str(key))
-        if hit is None:
-            break
-        line, node = hit[0].start_mark.line + 1, hit[1]
-    return line
-
-
 def _plain(value: Any) -> Any:
     """YAML dates -> ISO strings, so that the JSON Schema sees what the user wrote."""
     if isinstance(value, dict):
@@ -97,20 +79,7 @@ def load_config(path: Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: cannot read config: {exc}") from exc
-    try:
-        loader = _Loader(text)
-        try:
-            root = loader.get_single_node()
-            data = loader.construct_document(root) if root is not None else {}
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise ConfigError(f"{source}:{mark.line + 1 if mark else 1}: invalid YAML: {exc.problem}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from exc
-    except RecursionError:
-        raise ConfigError(f"{source}: nested too deeply to be a configuration") from None
+    data, root = yamlconf.load(text, source, ConfigError)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -123,9 +92,9 @@ def load_config(path: Path) -> Config:
     key_lines: dict[str, int] = {}
     for section in ("severity", "rule_parameters"):
         for name in data.get(section, {}):
-            key_lines[f"{section}.{name}"] = _line_of(root, [section, name]) or 1
+            key_lines[f"{section}.{name}"] = yamlconf.key_line(root, [section, name]) or 1
     for i, _entry in enumerate(data.get("exceptions", ())):
-        key_lines[f"exceptions.{i}.rule"] = _line_of(root, ["exceptions", i, "rule"]) or 1
+        key_lines[f"exceptions.{i}.rule"] = yamlconf.key_line(root, ["exceptions", i, "rule"]) or 1
     base = path.parent
     return Config(
         source=source,
@@ -157,32 +126,20 @@ def load_config(path: Path) -> Config:
 
 def _validate(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> None:
     import jsonschema
-    from jsonschema.exceptions import best_match
 
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(schema)(schema)
-    error = best_match(validator.iter_errors(data))
-    if error is None:
-        for i, entry in enumerate(data.get("exceptions", ())):
-            if "expires" in entry:
-                try:
-                    dt.date.fromisoformat(entry["expires"])
-                except ValueError:
-                    line = _line_of(root, ["exceptions", i, "expires"])
-                    raise ConfigError(f"{source}:{line}: key 'exceptions.{i}.expires': "
-                                      f"not a date: {entry['expires']!r}") from None
-        return
-    keys = list(error.absolute_path)
-    message = error.message
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {})
-        extra = [k for k in error.instance if k not in allowed]
-        if extra:
-            keys.append(extra[0])
-            known = ", ".join(sorted(allowed))
-            message = f"unknown key {extra[0]!r} (known: {known})"
-    elif error.validator == "required":
-        message = error.message.replace("is a required property", "is required")
-    line = _line_of(root, keys)
-    dotted = ".".join(str(k) for k in keys)
-    raise ConfigError(f"{source}:{line}: key '{dotted}': {message}" if dotted else f"{source}:{line}: {message}")
+    problem = yamlconf.schema_problem(validator, data)
+    if problem is not None:
+        keys, message, error = problem
+        if error.validator == "additionalProperties" and message.startswith("unknown key"):
+            message += f" (known: {', '.join(sorted(error.schema.get('properties', {})))})"
+        raise ConfigError(yamlconf.located(source, root, keys, message))
+    for i, entry in enumerate(data.get("exceptions", ())):
+        if "expires" in entry:
+            try:
+                dt.date.fromisoformat(entry["expires"])
+            except ValueError:
+                raise ConfigError(yamlconf.located(
+                    source, root, ["exceptions", i, "expires"],
+                    f"not a date: {entry['expires']!r}")) from None

@@ -12,8 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from soc2lint import yamlconf
 from soc2lint.artifacts import nodes
 from soc2lint.catalog import load_catalog
 from soc2lint.errors import RuleError
@@ -23,7 +22,6 @@ SCHEMA_FILE = Path(__file__).parent / "schema" / "rule.schema.json"
 DOCS_BASE = "https://github.com/soc2lint/soc2lint/blob/main/docs/rules/"
 BASE_FIELDS = ("value", "key", "candidate", "route", "path")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def builtin_rules_dir() -> Path:
@@ -114,31 +112,8 @@ def _display(path: Path, directory: Path) -> str:
         return str(path)
 
 
-def _key_line(root: nodes.Node | None, keys: Sequence[Any]) -> int | None:
-    """The 1-based line of the key at `keys` in a rule file's node tree (deepest that exists)."""
-    if root is None:
-        return None
-    node, line = root, root.start_mark.line + 1
-    for key in keys:
-        if isinstance(key, int):
-            if isinstance(node, nodes.SequenceNode) and key < len(node.value):
-                node = node.value[key]
-                line = node.start_mark.line + 1
-                continue
-            break
-        hit = nodes.get(node, str(key))
-        if hit is None:
-            break
-        line = hit[0].start_mark.line + 1
-        node = hit[1]
-    return line
-
-
 def _fail(source: str, root: nodes.Node | None, keys: Sequence[Any], message: str) -> RuleError:
-    line = _key_line(root, keys)
-    dotted = ".".join(str(k) for k in keys)
-    prefix = f"{source}:{line}" if line else source
-    return RuleError(f"{prefix}: key '{dotted}': {message}" if dotted else f"{prefix}: {message}")
+    return RuleError(yamlconf.located(source, root, keys, message))
 
 
 def load_rule_file(path: Path, builtin: bool = False, display: str | None = None,
@@ -150,21 +125,7 @@ def load_rule_file(path: Path, builtin: bool = False, display: str | None = None
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{source}: cannot read rule file: {exc}") from exc
     validated = trusted_digest is not None and hashlib.sha256(raw).hexdigest() == trusted_digest
-    try:
-        loader = _Loader(text)
-        try:
-            root = loader.get_single_node()
-            data = loader.construct_document(root) if root is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise RuleError(f"{source}{line}: invalid YAML: {exc.problem}") from exc
-    except yaml.YAMLError as exc:
-        raise RuleError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from exc
-    except RecursionError:
-        raise RuleError(f"{source}: nested too deeply to be a rule") from None
+    data, root = yamlconf.load(text, source, RuleError)
     if not isinstance(data, dict):
         raise RuleError(f"{source}: a rule file must be a mapping")
     try:
@@ -174,26 +135,14 @@ def load_rule_file(path: Path, builtin: bool = False, display: str | None = None
 
 
 def _schema_error(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> RuleError | None:
-    from jsonschema.exceptions import best_match
-
-    errors = list(_validator().iter_errors(data))
-    if not errors:
+    problem = yamlconf.schema_problem(_validator(), data)
+    if problem is None:
         return None
-    error = best_match(errors)
-    keys = list(error.absolute_path)
-    message = error.message
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {})
-        extra = [k for k in error.instance if k not in allowed]
-        if extra:
-            keys.append(extra[0])
-            message = f"unknown key {extra[0]!r}"
-    elif error.validator == "oneOf" and not keys and "match" in data and "detector" in data:
-        message = "a rule has either `match` or `detector`, not both"
-    elif error.validator == "oneOf" and not keys:
-        message = "a rule needs a `match` block or a `detector`"
-    if len(message) > 200:
-        message = message[:197] + "..."
+    keys, message, error = problem
+    if error.validator == "oneOf" and not keys:
+        message = ("a rule has either `match` or `detector`, not both"
+                   if "match" in data and "detector" in data
+                   else "a rule needs a `match` block or a `detector`")
     return _fail(source, root, keys, message)
 
 
