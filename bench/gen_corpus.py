@@ -4,8 +4,8 @@
     python3 bench/gen_corpus.py                      # 2000 files -> bench/.work/corpus-2000
     python3 bench/gen_corpus.py --files 500 --out /tmp/c --seed 7
 
-Layout (soc2lint treats a file as a workflow when it sits directly in a `.github/workflows/` directory,
-to the scan root, so every workflow goes in one directory):
+Layout (soc2lint treats a file as a workflow when it sits directly in a `.github/workflows/`
+directory; every workflow goes in one such directory):
 
     <out>/.github/workflows/<repo>-<purpose>.yml     ~60% of the files, 40-200 lines each
     <out>/k8s/<app>/<kind>.yaml                      ~40%: Deployments, Services, CronJobs, ...
