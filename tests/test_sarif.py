@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.conftest import REPO, SARIF_SCHEMA
+from tests.conftest import REPO, SARIF_SCHEMA, SARIF_SCHEMA_SHA256
 
 DEPLOY = """\
 on:
@@ -44,6 +44,14 @@ spec:
       image: app@sha256:00
       securityContext: {privileged: true}
 """
+
+
+def test_the_schema_is_the_official_one() -> None:
+    import hashlib
+
+    assert hashlib.sha256(SARIF_SCHEMA.read_bytes()).hexdigest() == SARIF_SCHEMA_SHA256
+    vendored = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
+    assert hashlib.sha256(vendored.read_bytes()).hexdigest() == SARIF_SCHEMA_SHA256
 
 
 @pytest.fixture(scope="module")
