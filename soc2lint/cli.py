@@ -176,7 +176,7 @@ def rules_cmd(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...])
 
 def _rule_summary(r: Rule) -> dict[str, Any]:
     return {"id": r.id, "name": r.name, "severity": r.severity.label, "controls": list(r.controls),
-            "title": r.title, "target": r.target, "status": r.status, "source": r.source,
+            "title": r.title, "targets": list(r.targets), "status": r.status, "source": r.source,
             "help_uri": r.help_uri}
 
 

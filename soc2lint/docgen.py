@@ -25,6 +25,7 @@ def rule_page(rule: Rule) -> str:
 
     catalog = load_catalog()
     target = TARGETS[rule.target]
+    reads = "; ".join(TARGETS[t].description for t in rule.targets)
     lines = [
         f"# {rule.id} {rule.name}",
         "",
@@ -34,7 +35,7 @@ def rule_page(rule: Rule) -> str:
         "|---|---|",
         f"| Severity | {rule.severity.label} |",
         f"| Controls | {', '.join(rule.controls)} |",
-        f"| Reads | {target.description} |",
+        f"| Reads | {reads} |",
         f"| Status | {rule.status} |",
         f"| Precision | {rule.precision} |",
         "",

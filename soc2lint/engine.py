@@ -18,7 +18,7 @@ from soc2lint.model import Document, Finding, Location, ParsedArtifact, Rule
 from soc2lint.routes import identity as route_identity
 from soc2lint.routes import locate, span_location
 from soc2lint.suppress import MIN_REASON, exception_for, inline_for, parse_inline
-from soc2lint.targets import TARGETS
+from soc2lint.targets import TARGETS, Target
 
 ENGINE_DETECTORS = ("parse-error", "excessive-yaml-aliases", "suppression-without-reason")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
@@ -43,10 +43,12 @@ def fingerprint(rule: Rule, path: str, identity: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def _finding(rule: Rule, location: Location, fields: Mapping[str, Any], identity: str) -> Finding:
+def _finding(rule: Rule, location: Location, fields: Mapping[str, Any], identity: str,
+             template: str | None = None) -> Finding:
     values = {**{f"param.{k}": _param_text(v) for k, v in rule.params.items()}, **fields,
               "path": location.path}
-    return Finding(rule, rule.severity, location, format_message(rule.message, values), identity,
+    message = format_message(template or rule.message, values)
+    return Finding(rule, rule.severity, location, message, identity,
                    fingerprint(rule, location.path, identity))
 
 
@@ -63,8 +65,14 @@ class _Scanner:
         self.doc_rules = [r for r in rules if r.detector not in ENGINE_DETECTORS]
         self.detectors: dict[str, Any] = {}
 
-    def rules_for(self, parsed_kind: Any) -> list[Rule]:
-        return [r for r in self.doc_rules if parsed_kind in TARGETS[r.target].kinds]
+    def rules_for(self, kind: Any) -> list[tuple[Rule, list[Target]]]:
+        """The rules reading artifacts of `kind`, each with its targets that cover the kind."""
+        out = []
+        for rule in self.doc_rules:
+            targets = [TARGETS[t] for t in rule.targets if kind in TARGETS[t].kinds]
+            if targets:
+                out.append((rule, targets))
+        return out
 
     def scan_artifact(self, artifact: Any) -> tuple[list[Finding], bool]:
         from soc2lint.artifacts.read import PARSERS, read_text
@@ -74,7 +82,7 @@ class _Scanner:
         if not applicable or parser is None:
             return [], False
         raw = read_text(artifact, self.config.max_file_size)
-        prefilters = [TARGETS[r.target].prefilter for r in applicable]
+        prefilters = [t.prefilter for _, targets in applicable for t in targets]
         if all(p is not None for p in prefilters):
             # Every rule only wants some files of this kind (e.g. Kubernetes manifests among all
             # YAML): skip the others without parsing them or reporting them as unparseable.
@@ -86,9 +94,8 @@ class _Scanner:
         if parsed.error is not None:
             findings.extend(self._error_finding(parsed))
         for doc in parsed.documents:
-            for rule in applicable:
-                accepts = TARGETS[rule.target].accepts
-                if accepts is not None and not accepts(doc):
+            for rule, targets in applicable:
+                if not any(t.accepts is None or t.accepts(doc) for t in targets):
                     continue
                 for hit in self._hits(rule, doc):
                     findings.append(self._hit_finding(rule, parsed, doc, hit))
@@ -96,8 +103,8 @@ class _Scanner:
         return findings, True
 
     def _hits(self, rule: Rule, doc: Document) -> Iterable[Hit]:
-        if rule.matcher is not None:
-            return rule.matcher.run(doc.root, rule.params)  # type: ignore[no-any-return]
+        if rule.matchers:
+            return (hit for m in rule.matchers for hit in m.run(doc.root, rule.params))
         from soc2lint import detectors
 
         assert rule.detector is not None
@@ -117,7 +124,7 @@ class _Scanner:
             ident += "#" + hit.fields["identity"]
         if doc.identity:
             ident = f"{doc.identity}:{ident}"
-        return _finding(rule, location, hit.fields, ident)
+        return _finding(rule, location, hit.fields, ident, hit.message)
 
     def _error_finding(self, parsed: ParsedArtifact) -> list[Finding]:
         rule = self.engine_rules.get(parsed.error_rule)

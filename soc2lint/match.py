@@ -19,6 +19,7 @@ from soc2lint.routes import Route
 
 ROOT = "$"
 WILDCARD = object()  # a path step matching every child
+DEEP = object()  # `**`: every descendant (each distinct node once, so aliases cannot explode it)
 
 
 class PathError(ValueError):
@@ -63,7 +64,7 @@ def parse_path(text: str) -> Path:
             if not expect_key:
                 raise PathError(f"missing '.' before {m.group('key')!r} in path {text!r}")
             key = m.group("key").strip()
-            steps.append(WILDCARD if key == "*" else key)
+            steps.append(WILDCARD if key == "*" else DEEP if key == "**" else key)
         elif m.group("index") is not None:
             steps.append(int(m.group("index")))
         elif m.group("star"):
@@ -87,6 +88,8 @@ def resolve(path: Path, node: nodes.Node, route: Route, root: nodes.Node) -> lis
             if step is WILDCARD:
                 for k, _knode, child in nodes.children(n):
                     nxt.append((r + (k,), child))
+            elif step is DEEP:
+                nxt.extend(_descendants(r, n))
             elif isinstance(step, int):
                 if isinstance(n, nodes.SequenceNode):
                     idx = step if step >= 0 else len(n.value) + step
@@ -100,6 +103,22 @@ def resolve(path: Path, node: nodes.Node, route: Route, root: nodes.Node) -> lis
         if not current:
             break
     return current
+
+
+def _descendants(route: Route, node: nodes.Node) -> list[tuple[Route, nodes.Node]]:
+    out: list[tuple[Route, nodes.Node]] = []
+    seen = {id(node)}
+    stack = [(route, node)]
+    while stack:
+        r, n = stack.pop()
+        kids = list(nodes.children(n))
+        for k, _knode, child in reversed(kids):
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append((r + (k,), child))
+        if n is not node:
+            out.append((r, n))
+    return out
 
 
 # --------------------------------------------------------------------------- conditions
@@ -120,12 +139,21 @@ Result = tuple[bool, Witness]
 Condition = Callable[[Context, nodes.Node, Route], Result]
 Operand = Callable[[Context], Any]
 
+@dataclass(frozen=True)
+class Scope:
+    """What a condition may refer to: declared parameters and named library conditions."""
+
+    params: Mapping[str, Any]
+    conditions: Mapping[str, Any]  # name -> raw condition (from rules/<family>/_conditions.yaml)
+    using: tuple[str, ...] = ()  # library conditions being expanded (to reject cycles)
+
+
 VALUE_OPERATORS = ("equals", "in", "regex", "glob", "gt", "ge", "lt", "le", "length", "contains",
                    "type")
 NEGATED = {"not_equals": "equals", "not_in": "in", "not_regex": "regex", "not_glob": "glob",
            "not_contains": "contains"}
 KEY_PATH = "@key"  # the candidate's own key (a job id, an env var name), as a scalar
-COMBINATORS = ("all", "any", "not")
+COMBINATORS = ("all", "any", "not", "use", "references")
 PRESENCE = ("exists", "absent")
 OPERATORS = VALUE_OPERATORS + tuple(NEGATED) + COMBINATORS + PRESENCE
 TYPES = ("mapping", "sequence", "string", "number", "boolean", "null", "scalar")
@@ -143,10 +171,10 @@ def _focus_for(node: nodes.Node) -> str:
     return "value" if isinstance(node, nodes.ScalarNode) else "key"
 
 
-def _operand(raw: Any, where: str, declared: Mapping[str, Any]) -> Operand:
+def _operand(raw: Any, where: str, scope: Scope) -> Operand:
     if isinstance(raw, dict) and set(raw) == {"param"}:
         name = raw["param"]
-        if name not in declared:
+        if name not in scope.params:
             raise MatchError(where, f"parameter {name!r} is not declared in `parameters`")
         return lambda ctx: ctx.params.get(name)
     return lambda ctx: raw
@@ -245,11 +273,11 @@ def _type_of(node: nodes.Node) -> str:
     return "string"
 
 
-def _value_test(op: str, raw: Any, where: str, declared: Mapping[str, Any]) -> Callable[[Context, nodes.Node], bool]:
+def _value_test(op: str, raw: Any, where: str, scope: Scope) -> Callable[[Context, nodes.Node], bool]:
     """A predicate over one node for a value operator."""
     if op == "regex":
         if isinstance(raw, dict):  # {param: name}: a regex, or a list of them, from the policy
-            get = _operand(raw, where, declared)
+            get = _operand(raw, where, scope)
             return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_pattern(
                 get(ctx), False).search(n.value) is not None
         try:
@@ -258,7 +286,7 @@ def _value_test(op: str, raw: Any, where: str, declared: Mapping[str, Any]) -> C
             raise MatchError(where, f"invalid regex {raw!r}: {exc}") from exc
         return lambda ctx, n: isinstance(n, nodes.ScalarNode) and pattern.search(n.value) is not None
     if op == "glob":
-        get = _operand(raw, where, declared)
+        get = _operand(raw, where, scope)
         return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_pattern(
             get(ctx), True).match(n.value) is not None
     if op == "type":
@@ -272,13 +300,13 @@ def _value_test(op: str, raw: Any, where: str, declared: Mapping[str, Any]) -> C
             raise MatchError(where, "`length` takes one comparison, e.g. {ge: 1}")
         (cmp_name, bound_raw), = raw.items()
         cmp = _COMPARE[cmp_name]
-        bound = _operand(bound_raw, where, declared)
+        bound = _operand(bound_raw, where, scope)
 
         def length_test(ctx: Context, n: nodes.Node) -> bool:
             size, limit = _length(n), _number(bound(ctx))
             return size is not None and limit is not None and cmp(size, limit)
         return length_test
-    operand = _operand(raw, where, declared)
+    operand = _operand(raw, where, scope)
     if op == "equals":
         return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _strict_equal(
             nodes.scalar_value(n), operand(ctx))
@@ -314,7 +342,7 @@ def _value_test(op: str, raw: Any, where: str, declared: Mapping[str, Any]) -> C
     raise MatchError(where, f"unknown operator {op!r}")  # pragma: no cover - guarded by caller
 
 
-def compile_condition(spec: Any, where: str, declared: Mapping[str, Any]) -> Condition:
+def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
     """Compile one condition mapping (see docs/rule-language.md)."""
     if not isinstance(spec, dict):
         raise MatchError(where, "a condition must be a mapping")
@@ -360,26 +388,39 @@ def compile_condition(spec: Any, where: str, declared: Mapping[str, Any]) -> Con
 
     if op in NEGATED:
         inner = compile_condition({**({"path": path_text} if path_text is not None else {}),
-                                   "quantifier": quantifier, NEGATED[op]: raw}, where, declared)
+                                   "quantifier": quantifier, NEGATED[op]: raw}, where, scope)
         return _negate(inner)
 
     if op == "not":
-        inner = compile_condition(raw, here, declared)
+        inner = compile_condition(raw, here, scope)
         negated = _negate(inner)
         if path is None:
             return negated
         return _over_path(targets, negated, quantifier)
 
+    if op == "use":
+        if raw not in scope.conditions:
+            known = ", ".join(sorted(scope.conditions)) or "none"
+            raise MatchError(here, f"unknown named condition {raw!r} (known: {known})")
+        if raw in scope.using:
+            raise MatchError(here, f"named condition {raw!r} uses itself")
+        inner_scope = Scope(scope.params, scope.conditions, scope.using + (raw,))
+        named = compile_condition(scope.conditions[raw], f"{here}({raw})", inner_scope)
+        return named if path is None else _over_path(targets, named, quantifier)
+
+    if op == "references":
+        return _references(raw, path, here, scope)
+
     if op in ("all", "any"):
         if not isinstance(raw, list) or not raw:
             raise MatchError(here, f"`{op}` takes a non-empty list of conditions")
-        parts = [compile_condition(c, f"{here}[{i}]", declared) for i, c in enumerate(raw)]
+        parts = [compile_condition(c, f"{here}[{i}]", scope) for i, c in enumerate(raw)]
         combined = _all(parts) if op == "all" else _any(parts)
         if path is None:
             return combined
         return _over_path(targets, combined, quantifier)
 
-    test = _value_test(op, raw, here, declared)
+    test = _value_test(op, raw, here, scope)
 
     def focus(n: nodes.Node) -> str:
         return "key" if path_text == KEY_PATH else _focus_for(n)
@@ -400,6 +441,55 @@ def compile_condition(spec: Any, where: str, declared: Mapping[str, Any]) -> Con
         r, n = found[-1]
         return True, Witness(r, focus(n))
     return value_condition
+
+
+def _references(raw: Any, path: Path | None, where: str, scope: Scope) -> Condition:
+    """`{path: needs, references: {in: "$.jobs", where: <cond>, transitive: true}}`: the scalar
+    values at `path` name nodes under `in`; holds when one of those nodes satisfies `where`
+    (with `transitive`, also nodes named the same way from there: a deploy that needs a build
+    that needs the tests)."""
+    if path is None:
+        raise MatchError(where, "`references` needs a `path`")
+    if not isinstance(raw, dict) or "in" not in raw or "where" not in raw:
+        raise MatchError(where, "`references` takes {in: <path>, where: <condition>}")
+    unknown = set(raw) - {"in", "where", "transitive"}
+    if unknown:
+        raise MatchError(f"{where}.{sorted(unknown)[0]}", f"unknown key {sorted(unknown)[0]!r}")
+    try:
+        base = parse_path(str(raw["in"]))
+    except PathError as exc:
+        raise MatchError(f"{where}.in", str(exc)) from exc
+    target = compile_condition(raw["where"], f"{where}.where", scope)
+    transitive = bool(raw.get("transitive", False))
+
+    def names(ctx: Context, node: nodes.Node, route: Route) -> list[tuple[Route, str]]:
+        out: list[tuple[Route, str]] = []
+        for r, n in resolve(path, node, route, ctx.root):
+            items = [(r + (i,), c) for i, c in enumerate(n.value)] if isinstance(
+                n, nodes.SequenceNode) else [(r, n)]
+            out.extend((ir, c.value) for ir, c in items if isinstance(c, nodes.ScalarNode))
+        return out
+
+    def references(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        pending = names(ctx, node, route)
+        first = pending[0][0] if pending else None
+        seen: set[str] = set()
+        while pending:
+            name_route, name = pending.pop(0)
+            if name in seen:
+                continue
+            seen.add(name)
+            found = resolve(Path(base.text, base.absolute, base.steps + (name,)), node, route, ctx.root)
+            if not found:
+                continue
+            ref_route, ref_node = found[0]
+            ok, _ = target(ctx, ref_node, ref_route)
+            if ok:
+                return True, Witness(name_route, "value")
+            if transitive:
+                pending.extend(names(ctx, ref_node, ref_route))
+        return False, Witness(first or route, "value" if first else "key")
+    return references
 
 
 def key_node(root: nodes.Node, route: Route) -> nodes.Node | None:
@@ -481,6 +571,7 @@ class Hit:
     focus: str
     fields: Mapping[str, str]
     span: tuple[int, int] | None = None  # character offsets in the file, to point inside a scalar
+    message: str | None = None  # the match block's own message, if it has one
 
 
 @dataclass(frozen=True)
@@ -489,6 +580,7 @@ class Matcher:
     where: Condition | None
     check: Condition | None  # the `assert:` block
     report: Path | None
+    message: str | None = None  # overrides the rule's message for this block
 
     def run(self, root: nodes.Node, params: Mapping[str, Any]) -> Iterator[Hit]:
         ctx = Context(root, params)
@@ -514,7 +606,8 @@ class Matcher:
             found = resolve(self.report, node, route, ctx.root)
             witness = (Witness(found[0][0], _focus_for(found[0][1])) if found
                        else Witness(route, "key"))
-        yield Hit(witness.route, witness.focus, _fields(ctx.root, route, witness))
+        yield Hit(witness.route, witness.focus, _fields(ctx.root, route, witness),
+                  message=self.message)
 
 
 def _node_at(root: nodes.Node, route: Route) -> nodes.Node | None:
@@ -553,21 +646,32 @@ def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def compile_match(spec: Mapping[str, Any], declared: Mapping[str, Any]) -> Matcher:
-    """Compile a rule's `match` block. Raises MatchError naming the offending key."""
-    allowed = {"for_each", "where", "assert", "report"}
+def compile_match(spec: Mapping[str, Any], declared: Mapping[str, Any],
+                  conditions: Mapping[str, Any] | None = None, prefix: str = "match") -> Matcher:
+    """Compile one `match` block. Raises MatchError naming the offending key."""
+    scope = Scope(declared, conditions or {})
+    allowed = {"for_each", "where", "assert", "report", "message"}
     for key in spec:
         if key not in allowed:
-            raise MatchError(f"match.{key}", f"unknown key {key!r} in match")
+            raise MatchError(f"{prefix}.{key}", f"unknown key {key!r} in match")
     raw_each = spec.get("for_each", ROOT)
     each_list = raw_each if isinstance(raw_each, list) else [raw_each]
     try:
         for_each = tuple(parse_path(str(p)) for p in each_list)
         report = parse_path(str(spec["report"])) if "report" in spec else None
     except PathError as exc:
-        raise MatchError("match.for_each", str(exc)) from exc
-    where = compile_condition(spec["where"], "match.where", declared) if "where" in spec else None
-    assert_ = compile_condition(spec["assert"], "match.assert", declared) if "assert" in spec else None
-    if where is None and assert_ is None:
-        raise MatchError("match", "a match needs `where`, `assert`, or both")
-    return Matcher(for_each, where, assert_, report)
+        raise MatchError(f"{prefix}.for_each", str(exc)) from exc
+    where = compile_condition(spec["where"], f"{prefix}.where", scope) if "where" in spec else None
+    check = compile_condition(spec["assert"], f"{prefix}.assert", scope) if "assert" in spec else None
+    if where is None and check is None:
+        raise MatchError(prefix, "a match needs `where`, `assert`, or both")
+    return Matcher(for_each, where, check, report, spec.get("message"))
+
+
+def compile_matches(spec: Any, declared: Mapping[str, Any],
+                    conditions: Mapping[str, Any] | None = None) -> tuple[Matcher, ...]:
+    """A rule's `match`: one block, or a list of blocks whose findings add up."""
+    if isinstance(spec, list):
+        return tuple(compile_match(block, declared, conditions, f"match.{i}")
+                     for i, block in enumerate(spec))
+    return (compile_match(spec, declared, conditions),)

@@ -69,7 +69,7 @@ class Rule:
     title: str
     controls: tuple[str, ...]
     severity: Severity
-    target: str
+    targets: tuple[str, ...]
     message: str
     rationale: str
     remediation: str
@@ -87,7 +87,12 @@ class Rule:
     pass_examples: tuple[Example, ...] = ()
     builtin: bool = True
     params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    matcher: Any = field(default=None, hash=False, compare=False, repr=False)
+    matchers: tuple[Any, ...] = field(default=(), hash=False, compare=False, repr=False)
+
+    @property
+    def target(self) -> str:
+        """The first target: where examples go by default."""
+        return self.targets[0]
 
 
 @dataclass(frozen=True)

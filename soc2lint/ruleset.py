@@ -7,7 +7,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,80 @@ def _validator() -> Any:
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
+
+
+@lru_cache(maxsize=1)
+def _library_validator() -> Any:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    library = {"$schema": schema["$schema"], "$defs": schema["$defs"], **schema["$defs"]["library"]}
+    return jsonschema.validators.validator_for(schema)(library)
+
+
+@dataclass(frozen=True)
+class Library:
+    """Named conditions (and the parameters they use) shared by the rules of all directories:
+    `rules/<family>/_conditions.yaml`. Rules refer to them with `use: <name>`."""
+
+    conditions: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)  # condition -> file
+
+
+def is_library(path: Path) -> bool:
+    return path.name.startswith("_")
+
+
+def load_library(paths: Sequence[tuple[Path, str]], trusted: Mapping[str, str]) -> Library:
+    conditions: dict[str, Any] = {}
+    parameters: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for path, source in paths:
+        raw = path.read_bytes()
+        data, root = yamlconf.load(raw.decode("utf-8"), source, RuleError)
+        if trusted.get(source) != hashlib.sha256(raw).hexdigest():
+            problem = yamlconf.schema_problem(_library_validator(), data)
+            if problem is not None:
+                raise _fail(source, root, problem[0], problem[1])
+        for name, entry in data["conditions"].items():
+            if name in conditions:
+                raise _fail(source, root, ["conditions", name],
+                            f"named condition {name!r} also defined in {sources[name]}")
+            conditions[name] = entry["condition"]
+            sources[name] = source
+        for name, decl in data.get("parameters", {}).items():
+            if name in parameters and parameters[name] != decl:
+                raise _fail(source, root, ["parameters", name],
+                            f"parameter {name!r} declared differently in another library")
+            parameters[name] = decl
+    return Library(conditions, parameters, sources)
+
+
+def _uses(raw: Any, library: Library, seen: set[str] | None = None) -> set[str]:
+    """Names of library conditions a condition tree uses, transitively."""
+    seen = set() if seen is None else seen
+    if isinstance(raw, dict):
+        name = raw.get("use")
+        if isinstance(name, str) and name in library.conditions and name not in seen:
+            seen.add(name)
+            _uses(library.conditions[name], library, seen)
+        for value in raw.values():
+            _uses(value, library, seen)
+    elif isinstance(raw, list):
+        for value in raw:
+            _uses(value, library, seen)
+    return seen
+
+
+def _params_in(raw: Any) -> set[str]:
+    if isinstance(raw, dict):
+        if set(raw) == {"param"}:
+            return {str(raw["param"])}
+        return set().union(*(_params_in(v) for v in raw.values())) if raw else set()
+    if isinstance(raw, list):
+        return set().union(*(_params_in(v) for v in raw)) if raw else set()
+    return set()
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -88,13 +162,28 @@ def load_rules(directories: Sequence[Path], builtin_count: int = 1) -> list[Rule
     rules: list[Rule] = []
     by_id: dict[str, Rule] = {}
     by_name: dict[str, Rule] = {}
-    for i, directory in enumerate(directories):
+    for directory in directories:
         if not directory.is_dir():
             raise RuleError(f"{directory}: rules directory not found")
-        trusted = validated_digests(directory) if i < builtin_count else {}
+    digests = [validated_digests(d) if i < builtin_count else {} for i, d in enumerate(directories)]
+    library_files, trusted_libraries = [], {}
+    for i, directory in enumerate(directories):
         for path in rule_files(directory):
+            if is_library(path):
+                display = _display(path, directory)
+                library_files.append((path, display))
+                digest = digests[i].get(path.relative_to(directory).as_posix())
+                if digest:
+                    trusted_libraries[display] = digest
+    library = load_library(library_files, trusted_libraries)
+    for i, directory in enumerate(directories):
+        trusted = digests[i]
+        for path in rule_files(directory):
+            if is_library(path):
+                continue
             rule = load_rule_file(path, builtin=i < builtin_count, display=_display(path, directory),
-                                  trusted_digest=trusted.get(path.relative_to(directory).as_posix()))
+                                  trusted_digest=trusted.get(path.relative_to(directory).as_posix()),
+                                  library=library)
             for index, key, label in ((by_id, rule.id, "id"), (by_name, rule.name, "name")):
                 if key in index:
                     raise RuleError(
@@ -117,7 +206,7 @@ def _fail(source: str, root: nodes.Node | None, keys: Sequence[Any], message: st
 
 
 def load_rule_file(path: Path, builtin: bool = False, display: str | None = None,
-                   trusted_digest: str | None = None) -> Rule:
+                   trusted_digest: str | None = None, library: Library | None = None) -> Rule:
     source = display or str(path)
     try:
         raw = path.read_bytes()
@@ -129,7 +218,7 @@ def load_rule_file(path: Path, builtin: bool = False, display: str | None = None
     if not isinstance(data, dict):
         raise RuleError(f"{source}: a rule file must be a mapping")
     try:
-        return build_rule(data, source, root, builtin, validated)
+        return build_rule(data, source, root, builtin, validated, library or Library())
     except RecursionError:
         raise RuleError(f"{source}: conditions nested too deeply") from None
 
@@ -147,13 +236,13 @@ def _schema_error(data: Mapping[str, Any], source: str, root: nodes.Node | None)
 
 
 def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, builtin: bool,
-               validated: bool = False) -> Rule:
+               validated: bool = False, library: Library | None = None) -> Rule:
     """Validate one rule's data (schema, catalog, target, detector, match) and build the Rule.
 
     `validated`: the schema check already passed for these exact bytes (see validated_digests).
     """
     from soc2lint.detectors import DETECTORS
-    from soc2lint.match import MatchError, compile_match
+    from soc2lint.match import MatchError, compile_matches
     from soc2lint.targets import TARGETS
 
     error = None if validated else _schema_error(data, source, root)
@@ -166,12 +255,22 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
             if control in catalog.aliases:
                 hint = f"; {catalog.aliases[control].note}"
             raise _fail(source, root, ["controls", i], f"unknown control {control!r}{hint}")
-    if data["target"] not in TARGETS:
-        raise _fail(source, root, ["target"],
-                    f"unknown target {data['target']!r}; known: {', '.join(sorted(TARGETS))}")
-    parameters = data.get("parameters", {})
+    library = library or Library()
+    targets = data["target"] if isinstance(data["target"], list) else [data["target"]]
+    for i, target in enumerate(targets):
+        if target not in TARGETS:
+            keys = ["target", i] if isinstance(data["target"], list) else ["target"]
+            raise _fail(source, root, keys,
+                        f"unknown target {target!r}; known: {', '.join(sorted(TARGETS))}")
+    own = data.get("parameters", {})
+    used = _uses(data.get("match"), library)
+    needed = set().union(*(_params_in(library.conditions[u]) for u in used)) if used else set()
+    # a rule that uses a named condition inherits the library parameters it refers to
+    parameters = {**{n: library.parameters[n] for n in sorted(needed) if n in library.parameters},
+                  **own}
     fields = set(BASE_FIELDS) | {f"param.{p}" for p in parameters}
-    matcher = None
+    matchers: tuple[Any, ...] = ()
+    templates = [("message", data["message"])]
     if "detector" in data:
         spec = DETECTORS.get(data["detector"])
         if spec is None:
@@ -180,13 +279,17 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
         fields |= set(spec.fields)
     else:
         try:
-            matcher = compile_match(data["match"], parameters)
+            matchers = compile_matches(data["match"], parameters, library.conditions)
         except MatchError as exc:
-            raise _fail(source, root, exc.key.split("."), str(exc)) from exc
-    for template_key in ("message",):
-        for placeholder in _PLACEHOLDER.findall(data[template_key]):
+            raise _fail(source, root, [int(k) if k.isdigit() else k for k in exc.key.split(".")],
+                        str(exc)) from exc
+        if isinstance(data["match"], list):
+            templates += [(f"match.{i}.message", b["message"])
+                          for i, b in enumerate(data["match"]) if "message" in b]
+    for template_key, template in templates:
+        for placeholder in _PLACEHOLDER.findall(template):
             if placeholder not in fields:
-                raise _fail(source, root, [template_key],
+                raise _fail(source, root, template_key.split("."),
                             f"unknown placeholder {{{placeholder}}}; known: {', '.join(sorted(fields))}")
     for name, decl in parameters.items():
         if "schema" in decl and not validated:
@@ -200,7 +303,7 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
         title=data["title"],
         controls=tuple(data["controls"]),
         severity=Severity.parse(data["severity"]),
-        target=data["target"],
+        targets=tuple(targets),
         message=data["message"],
         rationale=data["rationale"],
         remediation=data["remediation"],
@@ -218,7 +321,7 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
         pass_examples=tuple(_example(e) for e in examples["pass"]),
         builtin=builtin,
         params={name: decl["default"] for name, decl in parameters.items()},
-        matcher=matcher,
+        matchers=matchers,
     )
 
 

@@ -233,3 +233,56 @@ def test_invalid_param_regex_is_a_config_error() -> None:
     match = {"for_each": "jobs.*", "where": {"path": "@key", "regex": {"param": "names"}}}
     with pytest.raises(ConfigError, match="not a valid regular expression"):
         hits(match, params={"names": ["(unclosed"]}, declared=declared)
+
+
+def test_deep_wildcard_visits_each_node_once() -> None:
+    got = hits({"for_each": "jobs.*", "where": {"path": "**", "regex": "kubectl"}})
+    assert got == [("jobs.deploy.steps[1].run", 22, 14)]
+    # an alias bomb stays cheap: every distinct node once, whatever the expansion
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    assert hits({"for_each": "$", "where": {"path": "**", "equals": "y"}}, bomb) == []
+
+
+def test_named_conditions_from_a_library() -> None:
+    library = {"deploy-job": {"any": [{"path": "@key", "regex": "deploy"},
+                                      {"path": "steps[*].run", "regex": {"param": "cmds"}}]}}
+    root = yaml.compose(WORKFLOW, Loader=yaml.CSafeLoader)
+    matcher = compile_match({"for_each": "jobs.*", "where": {"use": "deploy-job"}},
+                            {"cmds": {}}, library)
+    assert [render(h.route) for h in matcher.run(root, {"cmds": ["make test"]})] == [
+        "jobs.build.steps[1].run", "jobs.deploy"]
+    with pytest.raises(MatchError, match="unknown named condition 'nope'"):
+        compile_match({"for_each": "jobs.*", "where": {"use": "nope"}}, {}, library)
+    with pytest.raises(MatchError, match="uses itself"):
+        compile_match({"for_each": "jobs.*", "where": {"use": "loop"}}, {}, {"loop": {"use": "loop"}})
+
+
+def test_references_follow_needs_transitively() -> None:
+    text = """\
+jobs:
+  test: {steps: [{run: pytest}]}
+  build: {needs: test, steps: [{run: make}]}
+  deploy: {needs: [build], steps: [{run: ship}]}
+  rogue: {needs: [build], steps: [{run: ship}]}
+"""
+    gate = {"path": "steps[*].run", "regex": "pytest"}
+    direct = {"for_each": ["jobs.deploy", "jobs.rogue"],
+              "assert": {"path": "needs", "references": {"in": "$.jobs", "where": gate}}}
+    assert hits(direct, text) == [("jobs.deploy.needs[0]", 4, 20), ("jobs.rogue.needs[0]", 5, 19)]
+    transitive = {"for_each": ["jobs.deploy", "jobs.build"],
+                  "assert": {"path": "needs", "references": {"in": "$.jobs", "where": gate,
+                                                              "transitive": True}}}
+    assert hits(transitive, text) == []
+
+
+def test_match_blocks_add_up_with_their_own_messages() -> None:
+    from soc2lint.match import compile_matches
+
+    root = yaml.compose(WORKFLOW, Loader=yaml.CSafeLoader)
+    matchers = compile_matches([
+        {"for_each": "permissions", "where": {"equals": "write-all"}, "message": "top"},
+        {"for_each": "jobs.*", "where": {"path": "continue-on-error", "equals": True}},
+    ], {})
+    got = [(render(h.route), h.message) for m in matchers for h in m.run(root, {})]
+    assert got == [("permissions", "top"), ("jobs.deploy.continue-on-error", None)]
