@@ -55,10 +55,16 @@ def rule_page(rule: Rule) -> str:
     lines += [_fence(e, target.example_path) for e in rule.pass_examples[:2]]
     lines += ["## Fix", "", rule.remediation, ""]
     if rule.parameters:
-        lines += ["## Parameters", "", "| name | default | description |", "|---|---|---|"]
+        import yaml
+
+        lines += ["## Parameters", "",
+                  "Set them in `.soc2lint.yaml` under `parameters:` (the team's documented policy).", ""]
         for name, decl in rule.parameters.items():
-            lines.append(f"| `{name}` | `{decl['default']!r}` | {decl['description']} |")
-        lines += ["", "Set them in `.soc2lint.yaml` under `parameters:` (the team's documented policy).", ""]
+            default = yaml.safe_dump({name: decl["default"]}, default_flow_style=False,
+                                     allow_unicode=True, width=1000).rstrip()
+            lines += [f"- `{name}`: {decl['description']}. Default:", "", "  ```yaml"]
+            lines += [f"  {line}" for line in default.splitlines()]
+            lines += ["  ```", ""]
     lines += ["## Controls", ""]
     for control in rule.controls:
         c = catalog.criteria[control]

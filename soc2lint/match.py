@@ -149,9 +149,9 @@ class Scope:
 
 
 VALUE_OPERATORS = ("equals", "in", "regex", "glob", "gt", "ge", "lt", "le", "length", "contains",
-                   "type")
+                   "has", "type")
 NEGATED = {"not_equals": "equals", "not_in": "in", "not_regex": "regex", "not_glob": "glob",
-           "not_contains": "contains"}
+           "not_contains": "contains", "not_has": "has"}
 KEY_PATH = "@key"  # the candidate's own key (a job id, an env var name), as a scalar
 COMBINATORS = ("all", "any", "not", "use", "references")
 PRESENCE = ("exists", "absent")
@@ -339,6 +339,17 @@ def _value_test(op: str, raw: Any, where: str, scope: Scope) -> Callable[[Contex
                            for c in n.value)
             return isinstance(n, nodes.ScalarNode) and str(want) in n.value
         return contains_test
+    if op == "has":
+        # `on:` style: a mapping with the key, a sequence with the item, or the scalar itself
+        def has_test(ctx: Context, n: nodes.Node) -> bool:
+            want = operand(ctx)
+            if isinstance(n, nodes.MappingNode):
+                return nodes.get(n, str(want)) is not None
+            if isinstance(n, nodes.SequenceNode):
+                return any(isinstance(c, nodes.ScalarNode) and _strict_equal(nodes.scalar_value(c), want)
+                           for c in n.value)
+            return isinstance(n, nodes.ScalarNode) and _strict_equal(nodes.scalar_value(n), want)
+        return has_test
     raise MatchError(where, f"unknown operator {op!r}")  # pragma: no cover - guarded by caller
 
 

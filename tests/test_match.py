@@ -240,7 +240,7 @@ def test_deep_wildcard_visits_each_node_once() -> None:
     assert got == [("jobs.deploy.steps[1].run", 22, 14)]
     # an alias bomb stays cheap: every distinct node once, whatever the expansion
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
     assert hits({"for_each": "$", "where": {"path": "**", "equals": "y"}}, bomb) == []
 
 
@@ -286,3 +286,12 @@ def test_match_blocks_add_up_with_their_own_messages() -> None:
     ], {})
     got = [(render(h.route), h.message) for m in matchers for h in m.run(root, {})]
     assert got == [("permissions", "top"), ("jobs.deploy.continue-on-error", None)]
+
+
+@pytest.mark.parametrize("on", ["pull_request", "[push, pull_request]", "{pull_request: {branches: [main]}}"])
+def test_has_reads_on_in_all_three_shapes(on: str) -> None:
+    text = f"on: {on}\njobs: {{}}\n"
+    assert hits({"for_each": "$", "where": {"path": "on", "has": "pull_request"}}, text) != []
+    assert hits({"for_each": "$", "where": {"path": "on", "has": "pull_request_target"}}, text) == []
+    target = text.replace("pull_request", "pull_request_target")
+    assert hits({"for_each": "$", "where": {"path": "on", "has": "pull_request"}}, target) == []
