@@ -613,7 +613,9 @@ class Matcher:
             ok, witness = self.check(ctx, node, route)
             if ok:
                 return
-        if self.report is not None:
+        if self.report is not None and self.report.text == KEY_PATH:
+            witness = Witness(route, "key")
+        elif self.report is not None:
             found = resolve(self.report, node, route, ctx.root)
             witness = (Witness(found[0][0], _focus_for(found[0][1])) if found
                        else Witness(route, "key"))
@@ -669,7 +671,8 @@ def compile_match(spec: Mapping[str, Any], declared: Mapping[str, Any],
     each_list = raw_each if isinstance(raw_each, list) else [raw_each]
     try:
         for_each = tuple(parse_path(str(p)) for p in each_list)
-        report = parse_path(str(spec["report"])) if "report" in spec else None
+        report = (None if "report" not in spec else Path(KEY_PATH, False, ())
+                  if spec["report"] == KEY_PATH else parse_path(str(spec["report"])))
     except PathError as exc:
         raise MatchError(f"{prefix}.for_each", str(exc)) from exc
     where = compile_condition(spec["where"], f"{prefix}.where", scope) if "where" in spec else None

@@ -170,7 +170,7 @@ def load_rules(directories: Sequence[Path], builtin_count: int = 1) -> list[Rule
     for i, directory in enumerate(directories):
         for path in rule_files(directory):
             if is_library(path):
-                display = _display(path, directory)
+                display = _display(path, directory, i < builtin_count)
                 library_files.append((path, display))
                 digest = digests[i].get(path.relative_to(directory).as_posix())
                 if digest:
@@ -181,7 +181,8 @@ def load_rules(directories: Sequence[Path], builtin_count: int = 1) -> list[Rule
         for path in rule_files(directory):
             if is_library(path):
                 continue
-            rule = load_rule_file(path, builtin=i < builtin_count, display=_display(path, directory),
+            rule = load_rule_file(path, builtin=i < builtin_count,
+                                  display=_display(path, directory, i < builtin_count),
                                   trusted_digest=trusted.get(path.relative_to(directory).as_posix()),
                                   library=library)
             for index, key, label in ((by_id, rule.id, "id"), (by_name, rule.name, "name")):
@@ -194,7 +195,10 @@ def load_rules(directories: Sequence[Path], builtin_count: int = 1) -> list[Rule
     return rules
 
 
-def _display(path: Path, directory: Path) -> str:
+def _display(path: Path, directory: Path, builtin: bool = True) -> str:
+    """Built-in rules as `rules/gha/GHA001-....yaml`; a user's as the path they can open."""
+    if not builtin:
+        return str(path)
     try:
         return str(path.relative_to(directory.parent)).replace(os.sep, "/")
     except ValueError:  # pragma: no cover - rule_files only yields paths under directory

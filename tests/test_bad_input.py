@@ -413,11 +413,11 @@ def test_deep_but_parseable_nesting_is_not_called_an_alias_bomb(run: Run, write:
     assert [f["rule_id"] for f in only(report, "k8s/deep.yaml")] in ([], ["SL001"])
 
 
-@pytest.mark.parametrize(("name", "content"), [
+@pytest.mark.parametrize(("name", "content", "structural"), [
     ("jobs-is-a-string", """\
         on: push
         jobs: "build and deploy"
-        """),
+        """, {(2, 7)}),
     ("job-is-a-string", """\
         on: push
         jobs:
@@ -425,7 +425,7 @@ def test_deep_but_parseable_nesting_is_not_called_an_alias_bomb(run: Run, write:
           number: 3
           list: [1, 2]
           empty:
-        """),
+        """, {(3, 3), (4, 3), (5, 3), (6, 3)}),
     ("steps-is-a-mapping", """\
         on: pull_request_target
         jobs:
@@ -440,20 +440,24 @@ def test_deep_but_parseable_nesting_is_not_called_an_alias_bomb(run: Run, write:
             steps: [1, "x", [], {run: 5}, {run: [a]}, {uses: 7},
                     {uses: actions/github-script@v7, with: 3},
                     {uses: actions/github-script@v7, with: {script: [1]}}]
-        """),
-    ("top-level-is-a-list", "- on: push\n- jobs: {}\n"),
-    ("empty-file", ""),
+        """, {(6, 5)}),
+    ("top-level-is-a-list", "- on: push\n- jobs: {}\n", {(1, 1)}),
+    ("empty-file", "", set()),
 ])
 def test_workflow_with_unexpected_shapes_does_not_crash(run: Run, write: Write, tmp_path: Path,
-                                                        name: str, content: str) -> None:
+                                                        name: str, content: str,
+                                                        structural: set[tuple[int, int]]) -> None:
     good_tree(write)
     write(f".github/workflows/{name}.yml", content)
     code, out, err = run(str(tmp_path), "--format", "json")
     assert code in (0, 1), err
     assert "internal error" not in err and "Traceback" not in err
     report = json.loads(out)
-    # Wrong shapes are not findings of their own: none of these rules can match them.
-    assert positions(report) == {GOOD_FINDING}
+    # Each wrong shape is one GHA025 invalid-workflow finding, at the offending node; no other
+    # rule trips over the shapes (GHA004 needs a string `run:`, GHA003 a string `uses:`).
+    path = f".github/workflows/{name}.yml"
+    assert positions(report) - {GOOD_FINDING} == {(path, line, col, "GHA025")
+                                                  for line, col in structural}
 
 
 # --------------------------------------------------------------------------- broken rule files
@@ -524,7 +528,7 @@ def test_broken_rule_file_is_one_line_exit_2(run: Run, write: Write, tmp_path: P
     assert code == 2
     assert out == ""
     message = error_line(err)
-    assert message.startswith(f"soc2lint: error: {rules.name}/ORG002.yaml:{line}: "), message
+    assert message.startswith(f"soc2lint: error: {rules}/ORG002.yaml:{line}: "), message
     assert expected in message
 
 

@@ -30,6 +30,9 @@ DETECTORS: dict[str, DetectorSpec] = {
         None, "", ("detail",), "A YAML document whose aliases expand beyond any real configuration."),
     "suppression-without-reason": DetectorSpec(
         None, "", ("detail",), "An inline `soc2lint: ignore[...]` comment that gives no reason."),
+    "literal-secret": DetectorSpec(
+        "soc2lint.detectors.secrets", "detect", ("secret_type", "preview", "key"),
+        "Literal credentials in workflow env/with/secrets values (detect-secrets plugins)."),
     "expression-injection": DetectorSpec(
         "soc2lint.detectors.injection", "detect", ("expression", "context"),
         "Attacker-controllable `${{ }}` expressions expanded into shell scripts."),

@@ -95,7 +95,8 @@ def _scripts(root: nodes.Node) -> Iterator[tuple[tuple[Any, ...], nodes.ScalarNo
 
 
 def detect(doc: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
-    include_inputs = bool(params.get("include_inputs", True))
+    # a composite action's inputs come from its caller's workflow, where they are judged
+    include_inputs = bool(params.get("include_inputs", True)) and nodes.get(doc.root, "runs") is None
     string_inputs = _string_inputs(doc.root)
     for route, scalar in _scripts(doc.root):
         cursor = scalar.start_mark.index

@@ -1,0 +1,112 @@
+"""Literal credentials in workflow `env:`, `with:` and `secrets:` values, found by detect-secrets'
+own plugins and filters. Values are never returned: only the type, a redacted preview and a
+fingerprint.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from soc2lint.artifacts import nodes
+from soc2lint.match import Hit
+from soc2lint.model import Document
+from soc2lint.redact import fingerprint, preview
+from soc2lint.routes import Route
+
+# Where literal values live in workflows and composite actions.
+_PARENTS: tuple[tuple[str, ...], ...] = (
+    ("env",),
+    ("jobs", "*", "env"),
+    ("jobs", "*", "with"),
+    ("jobs", "*", "secrets"),
+    ("jobs", "*", "container", "env"),
+    ("jobs", "*", "services", "*", "env"),
+    ("jobs", "*", "steps", "*", "env"),
+    ("jobs", "*", "steps", "*", "with"),
+    ("runs", "steps", "*", "env"),
+    ("runs", "steps", "*", "with"),
+)
+# Types whose only evidence is randomness: kept only under a key that names a credential
+# (a commit SHA in `with: ref:` is random too, and is no secret).
+_ENTROPY_ONLY = {"Base64 High Entropy String", "Hex High Entropy String"}
+_SECRET_KEY = re.compile(r"(?i)(secret|token|passw|pwd|api[_-]?key|apikey|access[_-]?key|"
+                         r"private[_-]?key|credential|auth|signing|webhook)")
+# Most specific first, when several plugins report the same value.
+_GENERIC = ("Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String")
+
+
+def _walk(node: nodes.Node, steps: tuple[str, ...], route: Route) -> Iterator[tuple[Route, nodes.Node]]:
+    if not steps:
+        yield route, node
+        return
+    head, rest = steps[0], steps[1:]
+    if head == "*":
+        for key, _k, child in nodes.children(node):
+            yield from _walk(child, rest, route + (key,))
+    else:
+        hit = nodes.get(node, head)
+        if hit is not None:
+            yield from _walk(hit[1], rest, route + (head,))
+
+
+_ALLOWLIST = re.compile(r"pragma:\s*allowlist[ -]secret")
+
+
+def literal_values(root: nodes.Node, text: str = "") -> Iterator[tuple[Route, str, str]]:
+    """(route, key, value) of every literal scalar in an env/with/secrets mapping, except those
+    on a line carrying detect-secrets' `pragma: allowlist secret`."""
+    lines = text.splitlines() if "allowlist" in text else []
+    seen: set[int] = set()
+    for steps in _PARENTS:
+        for route, mapping in _walk(root, steps, ()):
+            for key, _knode, value in nodes.items(mapping):
+                if not isinstance(value, nodes.ScalarNode) or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                literal = value.value
+                if len(literal) < 6 or "${{" in literal:
+                    continue
+                line = value.start_mark.line
+                if lines and line < len(lines) and _ALLOWLIST.search(lines[line]):
+                    continue
+                yield route + (key,), key, literal
+
+
+def _scanner() -> Any:
+    """detect-secrets' line scanner with its default plugins and filters (imported lazily)."""
+    from detect_secrets.core.scan import _process_line_based_plugins
+    from detect_secrets.settings import default_settings
+
+    # detect-secrets logs skipped values at INFO level: never let that reach any handler
+    logging.getLogger("detect-secrets").setLevel(logging.ERROR)
+    return _process_line_based_plugins, default_settings
+
+
+def detect(doc: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+    candidates = list(literal_values(doc.root, doc.text))
+    if not candidates:
+        return
+    process, settings = _scanner()
+    with settings() as config:
+        # the path is not read: the filter that drops paths missing on disk does not apply
+        config.disable_filters("detect_secrets.filters.common.is_invalid_file")
+        for route, key, value in candidates:
+            found = list(process([(1, f"{key}: {value}")], filename="workflow.yml"))
+            types = {s.type: s.secret_value or "" for s in found}
+            if not _SECRET_KEY.search(key):
+                for kind in _ENTROPY_ONLY:
+                    types.pop(kind, None)
+            if not types:
+                continue
+            kind = min(types, key=lambda t: (t in _GENERIC, _GENERIC.index(t) if t in _GENERIC else 0, t))
+            # some plugins report only a prefix (GitHub tokens: "ghp"): fall back to the value
+            secret = types[kind] if len(types[kind]) >= 8 and types[kind] in value else value
+            yield Hit(route, "value", {
+                "secret_type": kind,
+                "preview": preview(secret),
+                "key": key,
+                "identity": fingerprint(kind, secret),
+            })

@@ -1,0 +1,65 @@
+"""Secret values found in workflows never reach any output or file soc2lint writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+# Real-looking credentials of several detect-secrets types (all fake). Each must be reported,
+# and no output may contain the value or any 8-character piece of it beyond the preview.
+PLANTED = {
+    "AWS_ACCESS_KEY_ID": "AKIAZ7XQ4MNB2LKJ5PRE",
+    "SLACK_TOKEN": "xoxb-884422771199-5566778899001-QwErTyUiOpAsDfGhJkLzXcVb",
+    "STRIPE_KEY": "sk_live_4eC39HqLyjWDarjtT1zdp7dcQ9Wl3kTn",
+    "GH_PAT": "ghp_R8mZq2Lx7Vb4Nc9Kd1Fs6Hj3Wp5Ty0Ue8Gi2",
+    "DB_PASSWORD": "Tr0ub4dor-and-3-horses",
+    "DATABASE_URL": "postgres://app:n0t-a-real-passw0rd@db.internal:5432/prod",
+}
+
+
+def _workflow() -> str:
+    env = "\n".join(f"      {k}: {v!r}".replace("'", '"') for k, v in PLANTED.items())
+    return (f"on: push\npermissions: {{contents: read}}\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
+            f"    env:\n{env}\n    steps:\n      - run: make\n")
+
+
+def _pieces(secret: str) -> list[str]:
+    # everything after the 4-character preview, in 8-character windows
+    return [secret[i:i + 8] for i in range(4, len(secret) - 7)]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_no_output_format_contains_a_secret(fmt: str, write: Callable[..., Path],
+                                            run: Callable[..., tuple[int, str, str]],
+                                            tmp_path: Path) -> None:
+    write("repo/.github/workflows/build.yml", _workflow())
+    out_file = tmp_path / f"report.{fmt}"
+    code, out, err = run("--format", fmt, str(tmp_path / "repo"))
+    assert code == 1
+    code, _, err2 = run("--format", fmt, "--output", str(out_file), str(tmp_path / "repo"))
+    written = out_file.read_text(encoding="utf-8")
+    assert "GHA012" in out and "GHA012" in written
+    for blob in (out, err, err2, written):
+        for secret in PLANTED.values():
+            assert secret not in blob
+            for piece in _pieces(secret):
+                assert piece not in blob, f"{piece!r} of a secret leaked in {fmt} output"
+
+
+def test_every_planted_type_is_reported_with_a_preview(write: Callable[..., Path],
+                                                      run: Callable[..., tuple[int, str, str]],
+                                                      tmp_path: Path) -> None:
+    import json
+
+    write(".github/workflows/build.yml", _workflow())
+    findings = [f for f in json.loads(run("--format", "json", str(tmp_path))[1])["findings"]
+                if f["rule_id"] == "GHA012"]
+    by_key = {f["message"].split("`")[1]: f for f in findings}
+    assert set(by_key) == set(PLANTED)
+    assert by_key["AWS_ACCESS_KEY_ID"]["message"].startswith("AWS Access Key written literally")
+    assert "(AKIA…(20 chars))" in by_key["AWS_ACCESS_KEY_ID"]["message"]
+    assert by_key["GH_PAT"]["message"].startswith("GitHub Token")
+    # one line per value, in order, each at the value (column 26 of `      KEY: "value"`)
+    assert [(f["line"]) for f in findings] == list(range(7, 7 + len(PLANTED)))
