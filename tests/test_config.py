@@ -204,3 +204,48 @@ def test_user_rules_directory(write: Callable[..., Path], run: Callable[..., tup
     # and from config, relative to the config file
     write(".soc2lint.yaml", "rule_dirs: [../policy]\nselect: [ACME]\n", root=repo)
     assert active(findings(run, repo)[1]) == [("ACME001", 5, 14)]
+
+
+def test_user_rule_uses_a_builtin_named_condition_and_its_parameters(
+        write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path) -> None:
+    write("policy/ACME002-deploy-needs-owner.yaml", """\
+        id: ACME002
+        name: deploy-without-owner-label
+        title: Deploy jobs must name an owning team
+        controls: [CC8.1]
+        severity: low
+        target: github-workflow
+        status: stable
+        match:
+          for_each: jobs.*
+          where: {use: deploy-job}
+          assert: {path: env.OWNER, exists: true}
+        message: "Deploy job '{candidate}' names no OWNER"
+        rationale: Every production change needs an accountable owner.
+        remediation: Set env.OWNER on the job.
+        help: Auditors ask who owns each deployment pipeline.
+        examples:
+          fail: [{code: "jobs: {ship: {steps: [{run: flyctl deploy}]}}\\n", expect: ["1:8"]}]
+          pass: [{code: "jobs: {ship: {env: {OWNER: sre}, steps: [{run: flyctl deploy}]}}\\n"}]
+    """)
+    repo = tmp_path / "repo"
+    write(".github/workflows/ship.yml", "on: push\njobs:\n  ship:\n    steps:\n      - run: ./publish.sh\n",
+          root=repo)
+    code, items = findings(run, repo, "--rules", str(tmp_path / "policy"), "--select", "ACME002")
+    assert active(items) == []  # ./publish.sh is no deploy command by default
+    # the shared parameter, set once in the policy, changes what every deploy rule sees
+    write(".soc2lint.yaml", "parameters:\n  deploy_commands: ['publish\\.sh']\n", root=repo)
+    code, items = findings(run, repo, "--rules", str(tmp_path / "policy"), "--select", "ACME002,GHA001")
+    assert active(items) == [("ACME002", 3, 3), ("GHA001", 3, 3)]
+
+
+def test_broken_condition_library_is_one_line(write: Callable[..., Path],
+                                             run: Callable[..., tuple[int, str, str]], tmp_path: Path) -> None:
+    write("policy/_conditions.yaml", "conditions:\n  deploy-job:\n    description: dup\n"
+          "    condition: {path: x, exists: true}\n")
+    code, _, err = run("rules", "--rules", str(tmp_path / "policy"), cwd=tmp_path)
+    assert code == 2
+    assert "_conditions.yaml:2: key 'conditions.deploy-job': named condition 'deploy-job' also defined in rules/gha/_conditions.yaml" in err
+    write("policy/_conditions.yaml", "conditions:\n  my-cond:\n    condition: {path: x, exists: true}\n")
+    code, _, err = run("rules", "--rules", str(tmp_path / "policy"), cwd=tmp_path)
+    assert code == 2 and "key 'conditions.my-cond': 'description' is required" in err
