@@ -26,8 +26,10 @@ def _workflow() -> str:
 
 
 def _pieces(secret: str) -> list[str]:
-    # everything after the 4-character preview, in 8-character windows
-    return [secret[i:i + 8] for i in range(4, len(secret) - 7)]
+    # everything after the 4-character preview, in 8-character windows (all-lowercase words
+    # like "internal" also occur in the rules' own help text, so they prove nothing)
+    windows = [secret[i:i + 8] for i in range(4, len(secret) - 7)]
+    return [w for w in windows if not w.isalpha() or not w.islower()]
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])

@@ -56,11 +56,11 @@ def _string_inputs(root: nodes.Node) -> set[str] | None:
     return names if declared else None
 
 
-def dangerous(context: str, string_inputs: set[str] | None, include_inputs: bool) -> bool:
+def dangerous(context: str, string_inputs: set[str] | None, events: bool, inputs: bool) -> bool:
     if ATTACKER_CONTROLLED.match(context):
-        return True
+        return events
     m = INPUT.match(context)
-    if m and include_inputs:
+    if m and inputs:
         return string_inputs is None or m.group(1) in string_inputs
     return False
 
@@ -95,15 +95,16 @@ def _scripts(root: nodes.Node) -> Iterator[tuple[tuple[Any, ...], nodes.ScalarNo
 
 
 def detect(doc: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+    events = bool(params.get("include_events", True))
     # a composite action's inputs come from its caller's workflow, where they are judged
-    include_inputs = bool(params.get("include_inputs", True)) and nodes.get(doc.root, "runs") is None
+    inputs = bool(params.get("include_inputs", False)) and nodes.get(doc.root, "runs") is None
     string_inputs = _string_inputs(doc.root)
     for route, scalar in _scripts(doc.root):
         cursor = scalar.start_mark.index
         for expr in EXPRESSION.finditer(scalar.value):
             for ctx in CONTEXT.finditer(expr.group(1)):
                 context = ctx.group(0)
-                if not dangerous(context, string_inputs, include_inputs):
+                if not dangerous(context, string_inputs, events, inputs):
                     continue
                 span = _source_span(doc, scalar, expr.group(0), cursor)
                 if span:

@@ -38,6 +38,37 @@ _SECRET_KEY = re.compile(r"(?i)(secret|token|passw|pwd|api[_-]?key|apikey|access
 _GENERIC = ("Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String")
 
 
+# Generic findings (a password-named key, a URL with a password, randomness) in CI are mostly
+# throwaway credentials for service containers that live as long as the job. They are kept only
+# when the value does not look like one; provider-format keys (AWS, GitHub, Slack...) always stay.
+_GENERIC_TYPES = {"Secret Keyword", "Basic Auth Credentials", *_ENTROPY_ONLY}
+_PLACEHOLDER = re.compile(
+    r"(?i)(postgres|mysql|maria|mongo|redis|rabbit|minio|password|passwd|secret|test|example|"
+    r"dummy|fake|sample|changeme|admin|root|guest|local|dev|ci\b|default|insecure|foobar|"
+    r"placeholder|xxx|123)")
+_NAMES_ONLY = re.compile(r"^[A-Z][A-Z0-9_]*([,; ]+[A-Z][A-Z0-9_]*)*$")
+_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]*:([^@/\s]+)@([^:/?#\s]+)", re.I)
+_EPHEMERAL_HOST = re.compile(r"^(localhost|127\.0\.0\.1|0\.0\.0\.0|\[?::1\]?|[a-z][a-z0-9_-]*)$", re.I)
+
+
+def throwaway(kind: str, value: str, siblings: list[str]) -> bool:
+    """A generic finding whose value is evidently a CI test credential or not a credential."""
+    if kind not in _GENERIC_TYPES:
+        return False
+    if _NAMES_ONLY.match(value):  # a list of secret *names*, e.g. "NPM_TOKEN,PYPI_TOKEN"
+        return True
+    secret = value
+    url = _URL_PASSWORD.match(value)
+    if url:
+        secret = url.group(1)
+        if _EPHEMERAL_HOST.match(url.group(2)):  # a database in a service container
+            return True
+    if _PLACEHOLDER.search(secret):
+        return True
+    # the password repeats the user name or another value next to it ("polar" / "polarpolar")
+    return any(len(v) >= 4 and v.lower() in secret.lower() for v in siblings)
+
+
 def _walk(node: nodes.Node, steps: tuple[str, ...], route: Route) -> Iterator[tuple[Route, nodes.Node]]:
     if not steps:
         yield route, node
@@ -55,14 +86,16 @@ def _walk(node: nodes.Node, steps: tuple[str, ...], route: Route) -> Iterator[tu
 _ALLOWLIST = re.compile(r"pragma:\s*allowlist[ -]secret")
 
 
-def literal_values(root: nodes.Node, text: str = "") -> Iterator[tuple[Route, str, str]]:
-    """(route, key, value) of every literal scalar in an env/with/secrets mapping, except those
-    on a line carrying detect-secrets' `pragma: allowlist secret`."""
+def literal_values(root: nodes.Node, text: str = "") -> Iterator[tuple[Route, str, str, list[str]]]:
+    """(route, key, value, sibling values) of every literal scalar in an env/with/secrets mapping,
+    except those on a line carrying detect-secrets' `pragma: allowlist secret`."""
     lines = text.splitlines() if "allowlist" in text else []
     seen: set[int] = set()
     for steps in _PARENTS:
         for route, mapping in _walk(root, steps, ()):
+            scalars = [(k, v.value) for k, _kn, v in nodes.items(mapping) if isinstance(v, nodes.ScalarNode)]
             for key, _knode, value in nodes.items(mapping):
+                siblings = [v for k, v in scalars if k != key]
                 if not isinstance(value, nodes.ScalarNode) or id(value) in seen:
                     continue
                 seen.add(id(value))
@@ -72,7 +105,7 @@ def literal_values(root: nodes.Node, text: str = "") -> Iterator[tuple[Route, st
                 line = value.start_mark.line
                 if lines and line < len(lines) and _ALLOWLIST.search(lines[line]):
                     continue
-                yield route + (key,), key, literal
+                yield route + (key,), key, literal, siblings
 
 
 def _scanner() -> Any:
@@ -93,12 +126,13 @@ def detect(doc: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
     with settings() as config:
         # the path is not read: the filter that drops paths missing on disk does not apply
         config.disable_filters("detect_secrets.filters.common.is_invalid_file")
-        for route, key, value in candidates:
+        for route, key, value, siblings in candidates:
             found = list(process([(1, f"{key}: {value}")], filename="workflow.yml"))
             types = {s.type: s.secret_value or "" for s in found}
             if not _SECRET_KEY.search(key):
                 for kind in _ENTROPY_ONLY:
                     types.pop(kind, None)
+            types = {k: v for k, v in types.items() if not throwaway(k, value, siblings)}
             if not types:
                 continue
             kind = min(types, key=lambda t: (t in _GENERIC, _GENERIC.index(t) if t in _GENERIC else 0, t))
