@@ -94,17 +94,20 @@ class _Scanner:
         if parsed.error is not None:
             findings.extend(self._error_finding(parsed))
         for doc in parsed.documents:
+            memo: dict[Any, Any] = {}  # shared by the rules evaluated on this document
             for rule, targets in applicable:
                 if not any(t.accepts is None or t.accepts(doc) for t in targets):
                     continue
-                for hit in self._hits(rule, doc):
+                if rule.prefilter is not None and not rule.prefilter.search(doc.text):
+                    continue
+                for hit in self._hits(rule, doc, memo):
                     findings.append(self._hit_finding(rule, parsed, doc, hit))
         findings = self._inline(parsed, findings)
         return findings, True
 
-    def _hits(self, rule: Rule, doc: Document) -> Iterable[Hit]:
+    def _hits(self, rule: Rule, doc: Document, memo: dict[Any, Any]) -> Iterable[Hit]:
         if rule.matchers:
-            return (hit for m in rule.matchers for hit in m.run(doc.root, rule.params))
+            return (hit for m in rule.matchers for hit in m.run(doc.root, rule.params, memo))
         from soc2lint import detectors
 
         assert rule.detector is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -79,7 +79,8 @@ def parse_path(text: str) -> Path:
     return Path(text, absolute, tuple(steps))
 
 
-def resolve(path: Path, node: nodes.Node, route: Route, root: nodes.Node) -> list[tuple[Route, nodes.Node]]:
+def resolve(path: Path, node: nodes.Node, route: Route, root: nodes.Node,
+            memo: dict[Any, Any] | None = None) -> list[tuple[Route, nodes.Node]]:
     """Every (route, node) that `path` reaches from `node` (or from the root when absolute)."""
     current: list[tuple[Route, nodes.Node]] = [((), root)] if path.absolute else [(route, node)]
     for step in path.steps:
@@ -89,7 +90,13 @@ def resolve(path: Path, node: nodes.Node, route: Route, root: nodes.Node) -> lis
                 for k, _knode, child in nodes.children(n):
                     nxt.append((r + (k,), child))
             elif step is DEEP:
-                nxt.extend(_descendants(r, n))
+                if memo is None:
+                    nxt.extend(_descendants(r, n))
+                else:
+                    key = ("**", r)
+                    if key not in memo:
+                        memo[key] = _descendants(r, n)
+                    nxt.extend(memo[key])
             elif isinstance(step, int):
                 if isinstance(n, nodes.SequenceNode):
                     idx = step if step >= 0 else len(n.value) + step
@@ -133,6 +140,9 @@ class Witness:
 class Context:
     root: nodes.Node
     params: Mapping[str, Any]
+    # results shared by every rule evaluated on the same document: named conditions (a job is a
+    # deployment for all the rules asking) and `**` walks
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 Result = tuple[bool, Witness]
@@ -383,7 +393,7 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
         if path_text == KEY_PATH:
             key = key_node(ctx.root, route)
             return [(route, key)] if key is not None else []
-        return resolve(path, node, route, ctx.root)
+        return resolve(path, node, route, ctx.root, ctx.memo)
 
     if op in PRESENCE:
         want_present = bool(raw) if op == "exists" else not bool(raw)
@@ -416,7 +426,8 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
         if raw in scope.using:
             raise MatchError(here, f"named condition {raw!r} uses itself")
         inner_scope = Scope(scope.params, scope.conditions, scope.using + (raw,))
-        named = compile_condition(scope.conditions[raw], f"{here}({raw})", inner_scope)
+        named = _memoised(raw, compile_condition(scope.conditions[raw], f"{here}({raw})", inner_scope),
+                          tuple(sorted(_params_in(scope.conditions[raw], scope.conditions))))
         return named if path is None else _over_path(targets, named, quantifier)
 
     if op == "references":
@@ -454,6 +465,35 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
     return value_condition
 
 
+def _params_in(raw: Any, library: Mapping[str, Any], seen: frozenset[str] = frozenset()) -> set[str]:
+    """Parameters a condition refers to, through the named conditions it uses."""
+    if isinstance(raw, dict):
+        if set(raw) == {"param"}:
+            return {str(raw["param"])}
+        out: set[str] = set()
+        name = raw.get("use")
+        if isinstance(name, str) and name in library and name not in seen:
+            out |= _params_in(library[name], library, seen | {name})
+        for value in raw.values():
+            out |= _params_in(value, library, seen)
+        return out
+    if isinstance(raw, list):
+        return set().union(*(_params_in(v, library, seen) for v in raw)) if raw else set()
+    return set()
+
+
+def _memoised(name: str, condition: Condition, params: tuple[str, ...]) -> Condition:
+    """A named condition evaluated once per node and document, for every rule that uses it
+    with the same parameter values (library defaults and config values are shared objects)."""
+    def memoised(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        key = ("use", name, route, tuple(id(ctx.params.get(p)) for p in params))
+        hit = ctx.memo.get(key)
+        if hit is None:
+            hit = ctx.memo[key] = condition(ctx, node, route)
+        return hit
+    return memoised
+
+
 def _references(raw: Any, path: Path | None, where: str, scope: Scope) -> Condition:
     """`{path: needs, references: {in: "$.jobs", where: <cond>, transitive: true}}`: the scalar
     values at `path` name nodes under `in`; holds when one of those nodes satisfies `where`
@@ -475,7 +515,7 @@ def _references(raw: Any, path: Path | None, where: str, scope: Scope) -> Condit
 
     def names(ctx: Context, node: nodes.Node, route: Route) -> list[tuple[Route, str]]:
         out: list[tuple[Route, str]] = []
-        for r, n in resolve(path, node, route, ctx.root):
+        for r, n in resolve(path, node, route, ctx.root, ctx.memo):
             items = [(r + (i,), c) for i, c in enumerate(n.value)] if isinstance(
                 n, nodes.SequenceNode) else [(r, n)]
             out.extend((ir, c.value) for ir, c in items if isinstance(c, nodes.ScalarNode))
@@ -593,8 +633,9 @@ class Matcher:
     report: Path | None
     message: str | None = None  # overrides the rule's message for this block
 
-    def run(self, root: nodes.Node, params: Mapping[str, Any]) -> Iterator[Hit]:
-        ctx = Context(root, params)
+    def run(self, root: nodes.Node, params: Mapping[str, Any],
+            memo: dict[Any, Any] | None = None) -> Iterator[Hit]:
+        ctx = Context(root, params, {} if memo is None else memo)
         seen: set[Route] = set()
         for path in self.for_each:
             for route, node in resolve(path, root, (), root):

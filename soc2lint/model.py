@@ -88,6 +88,7 @@ class Rule:
     builtin: bool = True
     params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     matchers: tuple[Any, ...] = field(default=(), hash=False, compare=False, repr=False)
+    prefilter: Any = field(default=None, hash=False, compare=False, repr=False)  # re.Pattern
 
     @property
     def target(self) -> str:

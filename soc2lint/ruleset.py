@@ -300,6 +300,12 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
             problem = _param_problem(decl["schema"], decl["default"])
             if problem:
                 raise _fail(source, root, ["parameters", name, "default"], problem)
+    prefilter = None
+    if "prefilter" in data:
+        try:
+            prefilter = re.compile(data["prefilter"])
+        except re.error as exc:
+            raise _fail(source, root, ["prefilter"], f"invalid regex: {exc}") from exc
     examples = data["examples"]
     return Rule(
         id=data["id"],
@@ -326,6 +332,7 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
         builtin=builtin,
         params={name: decl["default"] for name, decl in parameters.items()},
         matchers=matchers,
+        prefilter=prefilter,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from soc2lint.artifacts import nodes
@@ -108,39 +109,77 @@ def literal_values(root: nodes.Node, text: str = "") -> Iterator[tuple[Route, st
                 yield route + (key,), key, literal, siblings
 
 
-def _scanner() -> Any:
-    """detect-secrets' line scanner with its default plugins and filters (imported lazily)."""
+# Types detect-secrets reports that are not credentials.
+_NOT_CREDENTIALS = {"Public IP (ipv4)"}
+
+
+@lru_cache(maxsize=1)
+def _scanner() -> tuple[Any, Any]:
+    """detect-secrets' line scanner, configured once per process with its default plugins and
+    filters (configuring them costs milliseconds; doing it per file cost more than scanning)."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.core.scan import _process_line_based_plugins
-    from detect_secrets.settings import default_settings
+    from detect_secrets.settings import (
+        cache_bust,
+        configure_settings_from_baseline,
+        get_filters,
+        get_settings,
+    )
 
     # detect-secrets logs skipped values at INFO level: never let that reach any handler
     logging.getLogger("detect-secrets").setLevel(logging.ERROR)
-    return _process_line_based_plugins, default_settings
+    # what `default_settings()` does, without a context manager left open until shutdown
+    cache_bust()
+    configure_settings_from_baseline({"plugins_used": [
+        {"name": plugin.__name__} for plugin in get_mapping_from_secret_type_to_class().values()]})
+    # the path is not read: the filter that drops paths missing on disk does not apply
+    get_settings().disable_filters("detect_secrets.filters.common.is_invalid_file")
+    get_filters.cache_clear()  # (cache_bust would also drop the settings just made)
+    return _process_line_based_plugins, _prefilter()
+
+
+def _prefilter() -> Any:
+    """A test that a line could be flagged at all, built from the active plugins' own patterns:
+    a regex plugin can only report a line its denylist matches, and the keyword plugin only one
+    naming a denylisted keyword. Entropy-only findings are kept under credential-like keys, which
+    `_SECRET_KEY` admits. None (scan everything) if an unknown kind of plugin is active."""
+    from detect_secrets.plugins import keyword
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+    from detect_secrets.settings import get_plugins
+
+    patterns: list[re.Pattern[str]] = [re.compile(keyword.DENYLIST_REGEX, re.I)]
+    for plugin in get_plugins():
+        if isinstance(plugin, RegexBasedDetector):
+            patterns.extend(plugin.denylist)
+        elif not isinstance(plugin, (keyword.KeywordDetector, HighEntropyStringsPlugin)):
+            return None
+    return lambda line: any(p.search(line) for p in patterns)
 
 
 def detect(doc: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
     candidates = list(literal_values(doc.root, doc.text))
     if not candidates:
         return
-    process, settings = _scanner()
-    with settings() as config:
-        # the path is not read: the filter that drops paths missing on disk does not apply
-        config.disable_filters("detect_secrets.filters.common.is_invalid_file")
-        for route, key, value, siblings in candidates:
-            found = list(process([(1, f"{key}: {value}")], filename="workflow.yml"))
-            types = {s.type: s.secret_value or "" for s in found}
-            if not _SECRET_KEY.search(key):
-                for kind in _ENTROPY_ONLY:
-                    types.pop(kind, None)
-            types = {k: v for k, v in types.items() if not throwaway(k, value, siblings)}
-            if not types:
-                continue
-            kind = min(types, key=lambda t: (t in _GENERIC, _GENERIC.index(t) if t in _GENERIC else 0, t))
-            # some plugins report only a prefix (GitHub tokens: "ghp"): fall back to the value
-            secret = types[kind] if len(types[kind]) >= 8 and types[kind] in value else value
-            yield Hit(route, "value", {
-                "secret_type": kind,
-                "preview": preview(secret),
-                "key": key,
-                "identity": fingerprint(kind, secret),
-            })
+    process, could_flag = _scanner()
+    for route, key, value, siblings in candidates:
+        line = f"{key}: {value}"
+        if could_flag is not None and not _SECRET_KEY.search(key) and not could_flag(line):
+            continue
+        found = list(process([(1, line)], filename="workflow.yml"))
+        types = {s.type: s.secret_value or "" for s in found if s.type not in _NOT_CREDENTIALS}
+        if not _SECRET_KEY.search(key):
+            for kind in _ENTROPY_ONLY:
+                types.pop(kind, None)
+        types = {k: v for k, v in types.items() if not throwaway(k, value, siblings)}
+        if not types:
+            continue
+        kind = min(types, key=lambda t: (t in _GENERIC, _GENERIC.index(t) if t in _GENERIC else 0, t))
+        # some plugins report only a prefix (GitHub tokens: "ghp"): fall back to the value
+        secret = types[kind] if len(types[kind]) >= 8 and types[kind] in value else value
+        yield Hit(route, "value", {
+            "secret_type": kind,
+            "preview": preview(secret),
+            "key": key,
+            "identity": fingerprint(kind, secret),
+        })
