@@ -125,7 +125,7 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
         rule_parameters=config.rule_parameters,
         preview=config.preview if preview is None else preview,
     )
-    result = run_scan(root, active, config, targets)
+    result = run_scan(root, active, config, targets, readers=rules)
     if fmt == "sarif":
         from soc2lint.report import sarif
 

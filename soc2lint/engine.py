@@ -58,31 +58,38 @@ def _param_text(value: Any) -> str:
     return str(value)
 
 
+def _targets_for(rules: Sequence[Rule], kind: Any) -> list[tuple[Rule, list[Target]]]:
+    """The document rules reading artifacts of `kind`, each with its targets covering the kind."""
+    out = []
+    for rule in rules:
+        if rule.detector in ENGINE_DETECTORS:
+            continue
+        targets = [TARGETS[t] for t in rule.targets if kind in TARGETS[t].kinds]
+        if targets:
+            out.append((rule, targets))
+    return out
+
+
 class _Scanner:
-    def __init__(self, rules: Sequence[Rule], config: Config) -> None:
+    def __init__(self, rules: Sequence[Rule], config: Config, readers: Sequence[Rule]) -> None:
         self.config = config
         self.engine_rules = {r.detector: r for r in rules if r.detector in ENGINE_DETECTORS}
         self.doc_rules = [r for r in rules if r.detector not in ENGINE_DETECTORS]
+        # which files get read: those the document rules read, or, when only engine rules run
+        # (`--select parse-error`), those the whole rule set would read
+        self.readers = self.doc_rules if self.doc_rules else list(readers)
         self.detectors: dict[str, Any] = {}
-
-    def rules_for(self, kind: Any) -> list[tuple[Rule, list[Target]]]:
-        """The rules reading artifacts of `kind`, each with its targets that cover the kind."""
-        out = []
-        for rule in self.doc_rules:
-            targets = [TARGETS[t] for t in rule.targets if kind in TARGETS[t].kinds]
-            if targets:
-                out.append((rule, targets))
-        return out
 
     def scan_artifact(self, artifact: Any) -> tuple[list[Finding], bool]:
         from soc2lint.artifacts.read import PARSERS, read_text
 
-        applicable = self.rules_for(artifact.kind)
+        applicable = _targets_for(self.doc_rules, artifact.kind)
+        readers = applicable if self.doc_rules else _targets_for(self.readers, artifact.kind)
         parser = PARSERS.get(artifact.kind)
-        if not applicable or parser is None:
+        if not readers or parser is None:
             return [], False
         raw = read_text(artifact, self.config.max_file_size)
-        prefilters = [t.prefilter for _, targets in applicable for t in targets]
+        prefilters = [t.prefilter for _, targets in readers for t in targets]
         if all(p is not None for p in prefilters):
             # Every rule only wants some files of this kind (e.g. Kubernetes manifests among all
             # YAML): skip the others without parsing them or reporting them as unparseable.
@@ -169,11 +176,16 @@ def scan(
     config: Config,
     paths: Sequence[Path] | None = None,
     today: dt.date | None = None,
+    readers: Sequence[Rule] = (),
 ) -> ScanResult:
-    """Scan `root` (or `paths` under it) with `rules`; returns every finding, suppressed ones marked."""
+    """Scan `root` (or `paths` under it) with `rules`; returns every finding, suppressed ones marked.
+
+    `readers`: every loaded rule, deciding which files are parsed when only engine rules (such
+    as parse-error) were selected.
+    """
     today = today or dt.date.today()
     found = discover(root, paths, config.exclude)
-    scanner = _Scanner(rules, config)
+    scanner = _Scanner(rules, config, readers)
     findings: list[Finding] = []
     files = 0
     for artifact in found.artifacts:

@@ -163,7 +163,7 @@ VALUE_OPERATORS = ("equals", "in", "regex", "glob", "gt", "ge", "lt", "le", "len
 NEGATED = {"not_equals": "equals", "not_in": "in", "not_regex": "regex", "not_glob": "glob",
            "not_contains": "contains", "not_has": "has"}
 KEY_PATH = "@key"  # the candidate's own key (a job id, an env var name), as a scalar
-COMBINATORS = ("all", "any", "not", "use", "references")
+COMBINATORS = ("all", "any", "not", "use", "references", "count")
 PRESENCE = ("exists", "absent")
 OPERATORS = VALUE_OPERATORS + tuple(NEGATED) + COMBINATORS + PRESENCE
 TYPES = ("mapping", "sequence", "string", "number", "boolean", "null", "scalar")
@@ -433,6 +433,9 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
     if op == "references":
         return _references(raw, path, here, scope)
 
+    if op == "count":
+        return _count(raw, path, here, scope)
+
     if op in ("all", "any"):
         if not isinstance(raw, list) or not raw:
             raise MatchError(here, f"`{op}` takes a non-empty list of conditions")
@@ -492,6 +495,28 @@ def _memoised(name: str, condition: Condition, params: tuple[str, ...]) -> Condi
             hit = ctx.memo[key] = condition(ctx, node, route)
         return hit
     return memoised
+
+
+def _count(raw: Any, path: Path | None, where: str, scope: Scope) -> Condition:
+    """`{path: "$.jobs.*", count: {ge: 2, where: <condition>}}`: how many nodes at `path` (that
+    satisfy `where`, if given) compared with a bound."""
+    if path is None:
+        raise MatchError(where, "`count` needs a `path`")
+    bounds = {k: v for k, v in (raw or {}).items() if k in _COMPARE} if isinstance(raw, dict) else {}
+    extra = set(raw) - set(bounds) - {"where"} if isinstance(raw, dict) else {"?"}
+    if len(bounds) != 1 or extra:
+        raise MatchError(where, "`count` takes one comparison (ge, gt, le, lt, equals) and an optional `where`")
+    (cmp_name, bound_raw), = bounds.items()
+    cmp = _COMPARE[cmp_name]
+    bound = _operand(bound_raw, where, scope)
+    select = compile_condition(raw["where"], f"{where}.where", scope) if "where" in raw else None
+
+    def count(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        found = resolve(path, node, route, ctx.root, ctx.memo)
+        n = sum(1 for r, c in found if select is None or select(ctx, c, r)[0])
+        limit = _number(bound(ctx))
+        return limit is not None and cmp(n, limit), Witness(route, "key")
+    return count
 
 
 def _references(raw: Any, path: Path | None, where: str, scope: Scope) -> Condition:

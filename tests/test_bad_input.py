@@ -598,3 +598,13 @@ def test_deeply_nested_config_is_not_an_internal_error(run: Run, write: Write, t
     code, _, err = run(str(tmp_path))
     assert "internal error" not in err
     assert code in (0, 1, 2)
+
+
+def test_selecting_only_parse_error_still_reads_the_files(run: Run, write: Write, tmp_path: Path) -> None:
+    write(".github/workflows/bad.yml", "on: push\njobs:\n  a: [\n")
+    write("k8s/pod.yaml", "apiVersion: v1\nkind: Pod\nspec: {containers: [\n")
+    for select in ("SL001", "parse-error"):
+        code, report, _ = scan(run, tmp_path, "--select", select)
+        assert code == 1
+        assert {(f[0], f[3]) for f in positions(report)} == {
+            (".github/workflows/bad.yml", "SL001"), ("k8s/pod.yaml", "SL001")}

@@ -295,3 +295,13 @@ def test_has_reads_on_in_all_three_shapes(on: str) -> None:
     assert hits({"for_each": "$", "where": {"path": "on", "has": "pull_request_target"}}, text) == []
     target = text.replace("pull_request", "pull_request_target")
     assert hits({"for_each": "$", "where": {"path": "on", "has": "pull_request"}}, target) == []
+
+
+def test_count_of_matching_nodes() -> None:
+    bare = {"path": "permissions", "absent": True}
+    assert hits({"for_each": "$", "where": {"path": "jobs.*", "count": {"ge": 2, "where": bare}}}) != []
+    text = WORKFLOW.replace("  deploy:\n", "  deploy:\n    permissions: {}\n")
+    assert hits({"for_each": "$", "where": {"path": "jobs.*", "count": {"ge": 2, "where": bare}}}, text) == []
+    assert hits({"for_each": "$", "where": {"path": "jobs.*", "count": {"equals": 2}}}, text) != []
+    with pytest.raises(MatchError, match="one comparison"):
+        compile_match({"for_each": "$", "where": {"path": "jobs.*", "count": {"ge": 1, "le": 3}}}, {})
