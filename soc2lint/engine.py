@@ -177,21 +177,20 @@ def scan(
     paths: Sequence[Path] | None = None,
     today: dt.date | None = None,
     readers: Sequence[Rule] = (),
+    jobs: int | None = None,
 ) -> ScanResult:
     """Scan `root` (or `paths` under it) with `rules`; returns every finding, suppressed ones marked.
 
     `readers`: every loaded rule, deciding which files are parsed when only engine rules (such
-    as parse-error) were selected.
+    as parse-error) were selected. `jobs`: worker processes for large scans (default: the CPUs).
     """
+    from soc2lint.parallel import default_jobs, scan_all
+
     today = today or dt.date.today()
     found = discover(root, paths, config.exclude)
     scanner = _Scanner(rules, config, readers)
-    findings: list[Finding] = []
-    files = 0
-    for artifact in found.artifacts:
-        produced, parsed = scanner.scan_artifact(artifact)
-        files += parsed
-        findings.extend(produced)
+    findings, files = scan_all(found.artifacts, scanner.scan_artifact, rules,
+                               default_jobs() if jobs is None else jobs)
     findings, expired = _apply_exceptions(findings, config, today)
     return ScanResult(tuple(_unique(sorted(findings, key=sort_key))), tuple(rules), files,
                       found.notes, tuple(expired))

@@ -1,0 +1,80 @@
+"""Scan artifacts in worker processes when there are many of them.
+
+Workers are forked, so they inherit the loaded rules (compiled closures cannot be pickled) and
+return findings as plain tuples naming their rule by id; the parent rebuilds them. Fork is only
+used on Linux; elsewhere, and for small scans such as pre-commit's, the scan stays in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from soc2lint.model import Artifact, Finding, Rule, Severity
+
+# Below this many files, starting workers costs more than it saves.
+MIN_FILES = 200
+
+ScanOne = Callable[[Artifact], tuple[list[Finding], bool]]
+_WORK: ScanOne | None = None  # set in the parent just before forking
+
+
+def default_jobs() -> int:
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        available = os.cpu_count() or 1
+    return max(1, min(available, 8))
+
+
+def _plain(finding: Finding) -> tuple[Any, ...]:
+    return (finding.rule.id, int(finding.severity), finding.location, finding.message,
+            finding.identity, finding.fingerprint, finding.suppression, finding.properties)
+
+
+def _chunk(artifacts: Sequence[Artifact]) -> tuple[list[tuple[Any, ...]], int]:
+    assert _WORK is not None
+    out: list[tuple[Any, ...]] = []
+    parsed = 0
+    for artifact in artifacts:
+        findings, was_parsed = _WORK(artifact)
+        parsed += was_parsed
+        out.extend(_plain(f) for f in findings)
+    return out, parsed
+
+
+def scan_all(artifacts: Sequence[Artifact], scan_one: ScanOne, rules: Sequence[Rule],
+             jobs: int) -> tuple[list[Finding], int]:
+    """(findings, number of files parsed) for every artifact, in parallel where worth it."""
+    if jobs <= 1 or len(artifacts) < MIN_FILES or not sys.platform.startswith("linux"):
+        findings: list[Finding] = []
+        parsed = 0
+        for artifact in artifacts:
+            produced, was_parsed = scan_one(artifact)
+            findings.extend(produced)
+            parsed += was_parsed
+        return findings, parsed
+
+    import multiprocessing
+
+    global _WORK
+    # largest files first, dealt round-robin, so that the workers finish together
+    ordered = sorted(artifacts, key=lambda a: -a.size)
+    chunks = [ordered[i::jobs] for i in range(jobs)]
+    _WORK = scan_one
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            parts = pool.map(_chunk, chunks)
+    finally:
+        _WORK = None
+    by_id = {r.id: r for r in rules}
+    findings = []
+    parsed = 0
+    for plain, count in parts:
+        parsed += count
+        for rule_id, sev, location, message, identity, fp, suppression, props in plain:
+            findings.append(Finding(by_id[rule_id], Severity(sev), location, message, identity,
+                                    fp, suppression, props))
+    return findings, parsed
