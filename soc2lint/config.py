@@ -44,6 +44,7 @@ class Config:
     rule_parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     fail_on: str | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    evidence_dir: str = ".soc2"
     exceptions: tuple[ExceptionEntry, ...] = ()
     # line of each key naming a rule (`severity.GHA001`, `exceptions.2.rule`), for error messages
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
@@ -109,6 +110,7 @@ def load_config(path: Path) -> Config:
         rule_parameters={k: dict(v) for k, v in data.get("rule_parameters", {}).items()},
         fail_on=data.get("fail_on"),
         max_file_size=int(data.get("max_file_size", DEFAULT_MAX_FILE_SIZE)),
+        evidence_dir=str(data.get("evidence_dir", ".soc2")).strip("/") or ".soc2",
         exceptions=tuple(
             ExceptionEntry(
                 rule=e["rule"],

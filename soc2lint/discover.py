@@ -30,13 +30,16 @@ class Discovery:
     notes: tuple[str, ...]  # one-line messages about files skipped (symlinks out of the root...)
 
 
-def classify(relpath: str, root: Path, charts: dict[str, bool] | None = None) -> ArtifactKind | None:
+def classify(relpath: str, root: Path, charts: dict[str, bool] | None = None,
+             evidence_dir: str = ".soc2") -> ArtifactKind | None:
     """The artifact kind of a `/`-separated path relative to the root, or None to ignore it.
 
     `charts` memoises "does this directory hold a Helm Chart.yaml" within one discovery.
     """
     parts = relpath.split("/")
     name = parts[-1].lower()
+    if name.endswith(".json") and relpath.startswith(evidence_dir + "/"):
+        return ArtifactKind.GITHUB_EVIDENCE
     if name.endswith(YAML_SUFFIXES):
         # At any depth: a monorepo's templates and vendored repos hold real workflows too.
         if len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows":
@@ -98,7 +101,8 @@ def _note_dir_link(rel: str, full: str, real_root: str, notes: list[str]) -> Non
         notes.append(f"{rel}: directory symlink points outside the scan root; not followed")
 
 
-def discover(root: Path, paths: Sequence[Path] | None = None, exclude: Iterable[str] = ()) -> Discovery:
+def discover(root: Path, paths: Sequence[Path] | None = None, exclude: Iterable[str] = (),
+             evidence_dir: str = ".soc2") -> Discovery:
     """Artifacts under `root` (or just `paths`, files or directories under it), sorted by path."""
     root = root.resolve()
     real_root = os.path.realpath(root)
@@ -137,12 +141,17 @@ def discover(root: Path, paths: Sequence[Path] | None = None, exclude: Iterable[
             if candidates:
                 notes.append(f"{root}: ignored by git; scanned without .gitignore")
 
+    evidence = root / evidence_dir
+    if not paths and evidence.is_dir() and not os.path.islink(evidence):
+        # exported settings are often git-ignored (they are regenerated): read them anyway
+        listed_evidence = {c for c in candidates if c.startswith(evidence_dir + "/")}
+        candidates.extend(f for f in _walk(root, evidence) if f not in listed_evidence)
     artifacts: dict[str, Artifact] = {}
     charts: dict[str, bool] = {}
     for rel in candidates:
         if rel in artifacts or any(matches(rel, pattern) for pattern in exclude):
             continue
-        kind = classify(rel, root, charts)
+        kind = classify(rel, root, charts, evidence_dir)
         if kind is None:
             # Extension-less entries may be directory symlinks (git lists them as files):
             # say so when one leads out of the root, since nothing behind it is checked.

@@ -14,13 +14,14 @@ from typing import Any
 from soc2lint.config import Config
 from soc2lint.discover import discover
 from soc2lint.match import Hit
-from soc2lint.model import Document, Finding, Location, ParsedArtifact, Rule
+from soc2lint.model import ArtifactKind, Document, Finding, Location, ParsedArtifact, Rule
 from soc2lint.routes import identity as route_identity
 from soc2lint.routes import locate, span_location
 from soc2lint.suppress import MIN_REASON, exception_for, inline_for, parse_inline
 from soc2lint.targets import TARGETS, Target
 
-ENGINE_DETECTORS = ("parse-error", "excessive-yaml-aliases", "suppression-without-reason")
+ENGINE_DETECTORS = ("parse-error", "excessive-yaml-aliases", "suppression-without-reason",
+                    "unrecognised-evidence")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 
 
@@ -123,6 +124,49 @@ class _Scanner:
             fn = self.detectors[rule.detector] = detectors.load(rule.detector)
         return fn(doc, {**rule.with_, **rule.params})
 
+    def scan_evidence(self, artifacts: Sequence[Any]) -> tuple[list[Finding], int]:
+        """GitHub settings payloads: parsed each, then assembled per repository and organisation
+        into one document that the github-* rules read as a whole."""
+        from soc2lint.artifacts.github import bundle_documents
+        from soc2lint.artifacts.read import read_text
+        from soc2lint.artifacts.yamlfile import parse_json
+
+        if not artifacts or not (_targets_for(self.doc_rules, artifacts[0].kind)
+                                 or (not self.doc_rules and _targets_for(self.readers, artifacts[0].kind))):
+            return [], 0
+        findings: list[Finding] = []
+        parsed = []
+        for artifact in artifacts:
+            raw = read_text(artifact, self.config.max_file_size)
+            item = parse_json(artifact, raw.text) if raw.error is None else raw
+            if item.error is not None:
+                findings.extend(self._error_finding(item))
+            elif not item.documents:
+                findings.extend(self._error_finding(replace(item, error="empty file")))
+            else:
+                parsed.append(item)
+        documents, unknown = bundle_documents(parsed)
+        unrecognised = self.engine_rules.get("unrecognised-evidence")
+        for item in unknown if unrecognised is not None else ():
+            assert unrecognised is not None
+            location = Location(item.artifact.path, 1, 1, 1, 1)
+            detail = "not a GitHub API payload soc2lint recognises; its settings were not evaluated"
+            findings.append(_finding(unrecognised, location, {"detail": detail}, "unrecognised"))
+        applicable = [rule for rule, _ in _targets_for(self.doc_rules, artifacts[0].kind)]
+        for evidence in documents:
+            doc = evidence.document
+            memo: dict[Any, Any] = {}
+            for rule in applicable:
+                if evidence.target not in rule.targets:
+                    continue
+                for hit in self._hits(rule, doc, memo):
+                    location = locate(doc.identity, doc.root, hit.route, hit.focus, evidence.sources)
+                    ident = f"{doc.identity}:{route_identity(doc.root, hit.route)}"
+                    if hit.fields.get("identity"):
+                        ident += "#" + hit.fields["identity"]
+                    findings.append(_finding(rule, location, hit.fields, ident, hit.message))
+        return findings, len(artifacts)
+
     def _hit_finding(self, rule: Rule, parsed: ParsedArtifact, doc: Document, hit: Hit) -> Finding:
         path = parsed.artifact.path
         if hit.span is not None:
@@ -187,10 +231,15 @@ def scan(
     from soc2lint.parallel import default_jobs, scan_all
 
     today = today or dt.date.today()
-    found = discover(root, paths, config.exclude)
+    found = discover(root, paths, config.exclude, config.evidence_dir)
     scanner = _Scanner(rules, config, readers)
-    findings, files = scan_all(found.artifacts, scanner.scan_artifact, rules,
+    evidence = [a for a in found.artifacts if a.kind is ArtifactKind.GITHUB_EVIDENCE]
+    others = [a for a in found.artifacts if a.kind is not ArtifactKind.GITHUB_EVIDENCE]
+    findings, files = scan_all(others, scanner.scan_artifact, rules,
                                default_jobs() if jobs is None else jobs)
+    produced, read = scanner.scan_evidence(evidence)
+    findings += produced
+    files += read
     findings, expired = _apply_exceptions(findings, config, today)
     return ScanResult(tuple(_unique(sorted(findings, key=sort_key))), tuple(rules), files,
                       found.notes, tuple(expired))

@@ -685,8 +685,14 @@ class Matcher:
             found = resolve(self.report, node, route, ctx.root)
             witness = (Witness(found[0][0], _focus_for(found[0][1])) if found
                        else Witness(route, "key"))
-        yield Hit(witness.route, witness.focus, _fields(ctx.root, route, witness),
-                  message=self.message)
+        fields = _fields(ctx.root, route, witness)
+        if witness.route[:len(route)] != route:
+            # the finding points outside its candidate (a workflow-level key shared by every
+            # job): the candidate is part of what is flagged, so of the fingerprint too
+            from soc2lint.routes import render
+
+            fields["identity"] = render(route)
+        yield Hit(witness.route, witness.focus, fields, message=self.message)
 
 
 def _node_at(root: nodes.Node, route: Route) -> nodes.Node | None:

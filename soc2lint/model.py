@@ -51,6 +51,7 @@ class ArtifactKind(str, enum.Enum):
     YAML = "yaml"
     JSON = "json"
     HELM_TEMPLATE = "helm-template"  # Go-templated YAML: not parseable as YAML, never parsed
+    GITHUB_EVIDENCE = "github-evidence"  # a GitHub API payload under the evidence directory
 
 
 @dataclass(frozen=True)

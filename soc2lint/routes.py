@@ -7,7 +7,7 @@ into a `Location` once, at the end.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from soc2lint.artifacts import nodes
 from soc2lint.model import Location
@@ -67,19 +67,25 @@ def _child(node: nodes.Node, step: Step) -> tuple[nodes.Node | None, nodes.Node]
     return hit
 
 
-def locate(path: str, root: nodes.Node, route: Sequence[Step], focus: str = "value") -> Location:
+def locate(path: str, root: nodes.Node, route: Sequence[Step], focus: str = "value",
+           sources: Mapping[int, str] | None = None) -> Location:
     """The span of the node at `route`: its key when `focus == "key"`, else its value.
 
     A route that runs past the tree (the rule pointed at something absent) resolves to the
-    deepest node that exists.
+    deepest node that exists. `sources` maps nodes of a document assembled from several files
+    (GitHub evidence) to their file: the file of the last such node on the way is the path.
     """
     node = root
     key_node: nodes.Node | None = None
+    if sources:
+        path = sources.get(id(root), path)
     for step in route:
         child = _child(node, step)
         if child is None:
             break
         key_node, node = child
+        if sources and id(node) in sources:
+            path = sources[id(node)]
     target = key_node if focus == "key" and key_node is not None else node
     start, end = target.start_mark, target.end_mark
     end_line, end_col = end.line + 1, end.column + 1

@@ -53,6 +53,20 @@ TARGETS: dict[str, Target] = {
     ),
     "yaml": Target("Any YAML file", YAML_KINDS, "example.yaml"),
     "json": Target("Any JSON file", frozenset({ArtifactKind.JSON}), "example.json"),
+    "github-repository": Target(
+        "GitHub settings of a repository: the REST API payloads exported under the evidence "
+        "directory (.soc2/), assembled per repository",
+        frozenset({ArtifactKind.GITHUB_EVIDENCE}),
+        ".soc2/github/acme/shop/repo.json",
+        accepts=lambda doc: not doc.identity.startswith("org:"),
+    ),
+    "github-organization": Target(
+        "GitHub settings of an organisation: org, members and admins payloads under the "
+        "evidence directory",
+        frozenset({ArtifactKind.GITHUB_EVIDENCE}),
+        ".soc2/github/acme/org.json",
+        accepts=lambda doc: doc.identity.startswith("org:"),
+    ),
     # Engine-level rules (parse errors, suppression hygiene) apply to whatever was parsed.
     "any": Target("Any file soc2lint parses", frozenset(ArtifactKind), "example.yaml"),
 }

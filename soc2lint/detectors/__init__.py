@@ -28,6 +28,8 @@ DETECTORS: dict[str, DetectorSpec] = {
     "parse-error": DetectorSpec(None, "", ("detail",), "A file a rule needed could not be parsed."),
     "excessive-yaml-aliases": DetectorSpec(
         None, "", ("detail",), "A YAML document whose aliases expand beyond any real configuration."),
+    "unrecognised-evidence": DetectorSpec(
+        None, "", ("detail",), "A file under the evidence directory that is no GitHub payload soc2lint knows."),
     "suppression-without-reason": DetectorSpec(
         None, "", ("detail",), "An inline `soc2lint: ignore[...]` comment that gives no reason."),
     "literal-secret": DetectorSpec(

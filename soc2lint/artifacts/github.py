@@ -1,0 +1,463 @@
+"""GitHub settings evidence: REST API payloads, recognised by content, bundled per repository
+and organisation into one document each that rules read as a whole.
+
+Payloads are kept exactly as the API returned them (`gh api ... > file.json` or
+`soc2lint collect github`). Each is recognised by its shape, helped by the collector's
+`manifest.json` (which knows the endpoint and HTTP status) and, last, by the collector's file
+names. The bundle document is built from the payloads' own nodes, so a finding about
+`required_approving_review_count` points at that key in protection.json; `sources` maps each
+payload's root node to its file, for the engine to resolve positions in the right file.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+import yaml
+
+from soc2lint.artifacts import nodes
+from soc2lint.model import Document, ParsedArtifact
+
+# payload kinds
+REPO = "repo"
+PROTECTION = "branch-protection"
+NOT_PROTECTED = "branch-not-protected"
+BRANCH_RULES = "branch-rules"
+RULESETS = "rulesets"
+RULESET = "ruleset"
+ORG = "org"
+MEMBERS_2FA_DISABLED = "members-2fa-disabled"
+MEMBERS_ADMIN = "members-admin"
+MEMBERS = "members"
+COLLABORATORS = "collaborators"
+OUTSIDE_COLLABORATORS = "outside-collaborators"
+ENVIRONMENTS = "environments"
+WORKFLOW_PERMISSIONS = "actions-workflow-permissions"
+MANIFEST = "manifest"
+ERROR = "error"
+
+# the endpoint (as the collector's manifest writes it) -> payload kind
+_ENDPOINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
+    (r"^GET /repos/[^/]+/[^/]+$", REPO),
+    (r"^GET /repos/[^/]+/[^/]+/branches/.+/protection$", PROTECTION),
+    (r"^GET /repos/[^/]+/[^/]+/rules/branches/.+$", BRANCH_RULES),
+    (r"^GET /repos/[^/]+/[^/]+/rulesets(\?.*)?$", RULESETS),
+    (r"^GET /repos/[^/]+/[^/]+/rulesets/\d+$", RULESET),
+    (r"^GET /orgs/[^/]+/rulesets(\?.*)?$", RULESETS),
+    (r"^GET /orgs/[^/]+/rulesets/\d+$", RULESET),
+    (r"^GET /orgs/[^/]+$", ORG),
+    (r"^GET /orgs/[^/]+/members\?(.*&)?filter=2fa_disabled", MEMBERS_2FA_DISABLED),
+    (r"^GET /orgs/[^/]+/members\?(.*&)?role=admin", MEMBERS_ADMIN),
+    (r"^GET /repos/[^/]+/[^/]+/collaborators\?(.*&)?affiliation=outside", OUTSIDE_COLLABORATORS),
+    (r"^GET /repos/[^/]+/[^/]+/collaborators", COLLABORATORS),
+    (r"^GET /repos/[^/]+/[^/]+/environments", ENVIRONMENTS),
+    (r"^GET /repos/[^/]+/[^/]+/actions/permissions/workflow$", WORKFLOW_PERMISSIONS),
+))
+# the collector's file names, the last resort for lists that are empty or ambiguous
+_FILE_NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
+    (r"(^|/)members-2fa-disabled\.json$", MEMBERS_2FA_DISABLED),
+    (r"(^|/)members-admin\.json$", MEMBERS_ADMIN),
+    (r"(^|/)collaborators-outside\.json$", OUTSIDE_COLLABORATORS),
+    (r"(^|/)collaborators(-all)?\.json$", COLLABORATORS),
+    (r"(^|/)branches/.+/rules\.json$", BRANCH_RULES),
+    (r"(^|/)rulesets\.json$", RULESETS),
+    (r"(^|/)environments\.json$", ENVIRONMENTS),
+))
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    endpoint: str
+    status: int
+
+
+@dataclass
+class Payload:
+    """One recognised evidence file."""
+
+    path: str  # relative to the scan root
+    kind: str
+    root: nodes.Node
+    status: int = 200
+    endpoint: str = ""
+    owner: str = ""
+    repo: str = ""  # "owner/name" where it belongs to a repository
+    branch: str = ""
+
+
+# --------------------------------------------------------------------------- recognition
+
+def _text(node: nodes.Node | None) -> str:
+    return node.value if isinstance(node, nodes.ScalarNode) else ""
+
+
+def _field(node: nodes.Node, key: str) -> nodes.Node | None:
+    hit = nodes.get(node, key)
+    return hit[1] if hit else None
+
+
+def _all_have(seq: nodes.Node, *keys: str) -> bool:
+    items = seq.value if isinstance(seq, nodes.SequenceNode) else []
+    return bool(items) and all(
+        isinstance(i, nodes.MappingNode) and all(nodes.get(i, k) for k in keys) for i in items)
+
+
+def recognise(root: nodes.Node, path: str, entry: ManifestEntry | None) -> str | None:
+    """The payload kind of a parsed evidence file, or None when it is not one soc2lint knows."""
+    if entry is not None:
+        for pattern, kind in _ENDPOINTS:
+            if pattern.search(entry.endpoint):
+                if entry.status == 404 and kind == PROTECTION:
+                    return NOT_PROTECTED
+                return kind if entry.status < 400 else ERROR
+    if isinstance(root, nodes.MappingNode):
+        if _text(_field(root, "tool")) == "soc2lint" and nodes.get(root, "files"):
+            return MANIFEST
+        if _text(_field(root, "message")) == "Branch not protected":
+            return NOT_PROTECTED
+        if nodes.get(root, "message") and nodes.get(root, "documentation_url"):
+            return ERROR
+        if nodes.get(root, "full_name") and nodes.get(root, "default_branch"):
+            return REPO
+        if "/protection" in _text(_field(root, "url")) or any(
+                nodes.get(root, k) for k in ("required_pull_request_reviews", "enforce_admins",
+                                             "allow_force_pushes", "required_status_checks")):
+            return PROTECTION
+        if nodes.get(root, "enforcement") and (nodes.get(root, "rules") or nodes.get(root, "bypass_actors")):
+            return RULESET
+        if nodes.get(root, "two_factor_requirement_enabled") or (
+                nodes.get(root, "login") and nodes.get(root, "default_repository_permission")):
+            return ORG
+        if nodes.get(root, "environments") and nodes.get(root, "total_count"):
+            return ENVIRONMENTS
+        if nodes.get(root, "default_workflow_permissions"):
+            return WORKFLOW_PERMISSIONS
+        return None
+    if isinstance(root, nodes.SequenceNode):
+        if _all_have(root, "ruleset_id", "type"):
+            return BRANCH_RULES
+        if _all_have(root, "enforcement", "source_type"):
+            return RULESETS
+        named = next((k for p, k in _FILE_NAMES if p.search(path)), None)
+        if _all_have(root, "login", "permissions"):
+            return named if named in (COLLABORATORS, OUTSIDE_COLLABORATORS) else COLLABORATORS
+        if _all_have(root, "login", "type"):
+            return named if named in (MEMBERS_2FA_DISABLED, MEMBERS_ADMIN) else MEMBERS
+        if not root.value:  # an empty list says nothing by itself: only its name does
+            return named
+    return None
+
+
+# --------------------------------------------------------------------------- ownership
+
+_REPO_URL = re.compile(r"/repos/([^/]+)/([^/]+)(?:/branches/([^?#]+?)/protection)?(?:/|$)")
+_LAYOUT = re.compile(r"(?:^|/)github/([^/]+)/(?:([^/]+)/)?")
+
+
+def _owner_repo(payload: Payload, endpoint: str) -> None:
+    """Fill owner, repo and branch from the content, the manifest endpoint or the layout."""
+    root = payload.root
+    candidates = [endpoint]
+    if isinstance(root, nodes.MappingNode):
+        if payload.kind == REPO:
+            payload.repo = _text(_field(root, "full_name"))
+            payload.owner = payload.repo.split("/")[0]
+            return
+        if payload.kind == ORG:
+            payload.owner = _text(_field(root, "login"))
+            return
+        candidates.append(_text(_field(root, "url")))
+        if payload.kind == RULESET and _text(_field(root, "source_type")) == "Repository":
+            payload.repo = _text(_field(root, "source"))
+    for text in candidates:
+        m = _REPO_URL.search(text)
+        if m:
+            payload.repo = payload.repo or f"{m.group(1)}/{m.group(2)}"
+            payload.branch = payload.branch or (m.group(3) or "")
+            break
+        m = re.search(r"/orgs/([^/?]+)", text)
+        if m:
+            payload.owner = m.group(1)
+    if not payload.repo and not payload.owner:
+        m = _LAYOUT.search(payload.path)
+        if m:
+            payload.owner = m.group(1)
+            if m.group(2) and not m.group(2).endswith(".json"):
+                payload.repo = f"{m.group(1)}/{m.group(2)}"
+    if payload.repo and not payload.owner:
+        payload.owner = payload.repo.split("/")[0]
+    if not payload.branch:
+        m = re.search(r"(?:^|/)branches/(.+)/(?:protection|rules)\.json$", payload.path)
+        if m:
+            payload.branch = m.group(1)
+
+
+# --------------------------------------------------------------------------- bundles
+
+@dataclass
+class Bundle:
+    """The payloads of one repository (and those of its organisation)."""
+
+    repo: str
+    payloads: list[Payload] = field(default_factory=list)
+
+
+def _mark_of(node: nodes.Node) -> tuple[Any, Any]:
+    return node.start_mark, node.end_mark
+
+
+def _virtual_scalar(value: str, at: nodes.Node, sources: dict[int, str], path: str) -> nodes.ScalarNode:
+    """A scalar soc2lint adds (an evidence status): placed, for findings, at `at` in `path`."""
+    start, end = _mark_of(at)
+    node = yaml.ScalarNode(nodes.STR_TAG, value, start, end, style='"')
+    sources[id(node)] = path
+    return node
+
+
+def _virtual_mapping(pairs: Sequence[tuple[str, nodes.Node]], at: nodes.Node,
+                     sources: dict[int, str], path: str) -> nodes.MappingNode:
+    start, end = _mark_of(at)
+    value = [(yaml.ScalarNode(nodes.STR_TAG, k, v.start_mark, v.start_mark, style=None), v)
+             for k, v in pairs]
+    node = yaml.MappingNode("tag:yaml.org,2002:map", value, start, end)
+    sources[id(node)] = path
+    return node
+
+
+def _virtual_sequence(items: Sequence[nodes.Node], at: nodes.Node,
+                      sources: dict[int, str], path: str) -> nodes.SequenceNode:
+    start, end = _mark_of(at)
+    node = yaml.SequenceNode("tag:yaml.org,2002:seq", list(items), start, end)
+    sources[id(node)] = path
+    return node
+
+
+def _ref_matches(patterns: Iterable[str], branch: str, default: str) -> bool:
+    ref = f"refs/heads/{branch}"
+    for pattern in patterns:
+        if pattern in ("~ALL",) or (pattern == "~DEFAULT_BRANCH" and branch == default):
+            return True
+        if fnmatchcase(ref, pattern) or fnmatchcase(branch, pattern):
+            return True
+    return False
+
+
+def _strings(node: nodes.Node | None) -> list[str]:
+    if isinstance(node, nodes.SequenceNode):
+        return [c.value for c in node.value if isinstance(c, nodes.ScalarNode)]
+    return []
+
+
+def ruleset_applies(ruleset: nodes.Node, branch: str, default: str) -> bool:
+    """An active branch ruleset whose `conditions.ref_name` covers `branch`."""
+    if _text(_field(ruleset, "target")) not in ("", "branch"):
+        return False
+    ref_name = _field(_field(ruleset, "conditions") or ruleset, "ref_name")
+    if ref_name is None:
+        return _text(_field(ruleset, "source_type")) == "Repository"  # no condition: every branch
+    include = _strings(_field(ref_name, "include"))
+    exclude = _strings(_field(ref_name, "exclude"))
+    return _ref_matches(include, branch, default) and not _ref_matches(exclude, branch, default)
+
+
+def _status_text(payload: Payload | None) -> str:
+    if payload is None:
+        return "missing"
+    if payload.kind == ERROR:
+        return "forbidden" if payload.status in (401, 403) else f"error {payload.status}"
+    return "ok"
+
+
+def build_repository(bundle: Bundle, org_payloads: Sequence[Payload]) -> tuple[nodes.Node, dict[int, str]]:
+    """The `github-repository` document of one repository, and its node -> file map."""
+    by_kind: dict[str, list[Payload]] = {}
+    for p in bundle.payloads:
+        by_kind.setdefault(p.kind, []).append(p)
+    repo = by_kind[REPO][0]
+    default = _text(_field(repo.root, "default_branch"))
+    sources = {id(p.root): p.path for p in bundle.payloads}
+    anchor = _field(repo.root, "default_branch") or repo.root
+
+    def status(value: str, payload: Payload | None) -> nodes.ScalarNode:
+        """An evidence status, placed at the payload it is about (or the default branch)."""
+        if payload is None:
+            return _virtual_scalar(value, anchor, sources, repo.path)
+        return _virtual_scalar(value, payload.root, sources, payload.path)
+
+    def seq(items: Sequence[nodes.Node]) -> nodes.SequenceNode:
+        return _virtual_sequence(items, anchor, sources, repo.path)
+
+    def one(kind: str, branch_only: bool = False) -> Payload | None:
+        found = [p for p in by_kind.get(kind, []) if not branch_only or p.branch in ("", default)]
+        return found[0] if found else None
+
+    def error_for(pattern: str) -> Payload | None:
+        return next((p for p in by_kind.get(ERROR, [])
+                     if re.search(pattern, p.path) or re.search(pattern, p.endpoint)), None)
+
+    pairs: list[tuple[str, nodes.Node]] = [
+        ("repository", repo.root),
+        ("default_branch", status(default, None)),
+    ]
+    evidence: list[tuple[str, nodes.Node]] = []
+    protection = one(PROTECTION, True)
+    not_protected = one(NOT_PROTECTED, True)
+    if protection is not None:
+        pairs.append(("protection", protection.root))
+        evidence.append(("protection", status("ok", protection)))
+    elif not_protected is not None:
+        pairs.append(("protection_absent", not_protected.root))
+        evidence.append(("protection", status("not-protected", not_protected)))
+    else:
+        err = error_for(r"protection")
+        evidence.append(("protection", status(_status_text(err), err)))
+
+    rulesets = by_kind.get(RULESET, [])
+    applying = [p.root for p in rulesets if ruleset_applies(p.root, default, default)]
+    active = [r for r in applying if _text(_field(r, "enforcement")) == "active"]
+    pairs.append(("rulesets", seq(applying)))
+    pairs.append(("active_rulesets", seq(active)))
+    rules = one(BRANCH_RULES, True)
+    if rules is not None:
+        pairs.append(("branch_rules", rules.root))
+        evidence.append(("rulesets", status("ok", rules)))
+    else:
+        # effective rules from the active rulesets' own rules, when the branch-rules export
+        # (GET /repos/O/R/rules/branches/B) is missing
+        flattened = [r for rs in active for r in _seq_items(_field(rs, "rules"))]
+        pairs.append(("branch_rules", seq(flattened)))
+        err = error_for(r"rulesets|rules/branches")
+        known = rulesets or one(RULESETS) is not None
+        evidence.append(("rulesets", status("ok" if known else _status_text(err),
+                                            None if known else err)))
+
+    for key, kind, pattern in (
+        ("environments", ENVIRONMENTS, r"environments"),
+        ("workflow_permissions", WORKFLOW_PERMISSIONS, r"actions/permissions|actions-permissions"),
+        ("collaborators", COLLABORATORS, r"collaborators(?!.*outside)"),
+        ("outside_collaborators", OUTSIDE_COLLABORATORS, r"outside"),
+    ):
+        payload = one(kind)
+        if payload is not None:
+            node = payload.root
+            if kind == ENVIRONMENTS:
+                node = _field(node, "environments") or seq([])
+            pairs.append((key, node))
+            evidence.append((key, status("ok", payload)))
+        else:
+            err = error_for(pattern)
+            evidence.append((key, status(_status_text(err), err)))
+    org = next((p for p in org_payloads if p.kind == ORG), None)
+    if org is not None:
+        pairs.append(("organization", org.root))
+        sources[id(org.root)] = org.path
+    pairs.append(("evidence", _virtual_mapping(evidence, anchor, sources, repo.path)))
+    return _virtual_mapping(pairs, anchor, sources, repo.path), sources
+
+
+def _seq_items(node: nodes.Node | None) -> list[nodes.Node]:
+    return list(node.value) if isinstance(node, nodes.SequenceNode) else []
+
+
+def build_organization(owner: str, payloads: Sequence[Payload]) -> tuple[nodes.Node, dict[int, str]] | None:
+    """The `github-organization` document, when the organisation itself was exported."""
+    org = next((p for p in payloads if p.kind == ORG), None)
+    if org is None:
+        return None
+    sources = {id(p.root): p.path for p in payloads}
+    pairs: list[tuple[str, nodes.Node]] = [("organization", org.root)]
+    evidence: list[tuple[str, nodes.Node]] = []
+    for key, kind, pattern in (("members_2fa_disabled", MEMBERS_2FA_DISABLED, r"2fa"),
+                               ("admins", MEMBERS_ADMIN, r"admin")):
+        payload = next((p for p in payloads if p.kind == kind), None)
+        if payload is not None:
+            pairs.append((key, payload.root))
+            evidence.append((key, _virtual_scalar("ok", payload.root, sources, payload.path)))
+            continue
+        err = next((p for p in payloads if p.kind == ERROR
+                    and (re.search(pattern, p.path) or re.search(pattern, p.endpoint))), None)
+        at, path = (err.root, err.path) if err else (org.root, org.path)
+        evidence.append((key, _virtual_scalar(_status_text(err), at, sources, path)))
+    pairs.append(("evidence", _virtual_mapping(evidence, org.root, sources, org.path)))
+    return _virtual_mapping(pairs, org.root, sources, org.path), sources
+
+
+@dataclass(frozen=True)
+class EvidenceDocument:
+    document: Document
+    sources: Mapping[int, str]  # payload root node id -> file
+    texts: Mapping[str, str]  # file -> text (for suppression comments and spans)
+    target: str  # "github-repository" or "github-organization"
+
+
+def bundle_documents(parsed: Sequence[ParsedArtifact]) -> tuple[list[EvidenceDocument], list[ParsedArtifact]]:
+    """(the bundle documents, the parsed files whose shape is unknown)."""
+    manifest: dict[str, ManifestEntry] = {}
+    for art in parsed:
+        for doc in art.documents:
+            if recognise(doc.root, art.artifact.path, None) == MANIFEST:
+                manifest.update(_manifest_entries(doc.root, posixpath.dirname(art.artifact.path)))
+    payloads: list[Payload] = []
+    unknown: list[ParsedArtifact] = []
+    texts = {art.artifact.path: art.text for art in parsed}
+    for art in parsed:
+        if not art.documents:
+            continue
+        root = art.documents[0].root
+        entry = manifest.get(art.artifact.path)
+        kind = recognise(root, art.artifact.path, entry)
+        if kind == MANIFEST:
+            continue
+        if kind is None:
+            unknown.append(art)
+            continue
+        payload = Payload(art.artifact.path, kind, root, entry.status if entry else 200,
+                          entry.endpoint if entry else "")
+        _owner_repo(payload, payload.endpoint)
+        payloads.append(payload)
+
+    repos = sorted({p.repo for p in payloads if p.kind == REPO and p.repo})
+    bundles = {r: Bundle(r) for r in repos}
+    org_payloads: dict[str, list[Payload]] = {}
+    for p in payloads:
+        if p.kind in (ORG, MEMBERS_2FA_DISABLED, MEMBERS_ADMIN, MEMBERS) or (
+                p.kind in (ERROR, RULESETS, RULESET) and p.owner and not p.repo
+                and "/orgs/" in (p.endpoint or "/orgs/")):
+            if p.owner or len({q.owner for q in payloads if q.kind == ORG}) <= 1:
+                owner = p.owner or next((q.owner for q in payloads if q.kind == ORG), "")
+                org_payloads.setdefault(owner, []).append(p)
+            if p.kind not in (ERROR, RULESETS, RULESET):
+                continue
+        target = p.repo if p.repo in bundles else (repos[0] if len(repos) == 1 else "")
+        if target:
+            bundles[target].payloads.append(p)
+    out: list[EvidenceDocument] = []
+    for name in repos:
+        bundle = bundles[name]
+        owner = name.split("/")[0]
+        root, sources = build_repository(bundle, org_payloads.get(owner, []))
+        out.append(EvidenceDocument(Document(0, root, name, ""), sources, texts, "github-repository"))
+    for owner in sorted(org_payloads):
+        built = build_organization(owner, org_payloads[owner])
+        if built is not None:
+            root, sources = built
+            out.append(EvidenceDocument(Document(0, root, f"org:{owner}", ""), sources, texts,
+                                        "github-organization"))
+    return out, unknown
+
+
+def _manifest_entries(root: nodes.Node, base: str) -> dict[str, ManifestEntry]:
+    out = {}
+    files = _field(root, "files")
+    for item in files.value if isinstance(files, nodes.SequenceNode) else []:
+        path = _text(_field(item, "path"))
+        status = _text(_field(item, "status"))
+        if path:
+            out[posixpath.normpath(posixpath.join(base, path))] = ManifestEntry(
+                _text(_field(item, "endpoint")), int(status) if status.isdigit() else 200)
+    return out
