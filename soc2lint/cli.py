@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from soc2lint.model import Rule
 
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
-COMMANDS = ("scan", "rules", "explain", "controls")
+COMMANDS = ("scan", "rules", "explain", "controls", "collect")
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
@@ -252,6 +252,53 @@ def controls(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...]) 
         click.echo(f"  {c.id:<6} {c.title[:52]:<52} {covered}")
     n = sum(1 for v in coverage.values() if v)
     click.echo(f"\n{n} of {len(catalog.criteria)} criteria have at least one rule.")
+    return EXIT_CLEAN
+
+
+@cli.group()
+def collect() -> None:
+    """Export evidence from a platform's API into an evidence directory."""
+
+
+@collect.command("github")
+@click.argument("repository", metavar="OWNER/REPO")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path(".soc2"),
+              show_default=True, metavar="DIR", help="Evidence directory.")
+@click.option("--api-url", default="https://api.github.com", show_default=True, metavar="URL",
+              help="REST API root; GitHub Enterprise Server: https://HOST/api/v3.")
+@click.option("--branch", metavar="NAME", help="Branch whose protection and rules to export. "
+              "[default: the repository's default branch]")
+@click.option("--org/--no-org", default=None,
+              help="Export the organization's settings and members. "
+                   "[default: when the owner is an organization]")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
+              show_default=True, metavar="SECONDS", help="Seconds to wait for each response.")
+def collect_github(repository: str, out: Path, api_url: str, branch: str | None, org: bool | None,
+                   timeout: float) -> int:
+    """Export GitHub REST API payloads of OWNER/REPO, unchanged, with a manifest.
+
+    Reads the token from GITHUB_TOKEN, else GH_TOKEN. Endpoints the token may not read (403, 404)
+    are recorded in the manifest with their status and a note; collection goes on.
+    """
+    from soc2lint.collect.github import MANIFEST, parse_repository, token_from_env
+    from soc2lint.collect.github import collect as run_collect
+    from soc2lint.collect.http import Client, CollectError
+
+    owner, repo = parse_repository(repository)
+    client = Client(api_url, token_from_env(os.environ), timeout=timeout)
+    try:
+        manifest = run_collect(client, owner, repo, out, branch=branch, org=org)
+    except OSError as exc:
+        raise CollectError(f"cannot write under {out}: {exc.strerror or exc}") from None
+    files = manifest["files"]
+    for entry in files:
+        if entry.get("note"):
+            click.echo(f"soc2lint: note: {entry['endpoint']} answered {entry['status']}: "
+                       f"{entry['note']}", err=True)
+    ok = sum(1 for entry in files if entry["status"] == 200)
+    click.echo(f"Collected {len(files)} endpoints of {manifest['repository']} (branch "
+               f"{manifest['branch']}) into {out}: {ok} answered 200, {len(files) - ok} did not; "
+               f"manifest: {out / MANIFEST}")
     return EXIT_CLEAN
 
 

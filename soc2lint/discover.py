@@ -40,6 +40,8 @@ def classify(relpath: str, root: Path, charts: dict[str, bool] | None = None,
     name = parts[-1].lower()
     if name.endswith(".json") and relpath.startswith(evidence_dir + "/"):
         return ArtifactKind.GITHUB_EVIDENCE
+    if relpath in ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"):
+        return ArtifactKind.CODEOWNERS
     if name.endswith(YAML_SUFFIXES):
         # At any depth: a monorepo's templates and vendored repos hold real workflows too.
         if len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows":

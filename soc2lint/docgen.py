@@ -14,9 +14,12 @@ from soc2lint.model import Example, Rule
 
 
 def _fence(example: Example, default_path: str) -> str:
-    path = example.path or default_path
-    lang = "json" if path.endswith(".json") else "yaml"
-    return f"`{path}`\n\n```{lang}\n{example.code.rstrip()}\n```\n"
+    files = example.files or ((example.path or default_path, example.code),)
+    out = []
+    for path, code in files:
+        lang = "json" if path.endswith(".json") else "yaml" if path.endswith((".yml", ".yaml")) else ""
+        out.append(f"`{path}`\n\n```{lang}\n{code.rstrip()}\n```\n")
+    return "\n".join(out)
 
 
 def rule_page(rule: Rule) -> str:

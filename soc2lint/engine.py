@@ -26,6 +26,13 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 
 
 @dataclass(frozen=True)
+class DetectorContext:
+    """What a detector may know besides its document: the scan root (files around it)."""
+
+    root: Path
+
+
+@dataclass(frozen=True)
 class ScanResult:
     findings: tuple[Finding, ...]  # suppressed ones included, marked
     rules: tuple[Rule, ...]  # the rules that ran
@@ -72,8 +79,10 @@ def _targets_for(rules: Sequence[Rule], kind: Any) -> list[tuple[Rule, list[Targ
 
 
 class _Scanner:
-    def __init__(self, rules: Sequence[Rule], config: Config, readers: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], config: Config, readers: Sequence[Rule],
+                 root: Path) -> None:
         self.config = config
+        self.context = DetectorContext(root)
         self.engine_rules = {r.detector: r for r in rules if r.detector in ENGINE_DETECTORS}
         self.doc_rules = [r for r in rules if r.detector not in ENGINE_DETECTORS]
         # which files get read: those the document rules read, or, when only engine rules run
@@ -122,37 +131,42 @@ class _Scanner:
         fn = self.detectors.get(rule.detector)
         if fn is None:
             fn = self.detectors[rule.detector] = detectors.load(rule.detector)
-        return fn(doc, {**rule.with_, **rule.params})
+        return fn(doc, {**rule.with_, **rule.params}, self.context)
 
     def scan_evidence(self, artifacts: Sequence[Any]) -> tuple[list[Finding], int]:
-        """GitHub settings payloads: parsed each, then assembled per repository and organisation
-        into one document that the github-* rules read as a whole."""
+        """GitHub settings payloads, parsed each, then assembled per repository and organisation
+        into one document that the github-* rules read as a whole; and CODEOWNERS, which the
+        codeowners rules read alone and the repository document refers to."""
         from soc2lint.artifacts.github import bundle_documents
-        from soc2lint.artifacts.read import read_text
-        from soc2lint.artifacts.yamlfile import parse_json
 
-        if not artifacts or not (_targets_for(self.doc_rules, artifacts[0].kind)
-                                 or (not self.doc_rules and _targets_for(self.readers, artifacts[0].kind))):
-            return [], 0
         findings: list[Finding] = []
-        parsed = []
-        for artifact in artifacts:
-            raw = read_text(artifact, self.config.max_file_size)
-            item = parse_json(artifact, raw.text) if raw.error is None else raw
+        owners_files = [a for a in artifacts if a.kind is ArtifactKind.CODEOWNERS]
+        payloads = [a for a in artifacts if a.kind is ArtifactKind.GITHUB_EVIDENCE]
+        codeowners = None
+        for artifact in owners_files[:1]:  # GitHub reads the first of .github/, root, docs/
+            produced, parsed = self._parse_and_run(artifact)
+            findings.extend(produced)
+            codeowners = parsed
+        wanted = _targets_for(self.doc_rules or self.readers, ArtifactKind.GITHUB_EVIDENCE)
+        if not payloads or not wanted:
+            return findings, len(owners_files[:1])
+        parsed_payloads = []
+        for artifact in payloads:
+            item = self._parse(artifact)
             if item.error is not None:
                 findings.extend(self._error_finding(item))
             elif not item.documents:
                 findings.extend(self._error_finding(replace(item, error="empty file")))
             else:
-                parsed.append(item)
-        documents, unknown = bundle_documents(parsed)
+                parsed_payloads.append(item)
+        documents, unknown = bundle_documents(parsed_payloads, codeowners)
         unrecognised = self.engine_rules.get("unrecognised-evidence")
         for item in unknown if unrecognised is not None else ():
             assert unrecognised is not None
             location = Location(item.artifact.path, 1, 1, 1, 1)
             detail = "not a GitHub API payload soc2lint recognises; its settings were not evaluated"
             findings.append(_finding(unrecognised, location, {"detail": detail}, "unrecognised"))
-        applicable = [rule for rule, _ in _targets_for(self.doc_rules, artifacts[0].kind)]
+        applicable = [rule for rule, _ in _targets_for(self.doc_rules, ArtifactKind.GITHUB_EVIDENCE)]
         for evidence in documents:
             doc = evidence.document
             memo: dict[Any, Any] = {}
@@ -165,7 +179,26 @@ class _Scanner:
                     if hit.fields.get("identity"):
                         ident += "#" + hit.fields["identity"]
                     findings.append(_finding(rule, location, hit.fields, ident, hit.message))
-        return findings, len(artifacts)
+        return findings, len(payloads) + len(owners_files[:1])
+
+    def _parse(self, artifact: Any) -> ParsedArtifact:
+        from soc2lint.artifacts.read import PARSERS, read_text
+
+        raw = read_text(artifact, self.config.max_file_size)
+        return PARSERS[artifact.kind](artifact, raw.text) if raw.error is None else raw
+
+    def _parse_and_run(self, artifact: Any) -> tuple[list[Finding], ParsedArtifact]:
+        """Parse one artifact and run the document rules reading its kind on it."""
+        parsed = self._parse(artifact)
+        findings: list[Finding] = []
+        if parsed.error is not None:
+            findings.extend(self._error_finding(parsed))
+        for doc in parsed.documents:
+            memo: dict[Any, Any] = {}
+            for rule, _targets in _targets_for(self.doc_rules, artifact.kind):
+                for hit in self._hits(rule, doc, memo):
+                    findings.append(self._hit_finding(rule, parsed, doc, hit))
+        return self._inline(parsed, findings), parsed
 
     def _hit_finding(self, rule: Rule, parsed: ParsedArtifact, doc: Document, hit: Hit) -> Finding:
         path = parsed.artifact.path
@@ -232,9 +265,11 @@ def scan(
 
     today = today or dt.date.today()
     found = discover(root, paths, config.exclude, config.evidence_dir)
-    scanner = _Scanner(rules, config, readers)
-    evidence = [a for a in found.artifacts if a.kind is ArtifactKind.GITHUB_EVIDENCE]
-    others = [a for a in found.artifacts if a.kind is not ArtifactKind.GITHUB_EVIDENCE]
+    scanner = _Scanner(rules, config, readers, root.resolve())
+    # GitHub settings payloads and CODEOWNERS are read together, after the per-file pass
+    together = (ArtifactKind.GITHUB_EVIDENCE, ArtifactKind.CODEOWNERS)
+    evidence = [a for a in found.artifacts if a.kind in together]
+    others = [a for a in found.artifacts if a.kind not in together]
     findings, files = scan_all(others, scanner.scan_artifact, rules,
                                default_jobs() if jobs is None else jobs)
     produced, read = scanner.scan_evidence(evidence)

@@ -52,15 +52,18 @@ class ArtifactKind(str, enum.Enum):
     JSON = "json"
     HELM_TEMPLATE = "helm-template"  # Go-templated YAML: not parseable as YAML, never parsed
     GITHUB_EVIDENCE = "github-evidence"  # a GitHub API payload under the evidence directory
+    CODEOWNERS = "codeowners"
 
 
 @dataclass(frozen=True)
 class Example:
-    """A rule example: a file snippet and, for failing ones, the expected `line:col` positions."""
+    """A rule example: a file snippet (or several `files`, for rules reading many payloads) and,
+    for failing ones, the expected positions, `line:col` or `path:line:col`."""
 
     code: str
     path: str | None = None
-    expect: tuple[tuple[int, int], ...] = ()
+    expect: tuple[tuple[str | None, int, int], ...] = ()
+    files: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -349,8 +349,13 @@ def _param_problem(schema: Mapping[str, Any], value: Any) -> str | None:
 
 
 def _example(raw: Mapping[str, Any]) -> Example:
-    expect = tuple(tuple(int(p) for p in item.split(":")) for item in raw.get("expect", ()))
-    return Example(raw["code"], raw.get("path"), expect)  # type: ignore[arg-type]
+    expect = []
+    for item in raw.get("expect", ()):
+        path, _, position = item.rpartition(":")
+        path, _, line = path.rpartition(":")
+        expect.append((path or None, int(line), int(position)))
+    files = tuple((str(k), str(v)) for k, v in raw.get("files", {}).items())
+    return Example(raw.get("code", ""), raw.get("path"), tuple(expect), files)
 
 
 # --------------------------------------------------------------------------- selection

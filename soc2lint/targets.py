@@ -67,6 +67,11 @@ TARGETS: dict[str, Target] = {
         ".soc2/github/acme/org.json",
         accepts=lambda doc: doc.identity.startswith("org:"),
     ),
+    "codeowners": Target(
+        "The CODEOWNERS file (root, .github/ or docs/), as entries of pattern and owners",
+        frozenset({ArtifactKind.CODEOWNERS}),
+        ".github/CODEOWNERS",
+    ),
     # Engine-level rules (parse errors, suppression hygiene) apply to whatever was parsed.
     "any": Target("Any file soc2lint parses", frozenset(ArtifactKind), "example.yaml"),
 }

@@ -273,7 +273,8 @@ def _status_text(payload: Payload | None) -> str:
     return "ok"
 
 
-def build_repository(bundle: Bundle, org_payloads: Sequence[Payload]) -> tuple[nodes.Node, dict[int, str]]:
+def build_repository(bundle: Bundle, org_payloads: Sequence[Payload],
+                     codeowners: ParsedArtifact | None = None) -> tuple[nodes.Node, dict[int, str]]:
     """The `github-repository` document of one repository, and its node -> file map."""
     by_kind: dict[str, list[Payload]] = {}
     for p in bundle.payloads:
@@ -356,6 +357,10 @@ def build_repository(bundle: Bundle, org_payloads: Sequence[Payload]) -> tuple[n
     if org is not None:
         pairs.append(("organization", org.root))
         sources[id(org.root)] = org.path
+    if codeowners is not None and codeowners.documents:
+        owners_root = codeowners.documents[0].root
+        pairs.append(("codeowners", owners_root))
+        sources[id(owners_root)] = codeowners.artifact.path
     pairs.append(("evidence", _virtual_mapping(evidence, anchor, sources, repo.path)))
     return _virtual_mapping(pairs, anchor, sources, repo.path), sources
 
@@ -395,8 +400,10 @@ class EvidenceDocument:
     target: str  # "github-repository" or "github-organization"
 
 
-def bundle_documents(parsed: Sequence[ParsedArtifact]) -> tuple[list[EvidenceDocument], list[ParsedArtifact]]:
-    """(the bundle documents, the parsed files whose shape is unknown)."""
+def bundle_documents(parsed: Sequence[ParsedArtifact], codeowners: ParsedArtifact | None = None,
+                     ) -> tuple[list[EvidenceDocument], list[ParsedArtifact]]:
+    """(the bundle documents, the parsed files whose shape is unknown). `codeowners`: the
+    CODEOWNERS file of the scanned tree, which every repository document refers to."""
     manifest: dict[str, ManifestEntry] = {}
     for art in parsed:
         for doc in art.documents:
@@ -440,7 +447,7 @@ def bundle_documents(parsed: Sequence[ParsedArtifact]) -> tuple[list[EvidenceDoc
     for name in repos:
         bundle = bundles[name]
         owner = name.split("/")[0]
-        root, sources = build_repository(bundle, org_payloads.get(owner, []))
+        root, sources = build_repository(bundle, org_payloads.get(owner, []), codeowners)
         out.append(EvidenceDocument(Document(0, root, name, ""), sources, texts, "github-repository"))
     for owner in sorted(org_payloads):
         built = build_organization(owner, org_payloads[owner])

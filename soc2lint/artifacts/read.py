@@ -51,9 +51,17 @@ def _parse_json(artifact: Artifact, text: str) -> ParsedArtifact:
     return parse_json(artifact, text)
 
 
+def _parse_codeowners(artifact: Artifact, text: str) -> ParsedArtifact:
+    from soc2lint.artifacts.codeowners import parse_codeowners
+
+    return parse_codeowners(artifact, text)
+
+
 PARSERS: dict[ArtifactKind, Callable[[Artifact, str], ParsedArtifact]] = {
     ArtifactKind.GITHUB_WORKFLOW: _parse_yaml,
     ArtifactKind.GITHUB_ACTION: _parse_yaml,
     ArtifactKind.YAML: _parse_yaml,
     ArtifactKind.JSON: _parse_json,
+    ArtifactKind.GITHUB_EVIDENCE: _parse_json,
+    ArtifactKind.CODEOWNERS: _parse_codeowners,
 }

@@ -40,7 +40,8 @@ DETECTORS: dict[str, DetectorSpec] = {
         "Attacker-controllable `${{ }}` expressions expanded into shell scripts."),
 }
 
-DetectFn = Callable[[Document, Mapping[str, Any]], Iterator[Hit]]
+# (document, parameters, context with the scan root) -> hits
+DetectFn = Callable[[Document, Mapping[str, Any], Any], Iterator[Hit]]
 
 
 def load(name: str) -> DetectFn:

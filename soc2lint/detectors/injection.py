@@ -94,7 +94,7 @@ def _scripts(root: nodes.Node) -> Iterator[tuple[tuple[Any, ...], nodes.ScalarNo
                     yield prefix + (i, "with", "script"), script[1]
 
 
-def detect(doc: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
     events = bool(params.get("include_events", True))
     # a composite action's inputs come from its caller's workflow, where they are judged
     inputs = bool(params.get("include_inputs", False)) and nodes.get(doc.root, "runs") is None

@@ -157,7 +157,7 @@ def _prefilter() -> Any:
     return lambda line: any(p.search(line) for p in patterns)
 
 
-def detect(doc: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
     candidates = list(literal_values(doc.root, doc.text))
     if not candidates:
         return

@@ -1,0 +1,283 @@
+"""`soc2lint collect github OWNER/REPO`: GitHub REST payloads into an evidence directory.
+
+The layout is a contract with the rules that read it; every payload is written as the API returned
+it (a list fetched in several pages: its items concatenated, `json.dumps(items, indent=2)`):
+
+    OUT/manifest.json
+    OUT/github/OWNER/REPO/repo.json                          GET /repos/O/R
+    OUT/github/OWNER/REPO/branches/BRANCH/protection.json    GET /repos/O/R/branches/B/protection
+    OUT/github/OWNER/REPO/branches/BRANCH/rules.json         GET /repos/O/R/rules/branches/B
+    OUT/github/OWNER/REPO/rulesets.json                      GET /repos/O/R/rulesets?includes_parents=true
+    OUT/github/OWNER/REPO/rulesets/ID.json                   GET /repos/O/R/rulesets/ID
+    OUT/github/OWNER/REPO/environments.json                  GET /repos/O/R/environments
+    OUT/github/OWNER/REPO/actions-permissions-workflow.json  GET /repos/O/R/actions/permissions/workflow
+    OUT/github/OWNER/REPO/collaborators-all.json             GET /repos/O/R/collaborators?affiliation=all
+    OUT/github/OWNER/REPO/collaborators-outside.json         GET /repos/O/R/collaborators?affiliation=outside
+    OUT/github/OWNER/org.json                                GET /orgs/O
+    OUT/github/OWNER/members-2fa-disabled.json               GET /orgs/O/members?filter=2fa_disabled
+    OUT/github/OWNER/members-admin.json                      GET /orgs/O/members?role=admin
+
+Every endpoint is listed in the manifest in the order collected, with its status, also when it
+answered 403 or 404 (its body is written too). The manifest is written last: an evidence directory
+without one is an unfinished collection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+from soc2lint import __version__
+from soc2lint.collect.http import API_VERSION, PER_PAGE, Client, CollectError, Response
+
+MANIFEST = "manifest.json"
+_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?")
+_REPO = re.compile(r"[A-Za-z0-9._-]+")
+
+Clock = Callable[[], datetime]
+
+
+class Endpoint(NamedTuple):
+    path: str                   # the file, relative to OUT, `/`-separated
+    request: str                # the API path and query as the manifest names it
+    needs: str                  # who may read it, for the note on a 403/404
+    paged: bool = False         # a list: per_page=100, follow Link rel="next"
+    items_key: str | None = None  # a list wrapped in an object: the key holding the items
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def token_from_env(environ: Mapping[str, str]) -> str:
+    for name in ("GITHUB_TOKEN", "GH_TOKEN"):
+        value = environ.get(name, "").strip()
+        if value:
+            return value
+    raise CollectError("no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can read "
+                       "the repository")
+
+
+def parse_repository(text: str) -> tuple[str, str]:
+    """`OWNER/REPO` -> (owner, repo), each safe as a directory name."""
+    owner, _, repo = text.strip().partition("/")
+    if not _OWNER.fullmatch(owner) or not _REPO.fullmatch(repo) or repo in (".", ".."):
+        raise CollectError(f"{text!r} is not OWNER/REPO, e.g. octocat/hello-world")
+    return owner, repo
+
+
+def branch_dir(branch: str) -> str:
+    """A branch name as nested directories (`release/1.x`), refusing what could escape OUT."""
+    parts = branch.split("/")
+    if any(p in ("", ".", "..") or "\\" in p or "\0" in p or p != p.strip() for p in parts):
+        raise CollectError(f"branch {branch!r} cannot be used as a directory name")
+    return branch
+
+
+def repo_endpoints(owner: str, repo: str, branch: str) -> list[Endpoint]:
+    """The repository endpoints after repo.json, in order; rulesets/ID.json follow rulesets.json."""
+    base, api = f"github/{owner}/{repo}", f"/repos/{owner}/{repo}"
+    b, bdir = quote(branch, safe=""), branch_dir(branch)
+    read = "needs read access to the repository"
+    admin = "needs admin rights on the repository"
+    write = "needs write access to the repository"
+    return [
+        Endpoint(f"{base}/branches/{bdir}/protection.json", f"{api}/branches/{b}/protection", admin),
+        Endpoint(f"{base}/branches/{bdir}/rules.json", f"{api}/rules/branches/{b}", read, paged=True),
+        Endpoint(f"{base}/rulesets.json", f"{api}/rulesets?includes_parents=true", read, paged=True),
+        Endpoint(f"{base}/environments.json", f"{api}/environments", read, paged=True,
+                 items_key="environments"),
+        Endpoint(f"{base}/actions-permissions-workflow.json", f"{api}/actions/permissions/workflow",
+                 admin),
+        Endpoint(f"{base}/collaborators-all.json", f"{api}/collaborators?affiliation=all", write,
+                 paged=True),
+        Endpoint(f"{base}/collaborators-outside.json", f"{api}/collaborators?affiliation=outside",
+                 write, paged=True),
+    ]
+
+
+def ruleset_endpoint(owner: str, repo: str, ruleset_id: int) -> Endpoint:
+    return Endpoint(f"github/{owner}/{repo}/rulesets/{ruleset_id}.json",
+                    f"/repos/{owner}/{repo}/rulesets/{ruleset_id}",
+                    "needs read access to the repository")
+
+
+def org_endpoints(owner: str) -> list[Endpoint]:
+    base, api = f"github/{owner}", f"/orgs/{owner}"
+    return [
+        Endpoint(f"{base}/org.json", api, "needs read access to the organization"),
+        Endpoint(f"{base}/members-2fa-disabled.json", f"{api}/members?filter=2fa_disabled",
+                 "needs organization owner rights", paged=True),
+        Endpoint(f"{base}/members-admin.json", f"{api}/members?role=admin",
+                 "needs organization membership", paged=True),
+    ]
+
+
+def collect(client: Client, owner: str, repo: str, out: Path, *, branch: str | None = None,
+            org: bool | None = None, clock: Clock = utc_now) -> dict[str, Any]:
+    """Export every endpoint into `out`, write `out/manifest.json` last, and return the manifest.
+
+    Raises CollectError, writing nothing, when the repository itself cannot be read.
+    """
+    started = clock()
+    repository = f"{owner}/{repo}"
+    repo_ep = Endpoint(f"github/{owner}/{repo}/repo.json", f"/repos/{owner}/{repo}",
+                       "needs read access to the repository")
+    answer = client.get(repo_ep.request)
+    received = clock()
+    if answer.status != 200:
+        raise CollectError(f"cannot read {repository}: GET {repo_ep.request} answered "
+                           f"{answer.status}: {_repo_failure(answer)}")
+    info = _json(answer.body)
+    if not isinstance(info, dict):
+        raise CollectError(f"GET {repo_ep.request} did not answer a repository object")
+    branch = branch or info.get("default_branch")
+    if not isinstance(branch, str) or not branch:
+        raise CollectError(f"{repository} has no default branch (empty repository?): pass --branch")
+    owner_info = info.get("owner")
+    is_org = isinstance(owner_info, dict) and owner_info.get("type") == "Organization"
+    endpoints = repo_endpoints(owner, repo, branch)  # validates the branch before writing anything
+
+    _forget_previous(out, repository)
+    files: list[dict[str, Any]] = [_record(out, repo_ep, answer, received)]
+    for ep in endpoints:
+        files.append(_fetch(client, out, ep, clock))
+        if ep.path.endswith("/rulesets.json"):
+            for ruleset_id in _ruleset_ids(out, files[-1]):
+                files.append(_fetch(client, out, ruleset_endpoint(owner, repo, ruleset_id), clock))
+    if is_org if org is None else org:
+        for ep in org_endpoints(owner):
+            files.append(_fetch(client, out, ep, clock))
+
+    manifest = {
+        "tool": "soc2lint",
+        "version": __version__,
+        "api_url": client.api_url,
+        "api_version": API_VERSION,
+        "repository": repository,
+        "branch": branch,
+        "collected_at": iso(started),
+        "files": files,
+    }
+    _write_atomic(out / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    return manifest
+
+
+def _fetch(client: Client, out: Path, ep: Endpoint, clock: Clock) -> dict[str, Any]:
+    if ep.paged:
+        sep = "&" if "?" in ep.request else "?"
+        answer = client.get_all(f"{ep.request}{sep}per_page={PER_PAGE}", ep.items_key)
+    else:
+        answer = client.get(ep.request)
+    return _record(out, ep, answer, clock())
+
+
+def _record(out: Path, ep: Endpoint, answer: Response, received: datetime) -> dict[str, Any]:
+    """Write the body (when there is one) and describe it for the manifest."""
+    digest = None
+    if answer.body:
+        target = out.joinpath(*PurePosixPath(ep.path).parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(answer.body)
+        digest = hashlib.sha256(answer.body).hexdigest()
+    entry: dict[str, Any] = {
+        "path": ep.path,
+        "endpoint": f"GET {ep.request}",
+        "status": answer.status,
+        "collected_at": iso(received),
+        "sha256": digest,
+        "pages": answer.pages,
+    }
+    note = _note(ep, answer)
+    if note:
+        entry["note"] = note
+    return entry
+
+
+def _note(ep: Endpoint, answer: Response) -> str:
+    message = _message(answer.body)
+    said = f" (GitHub: {message})" if message else ""
+    if answer.note:
+        return answer.note + said
+    if 200 <= answer.status < 300:
+        return "" if answer.body else "no body"
+    if answer.status == 404 and message == "Branch not protected":
+        return "branch not protected"
+    if answer.status == 401:
+        return "unauthorized: the token was rejected" + said
+    if answer.status == 403:
+        return f"forbidden: {ep.needs}" + said
+    if answer.status == 404:
+        return f"not found, or not visible to this token ({ep.needs})" + said
+    return f"HTTP {answer.status}" + said
+
+
+def _repo_failure(answer: Response) -> str:
+    message = _message(answer.body) or "no message"
+    if answer.status == 404:
+        return f"{message} (no such repository, or the token cannot see it)"
+    if answer.status == 401:
+        return f"{message} (the token was rejected)"
+    return message
+
+
+def _message(body: bytes) -> str:
+    data = _json(body)
+    message = data.get("message") if isinstance(data, dict) else None
+    return " ".join(message.split())[:200] if isinstance(message, str) else ""
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _ruleset_ids(out: Path, rulesets: dict[str, Any]) -> list[int]:
+    if rulesets["status"] != 200 or rulesets["sha256"] is None:
+        return []
+    items = _json(out.joinpath(*PurePosixPath(rulesets["path"]).parts).read_bytes())
+    ids: list[int] = []
+    for item in items if isinstance(items, list) else []:
+        rid = item.get("id") if isinstance(item, dict) else None
+        if isinstance(rid, int) and not isinstance(rid, bool) and rid not in ids:
+            ids.append(rid)
+    return ids
+
+
+def _forget_previous(out: Path, repository: str) -> None:
+    """Drop the old manifest, and the files an earlier collection of this repository wrote.
+
+    A ruleset deleted since then, or org files now skipped, must not linger as evidence.
+    """
+    manifest = out / MANIFEST
+    old = _json(manifest.read_bytes()) if manifest.is_file() else None
+    if isinstance(old, dict) and old.get("tool") == "soc2lint" and old.get("repository") == repository:
+        root = (out / "github").resolve()
+        for entry in old.get("files") or []:
+            rel = entry.get("path") if isinstance(entry, dict) else None
+            if not isinstance(rel, str):
+                continue
+            target = (out / rel).resolve()
+            if target.is_relative_to(root) and target.is_file():
+                target.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    manifest.unlink(missing_ok=True)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
