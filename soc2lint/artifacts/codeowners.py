@@ -24,7 +24,7 @@ _TOKEN = re.compile(r"(?:\\.|\S)+")
 
 def _mark(index: int, line: int, column: int) -> yaml.error.Mark:
     # no buffer: the marks only carry positions (PyYAML's stubs want an int pointer)
-    return yaml.error.Mark("CODEOWNERS", index, line, column, None, 0)  # type: ignore[arg-type]
+    return yaml.error.Mark("CODEOWNERS", index, line, column, None, 0)
 
 
 def _scalar(text: str, line: int, column: int, index: int) -> nodes.ScalarNode:
