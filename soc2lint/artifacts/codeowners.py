@@ -114,6 +114,8 @@ def pattern_matches(pattern: str, path: str) -> bool:
             i += 1
     body = "".join(out)
     prefix = "" if anchored else "(?:.*/)?"
-    # a pattern names a file or a directory (then everything below it)
-    suffix = "/.*" if directory else "(?:/.*)?"
+    # a pattern names a file or a directory (then everything below it); unlike .gitignore, a
+    # wildcard last segment matches one level only (`docs/*` owns docs/a.md, not docs/x/b.md)
+    last = pat.rsplit("/", 1)[-1]
+    suffix = "/.*" if directory else "" if ("*" in last or "?" in last) else "(?:/.*)?"
     return re.match(f"^{prefix}{body}{suffix}$", path.strip("/")) is not None

@@ -122,6 +122,8 @@ def recognise(root: nodes.Node, path: str, entry: ManifestEntry | None) -> str |
             return NOT_PROTECTED
         if nodes.get(root, "message") and nodes.get(root, "documentation_url"):
             return ERROR
+        if nodes.get(root, "login") and nodes.get(root, "members_url") and nodes.get(root, "hooks_url"):
+            return ORG  # an organisation as a non-owner sees it (no 2FA or default-permission fields)
         if nodes.get(root, "full_name") and nodes.get(root, "default_branch"):
             return REPO
         if "/protection" in _text(_field(root, "url")) or any(
@@ -265,11 +267,18 @@ def ruleset_applies(ruleset: nodes.Node, branch: str, default: str) -> bool:
     return _ref_matches(include, branch, default) and not _ref_matches(exclude, branch, default)
 
 
+_FORBIDDEN = re.compile(r"(?i)must have admin|not accessible|forbidden|requires authentication|"
+                        r"must be an? (owner|member)|bad credentials|resource protected")
+
+
 def _status_text(payload: Payload | None) -> str:
     if payload is None:
         return "missing"
     if payload.kind == ERROR:
-        return "forbidden" if payload.status in (401, 403) else f"error {payload.status}"
+        if payload.status in (401, 403) or (payload.status < 400 and _FORBIDDEN.search(
+                _text(_field(payload.root, "message")))):
+            return "forbidden"  # a 403 body exported by hand has no status, only its message
+        return f"error {payload.status}" if payload.status >= 400 else "error"
     return "ok"
 
 
@@ -348,6 +357,7 @@ def build_repository(bundle: Bundle, org_payloads: Sequence[Payload],
             node = payload.root
             if kind == ENVIRONMENTS:
                 node = _field(node, "environments") or seq([])
+                sources[id(node)] = payload.path
             pairs.append((key, node))
             evidence.append((key, status("ok", payload)))
         else:

@@ -38,6 +38,9 @@ DETECTORS: dict[str, DetectorSpec] = {
     "expression-injection": DetectorSpec(
         "soc2lint.detectors.injection", "detect", ("expression", "context"),
         "Attacker-controllable `${{ }}` expressions expanded into shell scripts."),
+    "codeowners-coverage": DetectorSpec(
+        "soc2lint.detectors.codeowners", "detect", ("protected", "detail"),
+        "CODEOWNERS entries leaving paths that change access and delivery without an owner."),
 }
 
 # (document, parameters, context with the scan root) -> hits
