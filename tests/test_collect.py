@@ -584,3 +584,22 @@ def test_help(run: Run) -> None:
     for option in ("--out DIR", "--api-url URL", "--branch NAME", "--org / --no-org",
                    "--timeout SECONDS", "GITHUB_TOKEN"):
         assert option in stdout
+
+
+def test_the_rules_run_on_what_the_collector_wrote(run: Run, replay: Callable[..., Replay],
+                                                    tmp_path: Path) -> None:
+    """Collect into a repository's .soc2/, then scan it: every payload is recognised through the
+    manifest, and the findings point into the collected files."""
+    server = replay()
+    repo = tmp_path / "repo"
+    code, _, stderr = collect_cli(run, server, repo / ".soc2")
+    assert (code, stderr) == (0, "")
+    code, out, err = run("--format", "json", "--select", "GH,SL", str(repo))
+    assert code in (0, 1), err
+    report = json.loads(out)
+    assert report["files_scanned"] == 14  # 13 payloads and the manifest
+    assert not [f for f in report["findings"] if f["rule_id"] in ("SL001", "SL004")]
+    paths = {f["path"] for f in report["findings"]}
+    assert paths and all(p.startswith(".soc2/github/acme/") for p in paths)
+    # the answers recorded as 403/404 would be evidence-missing, these are all 200
+    assert not [f["message"] for f in report["findings"] if f["rule_id"] == "GH023"]

@@ -162,17 +162,20 @@ _LAYOUT = re.compile(r"(?:^|/)github/([^/]+)/(?:([^/]+)/)?")
 
 
 def _owner_repo(payload: Payload, endpoint: str) -> None:
-    """Fill owner, repo and branch from the content, the manifest endpoint or the layout."""
+    """Fill owner, repo and branch: from the endpoint the collector requested (authoritative),
+    else from the content (URLs, `full_name`, `login`), else from the collector's layout."""
     root = payload.root
-    candidates = [endpoint]
+    candidates = [endpoint] if endpoint else []
     if isinstance(root, nodes.MappingNode):
-        if payload.kind == REPO:
+        if payload.kind == REPO and not endpoint:
             payload.repo = _text(_field(root, "full_name"))
             payload.owner = payload.repo.split("/")[0]
             return
-        if payload.kind == ORG:
+        if payload.kind == ORG and not endpoint:
             payload.owner = _text(_field(root, "login"))
             return
+        if payload.kind == REPO:
+            candidates.append("/repos/" + _text(_field(root, "full_name")) + "/")
         candidates.append(_text(_field(root, "url")))
         if payload.kind == RULESET and _text(_field(root, "source_type")) == "Repository":
             payload.repo = _text(_field(root, "source"))
@@ -185,6 +188,7 @@ def _owner_repo(payload: Payload, endpoint: str) -> None:
         m = re.search(r"/orgs/([^/?]+)", text)
         if m:
             payload.owner = m.group(1)
+            break
     if not payload.repo and not payload.owner:
         m = _LAYOUT.search(payload.path)
         if m:
