@@ -193,7 +193,8 @@ def _owner_repo(payload: Payload, endpoint: str) -> None:
         m = _LAYOUT.search(payload.path)
         if m:
             payload.owner = m.group(1)
-            if m.group(2) and not m.group(2).endswith(".json"):
+            # github/OWNER/rulesets/ID.json: the organisation's rulesets, not a repository's
+            if m.group(2) and not m.group(2).endswith(".json") and m.group(2) != "rulesets":
                 payload.repo = f"{m.group(1)}/{m.group(2)}"
     if payload.repo and not payload.owner:
         payload.owner = payload.repo.split("/")[0]
@@ -343,12 +344,23 @@ def build_repository(bundle: Bundle, org_payloads: Sequence[Payload],
     else:
         # effective rules from the active rulesets' own rules, when the branch-rules export
         # (GET /repos/O/R/rules/branches/B) is missing
-        flattened = [r for rs in active for r in _seq_items(_field(rs, "rules"))]
+        flattened = []
+        for rs in active:
+            for rule in _seq_items(_field(rs, "rules")):
+                sources[id(rule)] = sources[id(rs)]  # a rule's findings point into its ruleset
+                flattened.append(rule)
         pairs.append(("branch_rules", seq(flattened)))
         err = error_for(r"rulesets|rules/branches")
-        known = rulesets or one(RULESETS) is not None
-        evidence.append(("rulesets", status("ok" if known else _status_text(err),
-                                            None if known else err)))
+        # known only when every listed ruleset's details (with its rules) were exported too
+        listing = one(RULESETS)
+        # (a listed ruleset that is not an active branch ruleset cannot protect the branch)
+        listed = {_text(_field(item, "id")) for item in _seq_items(listing.root if listing else None)
+                  if _text(_field(item, "target")) in ("", "branch")
+                  and _text(_field(item, "enforcement")) in ("", "active")}
+        detailed = {_text(_field(p.root, "id")) for p in rulesets}
+        known = (listing is not None and listed <= detailed) or (listing is None and bool(rulesets))
+        evidence.append(("rulesets", status("ok" if known else "incomplete" if listing else
+                                            _status_text(err), None if known else err)))
 
     for key, kind, pattern in (
         ("environments", ENVIRONMENTS, r"environments"),
