@@ -116,3 +116,14 @@ def test_two_repositories_are_judged_apart(write: Write, run: Run, tmp_path: Pat
     _, findings = scan(run, tmp_path, "--select", "GH001")
     assert [f["path"] for f in findings] == [".soc2/github/acme/shop/branches/main/protection.json"]
     assert findings[0]["identity"].startswith("acme/shop:")
+
+
+def test_bundled_examples_compliant_and_not(run: Run) -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples" / "evidence"
+    code, findings = scan(run, examples / "compliant")
+    assert (code, findings) == (0, [])
+    code, findings = scan(run, examples / "noncompliant")
+    assert code == 1
+    assert {f["rule_id"] for f in findings} == {
+        "GH003", "GH004", "GH005", "GH007", "GH008", "GH010", "GH012", "GH013", "GH014", "GH015",
+        "GH016", "GH017", "GH018", "GH019", "GH020", "GH022", "GH024"}
