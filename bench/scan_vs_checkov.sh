@@ -33,29 +33,7 @@ CORPUS="$WORK/corpus-$FILES"
 PYTHON="${PYTHON:-python3}"
 mkdir -p "$WORK"
 
-read -r -a S <<<"$SOC2LINT"
-if ! command -v "${S[0]}" >/dev/null 2>&1; then
-  echo "scan_vs_checkov.sh: '${S[0]}' not found; set SOC2LINT=/path/to/soc2lint" >&2
-  exit 2
-fi
-
-# Which soc2lint is measured: the package directory and a digest of its sources and rules, so that
-# numbers taken from an editable install of a changing work tree can be told apart.
-soc2lint_source_id() {
-  local py
-  py="$(dirname "$(command -v "${S[0]}")")/python"
-  [[ -x "$py" ]] || { echo "unknown (no python next to ${S[0]})"; return; }
-  "$py" - <<'PYEOF' 2>/dev/null || echo "unknown"
-import hashlib, pathlib, soc2lint
-from soc2lint.ruleset import builtin_rules_dir
-h = hashlib.sha256()
-pkg = pathlib.Path(soc2lint.__file__).parent
-for base in (pkg, pathlib.Path(builtin_rules_dir())):
-    for p in sorted(q for q in base.rglob("*") if q.suffix in (".py", ".yaml", ".json")):
-        h.update(str(p.relative_to(base)).encode() + b"\0" + p.read_bytes())
-print(f"{pkg} (sources+rules sha256 {h.hexdigest()[:12]})")
-PYEOF
-}
+source "$BENCH/common.sh"
 
 echo "== soc2lint vs checkov ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "   soc2lint: $(command -v "${S[0]}") ($("${S[@]}" --version 2>&1 | head -1))"

@@ -45,28 +45,8 @@ PYTHON="${PYTHON:-python3}"
 if (( RUNS < 5 )); then RUNS=5; fi
 mkdir -p "$WORK"
 
-read -r -a S <<<"$SOC2LINT"
 read -r -a SX <<<"${SOC2LINT_EXTRA:-}"   # appended to both soc2lint commands
-if ! command -v "${S[0]}" >/dev/null 2>&1; then
-  echo "workflows_vs_zizmor.sh: '${S[0]}' not found; set SOC2LINT=/path/to/soc2lint" >&2
-  exit 2
-fi
-
-soc2lint_source_id() {
-  local py
-  py="$(dirname "$(command -v "${S[0]}")")/python"
-  [[ -x "$py" ]] || { echo "unknown (no python next to ${S[0]})"; return; }
-  "$py" - <<'PYEOF' 2>/dev/null || echo "unknown"
-import hashlib, pathlib, soc2lint
-from soc2lint.ruleset import builtin_rules_dir
-h = hashlib.sha256()
-pkg = pathlib.Path(soc2lint.__file__).parent
-for base in (pkg, pathlib.Path(builtin_rules_dir())):
-    for p in sorted(q for q in base.rglob("*") if q.suffix in (".py", ".yaml", ".json")):
-        h.update(str(p.relative_to(base)).encode() + b"\0" + p.read_bytes())
-print(f"{pkg} (sources+rules sha256 {h.hexdigest()[:12]})")
-PYEOF
-}
+source "$BENCH/common.sh"
 
 echo "== real workflows: soc2lint vs zizmor vs checkov ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "   soc2lint: $(command -v "${S[0]}") ($("${S[@]}" --version 2>&1 | head -1))"

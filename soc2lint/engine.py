@@ -123,8 +123,10 @@ class _Scanner:
         return findings, True
 
     def _hits(self, rule: Rule, doc: Document, memo: dict[Any, Any]) -> Iterable[Hit]:
-        if rule.matchers:
-            return (hit for m in rule.matchers for hit in m.run(doc.root, rule.params, memo))
+        if rule.match is not None:
+            from soc2lint.ruleset import matchers_of
+
+            return (hit for m in matchers_of(rule) for hit in m.run(doc.root, rule.params, memo))
         from soc2lint import detectors
 
         assert rule.detector is not None

@@ -339,27 +339,22 @@ def _value_test(op: str, raw: Any, where: str, scope: Scope) -> Callable[[Contex
             a, b = _number(nodes.scalar_value(n)), _number(operand(ctx))
             return a is not None and b is not None and cmp(a, b)
         return compare_test
-    if op == "contains":
-        def contains_test(ctx: Context, n: nodes.Node) -> bool:
+    if op in ("contains", "has"):
+        # a mapping with the key or a sequence with the item; a scalar contains a substring
+        # (`contains`) or is the value itself (`has`, for `on:` in all its shapes)
+        def member_test(ctx: Context, n: nodes.Node) -> bool:
             want = operand(ctx)
             if isinstance(n, nodes.MappingNode):
                 return nodes.get(n, str(want)) is not None
             if isinstance(n, nodes.SequenceNode):
                 return any(isinstance(c, nodes.ScalarNode) and _strict_equal(nodes.scalar_value(c), want)
                            for c in n.value)
-            return isinstance(n, nodes.ScalarNode) and str(want) in n.value
-        return contains_test
-    if op == "has":
-        # `on:` style: a mapping with the key, a sequence with the item, or the scalar itself
-        def has_test(ctx: Context, n: nodes.Node) -> bool:
-            want = operand(ctx)
-            if isinstance(n, nodes.MappingNode):
-                return nodes.get(n, str(want)) is not None
-            if isinstance(n, nodes.SequenceNode):
-                return any(isinstance(c, nodes.ScalarNode) and _strict_equal(nodes.scalar_value(c), want)
-                           for c in n.value)
-            return isinstance(n, nodes.ScalarNode) and _strict_equal(nodes.scalar_value(n), want)
-        return has_test
+            if not isinstance(n, nodes.ScalarNode):
+                return False
+            if op == "contains":
+                return str(want) in n.value
+            return _strict_equal(nodes.scalar_value(n), want)
+        return member_test
     raise MatchError(where, f"unknown operator {op!r}")  # pragma: no cover - guarded by caller
 
 

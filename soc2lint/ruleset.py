@@ -281,7 +281,7 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
             raise _fail(source, root, ["detector"],
                         f"unknown detector {data['detector']!r}; known: {', '.join(sorted(DETECTORS))}")
         fields |= set(spec.fields)
-    else:
+    elif not validated:
         try:
             matchers = compile_matches(data["match"], parameters, library.conditions)
         except MatchError as exc:
@@ -332,6 +332,7 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
         builtin=builtin,
         params={name: decl["default"] for name, decl in parameters.items()},
         matchers=matchers,
+        conditions=library.conditions,
         prefilter=prefilter,
     )
 
@@ -356,6 +357,25 @@ def _example(raw: Mapping[str, Any]) -> Example:
         expect.append((path or None, int(line), int(position)))
     files = tuple((str(k), str(v)) for k, v in raw.get("files", {}).items())
     return Example(raw.get("code", ""), raw.get("path"), tuple(expect), files)
+
+
+# id(match spec) -> (the spec itself, kept alive so its id cannot be reused; its matchers)
+_COMPILED: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+
+
+def matchers_of(rule: Rule) -> tuple[Any, ...]:
+    """The compiled `match` blocks of a rule. Rules whose bytes the test suite validated
+    (validated.sha256) are compiled on first use: `soc2lint rules` never pays for it."""
+    if rule.matchers or rule.match is None:
+        return rule.matchers
+    key = id(rule.match)  # shared by the copies select_rules makes (params, severity)
+    entry = _COMPILED.get(key)
+    if entry is None or entry[0] is not rule.match:
+        from soc2lint.match import compile_matches
+
+        entry = _COMPILED[key] = (rule.match, compile_matches(rule.match, rule.parameters,
+                                                              rule.conditions))
+    return entry[1]
 
 
 # --------------------------------------------------------------------------- selection
