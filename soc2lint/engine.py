@@ -263,7 +263,7 @@ def scan(
     `readers`: every loaded rule, deciding which files are parsed when only engine rules (such
     as parse-error) were selected. `jobs`: worker processes for large scans (default: the CPUs).
     """
-    from soc2lint.parallel import default_jobs, scan_all
+    from soc2lint.parallel import MIN_FILES, default_jobs, scan_all
 
     today = today or dt.date.today()
     found = discover(root, paths, config.exclude, config.evidence_dir)
@@ -272,14 +272,27 @@ def scan(
     together = (ArtifactKind.GITHUB_EVIDENCE, ArtifactKind.CODEOWNERS)
     evidence = [a for a in found.artifacts if a.kind in together]
     others = [a for a in found.artifacts if a.kind not in together]
-    findings, files = scan_all(others, scanner.scan_artifact, rules,
-                               default_jobs() if jobs is None else jobs)
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs > 1 and len(others) >= MIN_FILES:
+        _prepare(rules)  # once here, not once per forked worker
+    findings, files = scan_all(others, scanner.scan_artifact, rules, jobs)
     produced, read = scanner.scan_evidence(evidence)
     findings += produced
     files += read
     findings, expired = _apply_exceptions(findings, config, today)
     return ScanResult(tuple(_unique(sorted(findings, key=sort_key))), tuple(rules), files,
                       found.notes, tuple(expired))
+
+
+def _prepare(rules: Sequence[Rule]) -> None:
+    """Compile the rules' matches and warm their detectors in this process."""
+    from soc2lint import detectors
+    from soc2lint.ruleset import matchers_of
+
+    for rule in rules:
+        matchers_of(rule)
+        if rule.detector and rule.detector not in ENGINE_DETECTORS:
+            detectors.warm(rule.detector)
 
 
 def _apply_exceptions(findings: list[Finding], config: Config, today: dt.date) -> tuple[list[Finding], list[str]]:

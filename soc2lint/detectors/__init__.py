@@ -22,6 +22,7 @@ class DetectorSpec:
     function: str
     fields: tuple[str, ...]  # extra message placeholders the detector fills
     description: str
+    warm: str | None = None  # a function preparing its state once, before workers are forked
 
 
 DETECTORS: dict[str, DetectorSpec] = {
@@ -34,7 +35,8 @@ DETECTORS: dict[str, DetectorSpec] = {
         None, "", ("detail",), "An inline `soc2lint: ignore[...]` comment that gives no reason."),
     "literal-secret": DetectorSpec(
         "soc2lint.detectors.secrets", "detect", ("secret_type", "preview", "key"),
-        "Literal credentials in workflow env/with/secrets values (detect-secrets plugins)."),
+        "Literal credentials in workflow env/with/secrets values (detect-secrets plugins).",
+        warm="prepare"),
     "expression-injection": DetectorSpec(
         "soc2lint.detectors.injection", "detect", ("expression", "context"),
         "Attacker-controllable `${{ }}` expressions expanded into shell scripts."),
@@ -45,6 +47,13 @@ DETECTORS: dict[str, DetectorSpec] = {
 
 # (document, parameters, context with the scan root) -> hits
 DetectFn = Callable[[Document, Mapping[str, Any], Any], Iterator[Hit]]
+
+
+def warm(name: str) -> None:
+    """Prepare a detector's expensive state in this process (inherited by forked workers)."""
+    spec = DETECTORS[name]
+    if spec.module is not None and spec.warm is not None:
+        getattr(importlib.import_module(spec.module), spec.warm)()
 
 
 def load(name: str) -> DetectFn:

@@ -154,7 +154,24 @@ def _prefilter() -> Any:
             patterns.extend(plugin.denylist)
         elif not isinstance(plugin, (keyword.KeywordDetector, HighEntropyStringsPlugin)):
             return None
-    return lambda line: any(p.search(line) for p in patterns)
+    # one alternation per flag set: a handful of searches per value instead of forty
+    # (patterns with back-references keep their own group numbers: they stay apart)
+    by_flags: dict[int, list[str]] = {}
+    apart = [p for p in patterns if re.search(r"\\[1-9]|\(\?P=", p.pattern)]
+    for p in patterns:
+        if p not in apart:
+            by_flags.setdefault(p.flags, []).append(p.pattern)
+    try:
+        merged = apart + [re.compile("|".join(f"(?:{s})" for s in group), flags)
+                          for flags, group in by_flags.items()]
+    except re.error:  # a pattern that cannot be combined (inline global flags): test each
+        merged = patterns
+    return lambda line: any(p.search(line) for p in merged)
+
+
+def prepare() -> None:
+    """Import and configure detect-secrets now (before worker processes are forked)."""
+    _scanner()
 
 
 def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
