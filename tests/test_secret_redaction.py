@@ -65,3 +65,34 @@ def test_every_planted_type_is_reported_with_a_preview(write: Callable[..., Path
     assert by_key["GH_PAT"]["message"].startswith("GitHub Token")
     # one line per value, in order, each at the value (column 26 of `      KEY: "value"`)
     assert [(f["line"]) for f in findings] == list(range(7, 7 + len(PLANTED)))
+
+
+def test_prefilter_never_drops_a_line_the_plugins_flag() -> None:
+    """The prefilter is built from the plugins' own patterns; whatever they flag, it passes."""
+    import random
+    import string
+
+    from soc2lint.detectors.secrets import _scanner
+
+    process, could_flag = _scanner()
+    assert could_flag is not None
+    samples = [f"{k}: {v}" for k, v in PLANTED.items()] + [
+        "token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+        "key: -----BEGIN RSA PRIVATE KEY-----",
+        "NPM: //registry.npmjs.org/:_authToken=npm_0123456789abcdefghijklmnopqrstuvwxyz",
+        "pypi: pypi-AgEIcHlwaS5vcmcCJDAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMAACJXsicGVybWlzc2lvbnMiOiAidXNlciIsICJ2ZXJzaW9uIjogMX0AAAYg",
+        "sendgrid: 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",
+        "twilio: SK0123456789abcdef0123456789abcdef",
+        "discord: MTA0NjI1MjM5ODc2MjAxMTY0Mw.GqZ7bQ.abcdefghijklmnopqrstuvwxyz0123456789AB",
+        "gitlab: glpat-0123456789abcdefghij",
+        "url: https://admin:s3cr3tP4ssw0rd@db.example.com/app",
+    ]
+    rnd = random.Random(7)
+    alphabet = string.ascii_letters + string.digits + "_-/+=:.@ "
+    samples += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(8, 80))) for _ in range(3000)]
+    flagged = 0
+    for line in samples:
+        if list(process([(1, line)], filename="workflow.yml")):
+            flagged += 1
+            assert could_flag(line), line
+    assert flagged >= len(PLANTED)
