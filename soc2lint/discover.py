@@ -53,7 +53,7 @@ def classify(relpath: str, root: Path, charts: dict[str, bool] | None = None,
         return ArtifactKind.YAML
     if name.endswith(".json"):
         return ArtifactKind.JSON
-    return None
+    return ArtifactKind.TEXT
 
 
 def _is_helm_template(root: Path, parts: list[str], charts: dict[str, bool]) -> bool:

@@ -66,6 +66,11 @@ def _param_text(value: Any) -> str:
     return str(value)
 
 
+def _text_only(rule: Rule) -> bool:
+    """A rule reading any file as lines (target `files`), not a format's structure."""
+    return rule.targets == ("files",)
+
+
 def _targets_for(rules: Sequence[Rule], kind: Any) -> list[tuple[Rule, list[Target]]]:
     """The document rules reading artifacts of `kind`, each with its targets covering the kind."""
     out = []
@@ -91,38 +96,58 @@ class _Scanner:
         self.detectors: dict[str, Any] = {}
 
     def scan_artifact(self, artifact: Any) -> tuple[list[Finding], bool]:
+        """Read an artifact once; parse it for the rules reading its structure (once) and give
+        its text to the rules reading any file's lines (secrets), even when it does not parse."""
         from soc2lint.artifacts.read import PARSERS, read_text
 
         applicable = _targets_for(self.doc_rules, artifact.kind)
         readers = applicable if self.doc_rules else _targets_for(self.readers, artifact.kind)
+        structural = [(r, t) for r, t in applicable if not _text_only(r)]
+        textual = [(r, t) for r, t in applicable if _text_only(r)]
+        struct_readers = [(r, t) for r, t in readers if not _text_only(r)]
         parser = PARSERS.get(artifact.kind)
         if not readers or parser is None:
             return [], False
         raw = read_text(artifact, self.config.max_file_size)
-        prefilters = [t.prefilter for _, targets in readers for t in targets]
-        if all(p is not None for p in prefilters):
-            # Every rule only wants some files of this kind (e.g. Kubernetes manifests among all
-            # YAML): skip the others without parsing them or reporting them as unparseable.
+        if raw.error is not None and not struct_readers:
+            return [], False  # only text rules want it: a binary or oversized file is no text
+        prefilters = [t.prefilter for _, targets in struct_readers for t in targets]
+        if prefilters and all(p is not None for p in prefilters):
+            # Every structural rule only wants some files of this kind (e.g. Kubernetes
+            # manifests among all YAML): skip the others without parsing them or reporting them
+            # as unparseable.
             sample = raw.text if raw.error is None else _head(artifact.abspath)
             if not any(p(sample) for p in prefilters if p is not None):
-                return [], False
-        parsed = parser(artifact, raw.text) if raw.error is None else raw
+                structural = struct_readers = []
+        if not struct_readers and not textual:
+            return [], False
         findings: list[Finding] = []
-        if parsed.error is not None:
-            findings.extend(self._error_finding(parsed))
-        for doc in parsed.documents:
+        parsed = raw
+        if struct_readers:
+            parsed = parser(artifact, raw.text) if raw.error is None else raw
+            if parsed.error is not None:
+                findings.extend(self._error_finding(parsed))
+            self._run(structural, parsed, parsed.documents, artifact.path, findings)
+        if textual and raw.error is None:
+            text = PARSERS[ArtifactKind.TEXT](artifact, raw.text)
+            self._run(textual, text, text.documents, artifact.path, findings)
+            parsed = parsed if parsed.text else text
+        findings = self._inline(parsed, findings)
+        return findings, True
+
+    def _run(self, rules: Sequence[tuple[Rule, list[Target]]], parsed: ParsedArtifact,
+             documents: Sequence[Document], path: str, findings: list[Finding]) -> None:
+        for doc in documents:
             memo: dict[Any, Any] = {}  # shared by the rules evaluated on this document
-            for rule, targets in applicable:
+            for rule, targets in rules:
                 if not any(t.accepts is None or t.accepts(doc) for t in targets):
                     continue
                 if rule.prefilter is not None and not rule.prefilter.search(doc.text):
                     continue
-                for hit in self._hits(rule, doc, memo):
+                for hit in self._hits(rule, doc, memo, path):
                     findings.append(self._hit_finding(rule, parsed, doc, hit))
-        findings = self._inline(parsed, findings)
-        return findings, True
 
-    def _hits(self, rule: Rule, doc: Document, memo: dict[Any, Any]) -> Iterable[Hit]:
+    def _hits(self, rule: Rule, doc: Document, memo: dict[Any, Any], path: str = "") -> Iterable[Hit]:
         if rule.match is not None:
             from soc2lint.ruleset import matchers_of
 
@@ -133,7 +158,7 @@ class _Scanner:
         fn = self.detectors.get(rule.detector)
         if fn is None:
             fn = self.detectors[rule.detector] = detectors.load(rule.detector)
-        return fn(doc, {**rule.with_, **rule.params}, self.context)
+        return fn(doc, {**rule.with_, **rule.params, "_path": path}, self.context)
 
     def scan_evidence(self, artifacts: Sequence[Any]) -> tuple[list[Finding], int]:
         """GitHub settings payloads, parsed each, then assembled per repository and organisation

@@ -53,6 +53,7 @@ class ArtifactKind(str, enum.Enum):
     HELM_TEMPLATE = "helm-template"  # Go-templated YAML: not parseable as YAML, never parsed
     GITHUB_EVIDENCE = "github-evidence"  # a GitHub API payload under the evidence directory
     CODEOWNERS = "codeowners"
+    TEXT = "text"  # any other file: read only by rules that look at every file (secrets)
 
 
 @dataclass(frozen=True)

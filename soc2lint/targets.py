@@ -72,6 +72,13 @@ TARGETS: dict[str, Target] = {
         frozenset({ArtifactKind.CODEOWNERS}),
         ".github/CODEOWNERS",
     ),
+    "files": Target(
+        "Every file in the scanned tree, as text (GitHub workflows and actions excepted: "
+        "their literals are GHA012's)",
+        frozenset(ArtifactKind) - {ArtifactKind.GITHUB_WORKFLOW, ArtifactKind.GITHUB_ACTION,
+                                   ArtifactKind.HELM_TEMPLATE, ArtifactKind.GITHUB_EVIDENCE},
+        "config/settings.py",
+    ),
     # Engine-level rules (parse errors, suppression hygiene) apply to whatever was parsed.
     "any": Target("Any file soc2lint parses", frozenset(ArtifactKind), "example.yaml"),
 }

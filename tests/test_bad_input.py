@@ -115,14 +115,16 @@ MALFORMED_JSON = '{\n  "debug": true\n  "port": 80\n}\n'  # missing `,` after li
 
 def test_malformed_json_is_not_parsed_when_no_rule_reads_json(run: Run, write: Write,
                                                               tmp_path: Path) -> None:
-    """No built-in rule targets JSON, so a JSON file is discovered but never read: the engine
+    """No built-in rule reads the structure of JSON, so a JSON file is never parsed: the engine
     parses a file only for the document rules that target its kind (SL001 is an engine rule and
-    does not cause parsing by itself). So no SL001 and it does not count as scanned."""
+    does not cause parsing by itself). The secrets rule reads it as text, which needs no parse:
+    no SL001."""
     good_tree(write)
     write("config/app.json", MALFORMED_JSON)
     _, report, _ = scan(run, tmp_path)
     assert positions(report) == {GOOD_FINDING}
-    assert report["files_scanned"] == 1  # only the workflow
+    _, report, _ = scan(run, tmp_path, "--ignore", "SEC")
+    assert report["files_scanned"] == 1  # only the workflow, without the text rules
 
 
 JSON_RULE = """\

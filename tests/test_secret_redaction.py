@@ -72,9 +72,9 @@ def test_prefilter_never_drops_a_line_the_plugins_flag() -> None:
     import random
     import string
 
-    from soc2lint.detectors.secrets import _scanner
+    from soc2lint.secrets.lines import engine
 
-    process, could_flag = _scanner()
+    process, could_flag = engine()
     assert could_flag is not None
     samples = [f"{k}: {v}" for k, v in PLANTED.items()] + [
         "token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",

@@ -27,6 +27,8 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if artifact.kind is ArtifactKind.TEXT:  # any other file: scan what is readable
+            return ParsedArtifact(artifact, data.decode("utf-8", "replace"))
         line = data.count(b"\n", 0, exc.start) + 1
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         # columns count characters everywhere else, so decode what precedes the bad byte
@@ -57,6 +59,17 @@ def _parse_codeowners(artifact: Artifact, text: str) -> ParsedArtifact:
     return parse_codeowners(artifact, text)
 
 
+def _parse_text(artifact: Artifact, text: str) -> ParsedArtifact:
+    """Any file: its text, for rules that read lines (secrets); no structure."""
+    import yaml
+
+    from soc2lint.model import Document
+
+    mark = yaml.error.Mark(artifact.path, 0, 0, 0, None, 0)
+    root = yaml.MappingNode("tag:yaml.org,2002:map", [], mark, mark)
+    return ParsedArtifact(artifact, text, (Document(0, root, "", text),))
+
+
 PARSERS: dict[ArtifactKind, Callable[[Artifact, str], ParsedArtifact]] = {
     ArtifactKind.GITHUB_WORKFLOW: _parse_yaml,
     ArtifactKind.GITHUB_ACTION: _parse_yaml,
@@ -64,4 +77,5 @@ PARSERS: dict[ArtifactKind, Callable[[Artifact, str], ParsedArtifact]] = {
     ArtifactKind.JSON: _parse_json,
     ArtifactKind.GITHUB_EVIDENCE: _parse_json,
     ArtifactKind.CODEOWNERS: _parse_codeowners,
+    ArtifactKind.TEXT: _parse_text,
 }

@@ -37,6 +37,10 @@ DETECTORS: dict[str, DetectorSpec] = {
         "soc2lint.detectors.secrets", "detect", ("secret_type", "preview", "key"),
         "Literal credentials in workflow env/with/secrets values (detect-secrets plugins).",
         warm="prepare"),
+    "secret-in-file": DetectorSpec(
+        "soc2lint.detectors.secrets", "detect_file", ("secret_type", "preview"),
+        "Credentials in any file of the tree (detect-secrets plugins and filters).",
+        warm="prepare"),
     "expression-injection": DetectorSpec(
         "soc2lint.detectors.injection", "detect", ("expression", "context"),
         "Attacker-controllable `${{ }}` expressions expanded into shell scripts."),

@@ -5,10 +5,8 @@ fingerprint.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
 from typing import Any
 
 from soc2lint.artifacts import nodes
@@ -16,6 +14,7 @@ from soc2lint.match import Hit
 from soc2lint.model import Document
 from soc2lint.redact import fingerprint, preview
 from soc2lint.routes import Route
+from soc2lint.secrets.lines import NOT_CREDENTIALS, engine, scan_text
 
 # Where literal values live in workflows and composite actions.
 _PARENTS: tuple[tuple[str, ...], ...] = (
@@ -109,82 +108,22 @@ def literal_values(root: nodes.Node, text: str = "") -> Iterator[tuple[Route, st
                 yield route + (key,), key, literal, siblings
 
 
-# Types detect-secrets reports that are not credentials.
-_NOT_CREDENTIALS = {"Public IP (ipv4)"}
-
-
-@lru_cache(maxsize=1)
-def _scanner() -> tuple[Any, Any]:
-    """detect-secrets' line scanner, configured once per process with its default plugins and
-    filters (configuring them costs milliseconds; doing it per file cost more than scanning)."""
-    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-    from detect_secrets.core.scan import _process_line_based_plugins
-    from detect_secrets.settings import (
-        cache_bust,
-        configure_settings_from_baseline,
-        get_filters,
-        get_settings,
-    )
-
-    # detect-secrets logs skipped values at INFO level: never let that reach any handler
-    logging.getLogger("detect-secrets").setLevel(logging.ERROR)
-    # what `default_settings()` does, without a context manager left open until shutdown
-    cache_bust()
-    configure_settings_from_baseline({"plugins_used": [
-        {"name": plugin.__name__} for plugin in get_mapping_from_secret_type_to_class().values()]})
-    # the path is not read: the filter that drops paths missing on disk does not apply
-    get_settings().disable_filters("detect_secrets.filters.common.is_invalid_file")
-    get_filters.cache_clear()  # (cache_bust would also drop the settings just made)
-    return _process_line_based_plugins, _prefilter()
-
-
-def _prefilter() -> Any:
-    """A test that a line could be flagged at all, built from the active plugins' own patterns:
-    a regex plugin can only report a line its denylist matches, and the keyword plugin only one
-    naming a denylisted keyword. Entropy-only findings are kept under credential-like keys, which
-    `_SECRET_KEY` admits. None (scan everything) if an unknown kind of plugin is active."""
-    from detect_secrets.plugins import keyword
-    from detect_secrets.plugins.base import RegexBasedDetector
-    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
-    from detect_secrets.settings import get_plugins
-
-    patterns: list[re.Pattern[str]] = [re.compile(keyword.DENYLIST_REGEX, re.I)]
-    for plugin in get_plugins():
-        if isinstance(plugin, RegexBasedDetector):
-            patterns.extend(plugin.denylist)
-        elif not isinstance(plugin, (keyword.KeywordDetector, HighEntropyStringsPlugin)):
-            return None
-    # one alternation per flag set: a handful of searches per value instead of forty
-    # (patterns with back-references keep their own group numbers: they stay apart)
-    by_flags: dict[int, list[str]] = {}
-    apart = [p for p in patterns if re.search(r"\\[1-9]|\(\?P=", p.pattern)]
-    for p in patterns:
-        if p not in apart:
-            by_flags.setdefault(p.flags, []).append(p.pattern)
-    try:
-        merged = apart + [re.compile("|".join(f"(?:{s})" for s in group), flags)
-                          for flags, group in by_flags.items()]
-    except re.error:  # a pattern that cannot be combined (inline global flags): test each
-        merged = patterns
-    return lambda line: any(p.search(line) for p in merged)
-
-
 def prepare() -> None:
     """Import and configure detect-secrets now (before worker processes are forked)."""
-    _scanner()
+    engine()
 
 
 def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
     candidates = list(literal_values(doc.root, doc.text))
     if not candidates:
         return
-    process, could_flag = _scanner()
+    process, could_flag = engine()
     for route, key, value, siblings in candidates:
         line = f"{key}: {value}"
         if could_flag is not None and not _SECRET_KEY.search(key) and not could_flag(line):
             continue
         found = list(process([(1, line)], filename="workflow.yml"))
-        types = {s.type: s.secret_value or "" for s in found if s.type not in _NOT_CREDENTIALS}
+        types = {s.type: s.secret_value or "" for s in found if s.type not in NOT_CREDENTIALS}
         if not _SECRET_KEY.search(key):
             for kind in _ENTROPY_ONLY:
                 types.pop(kind, None)
@@ -200,3 +139,21 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
             "key": key,
             "identity": fingerprint(kind, secret),
         })
+
+
+def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
+    """Every secret detect-secrets finds in a file's lines (`secret-in-file`)."""
+    text = doc.text
+    if not text:
+        return
+    starts = [0]
+    for m in re.finditer("\n", text):
+        starts.append(m.end())
+    for number, secret in scan_text(text, params.get("_path", "file")):
+        column = max(secret.start, 0)
+        begin = starts[number - 1] + column
+        yield Hit((), "value", {
+            "secret_type": secret.kind,
+            "preview": secret.preview,
+            "identity": secret.fingerprint,
+        }, span=(begin, begin + (len(secret.value) if secret.start >= 0 else 0)))

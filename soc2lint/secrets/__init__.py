@@ -1,0 +1,1 @@
+"""Secrets: detect-secrets' plugins over lines of the working tree, staged changes and history."""

@@ -1,0 +1,131 @@
+"""detect-secrets' plugins and filters over single lines, behind a lossless prefilter.
+
+The prefilter is built from the active plugins' own patterns: a regex plugin can only flag a
+line its denylist matches, the keyword plugin only a line naming a denylisted keyword, and the
+entropy plugins only a quoted run of their charset long enough to pass their entropy limit
+(a string of n symbols has at most log2(n) bits of entropy). Only lines it passes reach the
+plugins, which is what makes whole histories affordable.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from soc2lint.redact import fingerprint, preview
+
+# Types detect-secrets reports that are not credentials.
+NOT_CREDENTIALS = frozenset({"Public IP (ipv4)"})
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret found on a line. `value` stays in memory: only `preview` and `fingerprint` leave."""
+
+    kind: str
+    value: str
+    start: int  # column offset of the value in the line, when found there (else -1)
+
+    @property
+    def preview(self) -> str:
+        return preview(self.value)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.kind, self.value)
+
+
+@lru_cache(maxsize=1)
+def engine() -> tuple[Any, Callable[[str], bool] | None]:
+    """(detect-secrets' line processor, the prefilter), configured once per process with the
+    default plugins and filters; `is_invalid_file` is off (history paths need not exist)."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.core.scan import _process_line_based_plugins
+    from detect_secrets.settings import (
+        cache_bust,
+        configure_settings_from_baseline,
+        get_filters,
+        get_settings,
+    )
+
+    # detect-secrets logs skipped values at INFO level: never let that reach any handler
+    logging.getLogger("detect-secrets").setLevel(logging.ERROR)
+    cache_bust()
+    configure_settings_from_baseline({"plugins_used": [
+        {"name": plugin.__name__} for plugin in get_mapping_from_secret_type_to_class().values()]})
+    get_settings().disable_filters("detect_secrets.filters.common.is_invalid_file")
+    get_filters.cache_clear()  # (cache_bust would also drop the settings just made)
+    return _process_line_based_plugins, _prefilter()
+
+
+def _prefilter() -> Callable[[str], bool] | None:
+    from detect_secrets.plugins import keyword
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+    from detect_secrets.settings import get_plugins
+
+    patterns: list[re.Pattern[str]] = [re.compile(keyword.DENYLIST_REGEX, re.I)]
+    for plugin in get_plugins():
+        if isinstance(plugin, RegexBasedDetector):
+            patterns.extend(plugin.denylist)
+        elif isinstance(plugin, HighEntropyStringsPlugin):
+            # a quoted run of the charset with more than 2**limit symbols, or it cannot pass
+            charset = re.escape(plugin.charset) if isinstance(plugin.charset, str) else "A-Za-z0-9+/="
+            shortest = int(2 ** float(plugin.entropy_limit)) + 1
+            patterns.append(re.compile(f"([{charset}]{{{max(shortest, 1)},}})"))
+        elif not isinstance(plugin, keyword.KeywordDetector):
+            return None  # a plugin of unknown kind: scan everything
+    by_flags: dict[int, list[str]] = {}
+    apart = [p for p in patterns if re.search(r"\\[1-9]|\(\?P=", p.pattern)]
+    for p in patterns:
+        if p not in apart:
+            by_flags.setdefault(p.flags, []).append(p.pattern)
+    try:
+        merged = apart + [re.compile("|".join(f"(?:{s})" for s in group), flags)
+                          for flags, group in by_flags.items()]
+    except re.error:
+        merged = patterns
+    return lambda line: any(p.search(line) for p in merged)
+
+
+def scan_line(line: str, filename: str, line_number: int = 1) -> list[Secret]:
+    """The secrets detect-secrets reports on `line` (with its filters), one per value: the most
+    specific type wins when several plugins flag the same value."""
+    process, could_flag = engine()
+    if could_flag is not None and not could_flag(line):
+        return []
+    found: list[tuple[str, str]] = []
+    for item in process([(line_number, line)], filename=filename):
+        if item.type in NOT_CREDENTIALS or not item.secret_value:
+            continue
+        value = item.secret_value
+        if len(value) < 8:  # some plugins report a prefix (GitHub tokens: "ghp"): widen it
+            m = re.search(re.escape(value) + r"[A-Za-z0-9_\-]{8,}", line)
+            value = m.group(0) if m else value
+        found.append((item.type, value))
+    best: dict[str, str] = {}
+    for kind, value in found:  # one finding per value: a provider's type beats a generic one
+        if value not in best or (best[value] in _GENERIC and kind not in _GENERIC):
+            best[value] = kind
+    return [Secret(kind, value, line.find(value)) for value, kind in best.items()]
+
+
+_GENERIC = ("Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String")
+
+
+def scan_text(text: str, filename: str, max_line: int = 10_000) -> Iterator[tuple[int, Secret]]:
+    """(1-based line number, secret) for every secret in `text`. Lines longer than `max_line`
+    (minified files) are scanned only in their first `max_line` characters."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for secret in scan_line(line[:max_line], filename, number):
+            yield number, secret
+
+
+def entropy(value: str) -> float:  # used by tests to pick realistic samples
+    counts = {c: value.count(c) for c in set(value)}
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
