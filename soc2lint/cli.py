@@ -104,10 +104,11 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no explanations, summary or notes.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for large scans. [default: the available CPUs]")
+@click.option("--no-history", is_flag=True, help="Do not scan the git history for secrets.")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | None,
          select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, no_config: bool,
          extra_rules: tuple[Path, ...], preview: bool | None, category: str, no_color: bool,
-         quiet: bool, jobs: int | None) -> int:
+         quiet: bool, jobs: int | None, no_history: bool) -> int:
     """Scan PATHS (default: the current directory) and report findings."""
     from soc2lint.engine import scan as run_scan
     from soc2lint.model import Severity
@@ -127,7 +128,8 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
         rule_parameters=config.rule_parameters,
         preview=config.preview if preview is None else preview,
     )
-    result = run_scan(root, active, config, targets, readers=rules, jobs=jobs)
+    result = run_scan(root, active, config, targets, readers=rules, jobs=jobs,
+                      history=config.history and not no_history)
     if fmt == "sarif":
         from soc2lint.report import sarif
 

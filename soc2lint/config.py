@@ -45,6 +45,7 @@ class Config:
     fail_on: str | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     evidence_dir: str = ".soc2"
+    history: bool = True
     exceptions: tuple[ExceptionEntry, ...] = ()
     # line of each key naming a rule (`severity.GHA001`, `exceptions.2.rule`), for error messages
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
@@ -111,6 +112,7 @@ def load_config(path: Path) -> Config:
         fail_on=data.get("fail_on"),
         max_file_size=int(data.get("max_file_size", DEFAULT_MAX_FILE_SIZE)),
         evidence_dir=str(data.get("evidence_dir", ".soc2")).strip("/") or ".soc2",
+        history=bool(data.get("history", True)),
         exceptions=tuple(
             ExceptionEntry(
                 rule=e["rule"],

@@ -14,6 +14,16 @@ from soc2lint.model import Example, Rule
 
 
 def _fence(example: Example, default_path: str) -> str:
+    if example.history:
+        out = []
+        for i, (message, changes) in enumerate(example.history, start=1):
+            out.append(f"Commit {i}: {message}\n")
+            for path, code in changes:
+                if code is None:
+                    out.append(f"`{path}` deleted\n")
+                else:
+                    out.append(f"`{path}`\n\n```\n{code.rstrip()}\n```\n")
+        return "\n".join(out)
     files = example.files or ((example.path or default_path, example.code),)
     out = []
     for path, code in files:

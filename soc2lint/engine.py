@@ -21,7 +21,7 @@ from soc2lint.suppress import MIN_REASON, exception_for, inline_for, parse_inlin
 from soc2lint.targets import TARGETS, Target
 
 ENGINE_DETECTORS = ("parse-error", "excessive-yaml-aliases", "suppression-without-reason",
-                    "unrecognised-evidence")
+                    "unrecognised-evidence", "secrets-history")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 
 
@@ -282,11 +282,14 @@ def scan(
     today: dt.date | None = None,
     readers: Sequence[Rule] = (),
     jobs: int | None = None,
+    history: bool = True,
 ) -> ScanResult:
     """Scan `root` (or `paths` under it) with `rules`; returns every finding, suppressed ones marked.
 
     `readers`: every loaded rule, deciding which files are parsed when only engine rules (such
     as parse-error) were selected. `jobs`: worker processes for large scans (default: the CPUs).
+    `history`: scan the git history for secrets when a rule asks for it (not for explicit paths,
+    as pre-commit gives them).
     """
     from soc2lint.parallel import MIN_FILES, default_jobs, scan_all
 
@@ -304,9 +307,55 @@ def scan(
     produced, read = scanner.scan_evidence(evidence)
     findings += produced
     files += read
+    notes = list(found.notes)
+    if history and not paths:
+        findings = _history(root.resolve(), scanner, findings, notes)
     findings, expired = _apply_exceptions(findings, config, today)
     return ScanResult(tuple(_unique(sorted(findings, key=sort_key))), tuple(rules), files,
-                      found.notes, tuple(expired))
+                      tuple(notes), tuple(expired))
+
+
+def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list[str]) -> list[Finding]:
+    """Secrets anywhere in the git history: those still in the tree are SEC001's findings (now
+    told which commit introduced them); the others are reported once each, where they entered."""
+    from soc2lint.secrets.history import is_work_tree, scan_history
+
+    rule = scanner.engine_rules.get("secrets-history")
+    if rule is None or not is_work_tree(root):
+        return findings
+    result = scan_history(root, scanner.config.max_file_size)
+    if result.skipped_binary:
+        notes.append(f"history: {result.skipped_binary} binary or oversized file versions were "
+                     "not scanned for secrets")
+    in_tree: dict[str, int] = {}
+    out = []
+    for f in findings:
+        if f.rule.detector == "secret-in-file":
+            fp = f.identity.rsplit("#", 1)[-1]
+            sighting = result.sightings.get(fp)
+            if sighting is not None:
+                f = replace(f, properties=f.properties + _commit_properties(sighting, result))
+            in_tree[fp] = 1
+        out.append(f)
+    from soc2lint.globs import matches
+
+    for fp, s in sorted(result.sightings.items(), key=lambda kv: (kv[1].path, kv[1].line)):
+        if fp in in_tree or any(matches(s.path, pattern) for pattern in scanner.config.exclude):
+            continue
+        location = Location(s.path, s.line, s.column, s.line, s.column + len(s.secret.value))
+        fields = {"secret_type": s.secret.kind, "preview": s.secret.preview,
+                  "commit": s.commit.sha[:12], "author": s.commit.author,
+                  "date": s.commit.date[:10], "occurrences": str(result.occurrences[fp])}
+        finding = _finding(rule, location, fields, fp)
+        out.append(replace(finding, properties=_commit_properties(s, result)))
+    return out
+
+
+def _commit_properties(s: Any, result: Any) -> tuple[tuple[str, str], ...]:
+    fp = s.secret.fingerprint
+    return (("introduced_in", s.commit.sha), ("introduced_by", s.commit.author),
+            ("introduced_at", s.commit.date), ("introduced_path", s.path),
+            ("occurrences", str(result.occurrences.get(fp, 1))), ("secret_fingerprint", fp))
 
 
 def _prepare(rules: Sequence[Rule]) -> None:

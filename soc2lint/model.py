@@ -65,6 +65,9 @@ class Example:
     path: str | None = None
     expect: tuple[tuple[str | None, int, int], ...] = ()
     files: tuple[tuple[str, str], ...] = ()
+    # commits to make, oldest first, for rules about git history: (message, ((path, content or
+    # None to delete), ...))
+    history: tuple[tuple[str, tuple[tuple[str, str | None], ...]], ...] = ()
 
 
 @dataclass(frozen=True)

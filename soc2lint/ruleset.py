@@ -356,7 +356,10 @@ def _example(raw: Mapping[str, Any]) -> Example:
         path, _, line = path.rpartition(":")
         expect.append((path or None, int(line), int(position)))
     files = tuple((str(k), str(v)) for k, v in raw.get("files", {}).items())
-    return Example(raw.get("code", ""), raw.get("path"), tuple(expect), files)
+    history = tuple((str(c.get("message", "commit")),
+                     tuple((str(k), None if v is None else str(v)) for k, v in c["files"].items()))
+                    for c in raw.get("history", ()))
+    return Example(raw.get("code", ""), raw.get("path"), tuple(expect), files, history)
 
 
 # id(match spec) -> (the spec itself, kept alive so its id cannot be reused; its matchers)

@@ -28,6 +28,23 @@ def _cases(kind: str) -> list[tuple[Rule, int, Example]]:
 
 
 def write_example(rule: Rule, example: Example, root: Path) -> None:
+    if example.history:  # a real repository with these commits (gitpython)
+        import git
+
+        repo = git.Repo.init(root)
+        actor = git.Actor("Example Author", "author@example.com")
+        for message, changes in example.history:
+            for rel, content in changes:
+                path = root / rel
+                if content is None:
+                    repo.index.remove([rel], working_tree=True)
+                    continue
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(content, encoding="utf-8")
+                repo.index.add([rel])
+            repo.index.commit(message, author=actor, committer=actor,
+                              author_date="2024-03-01T12:00:00")
+        return
     files = example.files or ((example.path or TARGETS[rule.target].example_path, example.code),)
     for rel, content in files:
         path = root / rel
@@ -40,7 +57,7 @@ def _positions(rule: Rule, example: Example, tmp_path: Path) -> list[tuple[str |
     rules = [r for r in ALL_ACTIVE if r.id != rule.id] + [rule]
     result = scan(tmp_path, rules, Config(), today=dt.date(2026, 1, 1), jobs=1)
     # positions name their file when the example has several
-    return [(f.location.path if example.files else None, f.location.start_line,
+    return [(f.location.path if example.files or example.history else None, f.location.start_line,
              f.location.start_column)
             for f in result.findings if f.rule.id == rule.id and f.suppression is None]
 

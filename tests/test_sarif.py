@@ -167,7 +167,7 @@ def test_sarif_from_every_rule_example_validates(tmp_path: Path, validator: json
     count = 0
     for rule in load_rules([builtin_rules_dir()]):
         for j, example in enumerate(rule.fail_examples + rule.pass_examples):
-            if example.files:  # evidence bundles are read from the root's .soc2/ only
+            if example.files or example.history:  # read from the root's .soc2/ or git only
                 continue
             path = tmp_path / f"{rule.id}-{j}" / (example.path or TARGETS[rule.target].example_path)
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,9 @@ DETECTORS: dict[str, DetectorSpec] = {
     "parse-error": DetectorSpec(None, "", ("detail",), "A file a rule needed could not be parsed."),
     "excessive-yaml-aliases": DetectorSpec(
         None, "", ("detail",), "A YAML document whose aliases expand beyond any real configuration."),
+    "secrets-history": DetectorSpec(
+        None, "", ("secret_type", "preview", "commit", "author", "date", "occurrences"),
+        "Secrets in any commit of the git history that are no longer in the tree."),
     "unrecognised-evidence": DetectorSpec(
         None, "", ("detail",), "A file under the evidence directory that is no GitHub payload soc2lint knows."),
     "suppression-without-reason": DetectorSpec(

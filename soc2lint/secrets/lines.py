@@ -112,7 +112,11 @@ def scan_line(line: str, filename: str, line_number: int = 1) -> list[Secret]:
     for kind, value in found:  # one finding per value: a provider's type beats a generic one
         if value not in best or (best[value] in _GENERIC and kind not in _GENERIC):
             best[value] = kind
-    return [Secret(kind, value, line.find(value)) for value, kind in best.items()]
+    # a generic match overlapping a provider's (the entropy plugin sees the Stripe key with its
+    # prefix) is the same secret
+    specific = [v for v, k in best.items() if k not in _GENERIC]
+    return [Secret(kind, value, line.find(value)) for value, kind in best.items()
+            if kind not in _GENERIC or not any(v in value or value in v for v in specific)]
 
 
 _GENERIC = ("Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String")

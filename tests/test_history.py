@@ -1,0 +1,177 @@
+"""Secrets in git history: real repositories built with gitpython, every shape the history can
+take, and the value never in any output."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+
+Run = Callable[..., tuple[int, str, str]]
+AWS = "AKIAZ7XQ4MNB2LKJ5PRE"
+SLACK = "xoxb-884422771199-5566778899001-QwErTyUiOpAsDfGhJkLzXcVb"
+GH = "ghp_R8mZq2Lx7Vb4Nc9Kd1Fs6Hj3Wp5Ty0Ue8Gi2"
+ACTOR = git.Actor("Dana Dev", "dana@example.com")
+
+
+class History:
+    """A repository in tmp_path and helpers to commit to it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.repo = git.Repo.init(root, initial_branch="main")
+        with self.repo.config_writer() as config:  # for the commits git itself makes (merges)
+            config.set_value("user", "name", ACTOR.name)
+            config.set_value("user", "email", ACTOR.email)
+
+    def commit(self, message: str, **files: str | bytes | None) -> str:
+        for rel, content in files.items():
+            rel = rel.replace("__", "/")
+            path = self.root / rel
+            if content is None:
+                self.repo.index.remove([rel], working_tree=True)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+            self.repo.index.add([rel])
+        return str(self.repo.index.commit(message, author=ACTOR, committer=ACTOR).hexsha)
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> History:
+    return History(tmp_path / "repo")
+
+
+def scan(run: Run, root: Path, *extra: str) -> list[dict[str, Any]]:
+    code, out, err = run("--format", "json", "--select", "SEC", str(root), *extra)
+    assert code in (0, 1), err
+    assert "Traceback" not in err
+    return json.loads(out)["findings"]  # type: ignore[no-any-return]
+
+
+def test_removed_secret_is_reported_where_and_when_it_entered(run: Run, history: History) -> None:
+    history.commit("setup", **{"app.py": "import os\n"})
+    sha = history.commit("add key", **{"app.py": f'import os\nKEY = "{AWS}"\n'})
+    history.commit("remove key", **{"app.py": 'import os\nKEY = os.environ["KEY"]\n'})
+    (finding,) = scan(run, history.root)
+    assert (finding["rule_id"], finding["severity"], finding["path"], finding["line"],
+            finding["column"]) == ("SEC002", "high", "app.py", 2, 8)
+    assert finding["properties"]["introduced_in"] == sha
+    assert finding["properties"]["introduced_by"] == "Dana Dev"
+    assert sha[:12] in finding["message"] and "AWS Access Key" in finding["message"]
+
+
+def test_secret_still_in_the_tree_is_critical_and_knows_its_commit(run: Run, history: History) -> None:
+    sha = history.commit("add", **{"cfg/settings.py": f'SLACK = "{SLACK}"\n'})
+    history.commit("unrelated", **{"README.md": "hello\n"})
+    (finding,) = scan(run, history.root)
+    assert (finding["rule_id"], finding["severity"], finding["path"], finding["line"]) == (
+        "SEC001", "critical", "cfg/settings.py", 1)
+    assert finding["properties"]["introduced_in"] == sha
+    assert scan(run, history.root, "--no-history")[0]["rule_id"] == "SEC001"
+
+
+def test_one_finding_per_secret_however_often_it_was_committed(run: Run, history: History) -> None:
+    first = history.commit("a", **{"a.py": f'K = "{AWS}"\n'})
+    history.commit("b", **{"b.py": f'OTHER = "{AWS}"\n', "a.py": None})
+    history.commit("c", **{"b.py": None})
+    (finding,) = scan(run, history.root)
+    assert finding["properties"]["introduced_in"] == first
+    assert finding["properties"]["occurrences"] == "2"
+
+
+def test_side_branches_tags_and_merges(run: Run, history: History) -> None:
+    history.commit("base", **{"f.txt": "a\n"})
+    main = history.repo.active_branch
+    side = history.repo.create_head("side")
+    side.checkout()
+    history.commit("on side", **{"side.py": f'T = "{GH}"\n'})
+    history.commit("cleanup side", **{"side.py": None})
+    main.checkout()
+    # a tag on a commit no branch contains any more
+    history.repo.create_head("tmp").checkout()
+    history.commit("tagged only", **{"tag.py": f'S = "{SLACK}"\n'})
+    history.repo.create_tag("v0-leak")
+    main.checkout()
+    history.repo.delete_head("tmp", force=True)
+    paths = sorted((f["rule_id"], f["path"]) for f in scan(run, history.root))
+    assert paths == [("SEC002", "side.py"), ("SEC002", "tag.py")]
+
+
+def test_a_secret_added_by_a_merge_resolution(run: Run, history: History) -> None:
+    history.commit("base", **{"conf.py": "A = 1\n"})
+    main = history.repo.active_branch
+    other = history.repo.create_head("other")
+    history.commit("main change", **{"conf.py": "A = 2\n"})
+    other.checkout()
+    history.commit("other change", **{"conf.py": "A = 3\n"})
+    main.checkout()
+    # the conflict is resolved by hand below, with a line neither parent had
+    with contextlib.suppress(git.GitCommandError):
+        history.repo.git.merge("other")
+    (history.root / "conf.py").write_text(f'A = 4\nTOKEN = "{GH}"\n', encoding="utf-8")
+    history.repo.git.add("conf.py")
+    history.repo.git.commit("-m", "merge", "--no-edit")
+    history.commit("drop token", **{"conf.py": "A = 4\n"})
+    (finding,) = scan(run, history.root)
+    assert (finding["rule_id"], finding["path"], finding["line"]) == ("SEC002", "conf.py", 2)
+
+
+def test_renamed_file_keeps_the_first_commit(run: Run, history: History) -> None:
+    first = history.commit("add", **{"old.py": f'K = "{AWS}"\n'})
+    history.repo.git.mv("old.py", "new.py")
+    history.repo.index.commit("rename", author=ACTOR, committer=ACTOR)
+    history.commit("remove", **{"new.py": None})
+    (finding,) = scan(run, history.root)
+    assert (finding["path"], finding["properties"]["introduced_in"]) == ("old.py", first)
+
+
+def test_binary_huge_and_non_utf8_files(run: Run, history: History, write: Callable[..., Path]) -> None:
+    history.commit("binary", **{"blob.bin": b"\x00\x01" + AWS.encode() + b"\x00"})
+    history.commit("latin-1", **{"legacy.py": b'# caf\xe9\nK = "' + AWS.encode() + b'"\n'})
+    big = b"x = 1\n" * (21 * 1024 * 1024 // 6) + f'K = "{SLACK}"\n'.encode()
+    history.commit("huge", **{"huge.py": big})
+    history.commit("cleanup", **{"blob.bin": None, "legacy.py": None, "huge.py": None})
+    code, out, err = run("--format", "json", "--select", "SEC", str(history.root))
+    findings = json.loads(out)["findings"]
+    assert [(f["path"], f["line"]) for f in findings] == [("legacy.py", 2)]
+    assert "binary or oversized file versions were not scanned" in " ".join(json.loads(out)["notes"])
+
+
+def test_not_a_repository_empty_repository_and_shallow_clone(run: Run, tmp_path: Path,
+                                                            history: History) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.py").write_text(f'K = "{AWS}"\n')
+    assert [f["rule_id"] for f in scan(run, plain)] == ["SEC001"]  # the tree only
+    empty = tmp_path / "empty"
+    git.Repo.init(empty)
+    assert scan(run, empty) == []
+    history.commit("one", **{"a.py": f'K = "{AWS}"\n'})
+    history.commit("two", **{"a.py": "K = None\n"})
+    history.commit("three", **{"b.py": "x = 1\n"})
+    clone = tmp_path / "shallow"
+    git.Repo.clone_from(f"file://{history.root}", clone, depth=1)
+    assert scan(run, clone) == []  # only the last commit is there to read
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_history_findings_never_print_the_value(run: Run, history: History, fmt: str,
+                                                tmp_path: Path) -> None:
+    history.commit("add", **{"a.py": f'A = "{AWS}"\nS = "{SLACK}"\nG = "{GH}"\n'})
+    history.commit("remove", **{"a.py": "A = None\n"})
+    out_file = tmp_path / f"out.{fmt}"
+    code, out, err = run("--format", fmt, "--select", "SEC", str(history.root))
+    run("--format", fmt, "--select", "SEC", "--output", str(out_file), str(history.root))
+    assert code == 1
+    for blob in (out, err, out_file.read_text()):
+        for secret in (AWS, SLACK, GH):
+            assert secret not in blob and secret[6:18] not in blob
