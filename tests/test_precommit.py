@@ -17,6 +17,7 @@ Two ways in, both real:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -124,12 +125,15 @@ def project(tmp_path: Path) -> tuple[Path, git.Repo]:
     return root, git.Repo.init(root)
 
 
-def _add(project: tuple[Path, git.Repo], files: dict[str, str]) -> None:
+def _add(project: tuple[Path, git.Repo], files: dict[str, str | bytes]) -> None:
     root, repo = project
     for rel, content in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(content), encoding="utf-8")
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
     repo.index.add(list(files))
     repo.index.write()
 
@@ -203,9 +207,9 @@ def test_run_all_files_reports_each_failing_file_and_only_those(
     assert ".github/workflows/release.yml:2:14: GHA002" in out, out
     assert "k8s/debug-pod.yaml:10:21: KUB001" in out, out
     assert ".github/workflows/ci.yml" not in out, out
-    # One invocation (require_serial) got the YAML files: the two workflows, the manifest and
-    # .pre-commit-config.yaml (not a manifest, so not parsed); notes.md was not passed.
-    assert "2 findings (2 high) in 2 of 3 files scanned" in out, out
+    # One invocation (require_serial) got every text file: the two workflows, the manifest,
+    # notes.md and .pre-commit-config.yaml; the secrets rule read them all, nothing in them.
+    assert re.search(r"2 findings \(2 high\) in 2 of \d+ files scanned", out), out
 
 
 def test_run_honours_the_repository_config(user_config: str, pre_commit_home: Path,
@@ -231,7 +235,18 @@ def test_run_honours_the_repository_config(user_config: str, pre_commit_home: Pa
 
 def test_run_skips_files_of_other_types(user_config: str, pre_commit_home: Path,
                                         project: tuple[Path, git.Repo]) -> None:
-    _add(project, {"notes.txt": "permissions: write-all\n"})
-    proc = _run(user_config, pre_commit_home, project, "--files", "notes.txt")
+    # the hook reads text files (types: [text]); a binary one is never passed
+    _add(project, {"logo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)})
+    proc = _run(user_config, pre_commit_home, project, "--files", "logo.png")
     assert proc.returncode == 0, proc.stdout
     assert "(no files to check)" in proc.stdout and "Skipped" in proc.stdout, proc.stdout
+
+
+def test_run_blocks_a_commit_that_adds_a_secret(user_config: str, pre_commit_home: Path,
+                                                project: tuple[Path, git.Repo]) -> None:
+    secret = "xoxb-884422771199-5566778899001-QwErTyUiOpAsDfGhJkLzXcVb"
+    _add(project, {"app/notify.py": f'SLACK_TOKEN = "{secret}"\n'})
+    proc = _run(user_config, pre_commit_home, project, "--files", "app/notify.py")
+    assert proc.returncode == 1, proc.stdout
+    assert "app/notify.py:1:16: SEC001" in proc.stdout, proc.stdout
+    assert secret not in proc.stdout and secret[8:20] not in proc.stdout

@@ -44,6 +44,10 @@ DETECTORS: dict[str, DetectorSpec] = {
         "soc2lint.detectors.secrets", "detect_file", ("secret_type", "preview"),
         "Credentials in any file of the tree (detect-secrets plugins and filters).",
         warm="prepare"),
+    "sensitive-file": DetectorSpec(
+        "soc2lint.detectors.secrets", "detect_sensitive", ("what",),
+        "Files that hold credentials by nature: .env, private keys, .npmrc/.pypirc with tokens, "
+        "kubeconfigs with credentials, Terraform state."),
     "expression-injection": DetectorSpec(
         "soc2lint.detectors.injection", "detect", ("expression", "context"),
         "Attacker-controllable `${{ }}` expressions expanded into shell scripts."),

@@ -157,3 +157,43 @@ def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -
             "preview": secret.preview,
             "identity": secret.fingerprint,
         }, span=(begin, begin + (len(secret.value) if secret.start >= 0 else 0)))
+
+
+# Files that hold credentials by their nature: (what, path glob, content regex that must also
+# match, or None when the file alone is the finding).
+_SENSITIVE: tuple[tuple[str, str, str | None], ...] = (
+    ("dotenv file", "**/.env", r"(?m)^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*\S"),
+    ("dotenv file", "**/.env.*", r"(?m)^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*\S"),
+    ("private key", "**/*.pem", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    ("private key", "**/*.key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    ("SSH private key", "**/id_rsa", None),
+    ("SSH private key", "**/id_dsa", None),
+    ("SSH private key", "**/id_ecdsa", None),
+    ("SSH private key", "**/id_ed25519", None),
+    ("PKCS#12 keystore", "**/*.p12", None),
+    ("PKCS#12 keystore", "**/*.pfx", None),
+    ("npm credentials", "**/.npmrc", r"(_authToken|_auth|_password)\s*="),
+    ("PyPI credentials", "**/.pypirc", r"(?m)^\s*password\s*[=:]"),
+    ("kubeconfig with credentials", "**/kubeconfig*", r"(?m)^\s*(token|client-key-data|password)\s*:\s*\S"),
+    ("kubeconfig with credentials", "**/.kube/config", r"(?m)^\s*(token|client-key-data|password)\s*:\s*\S"),
+    ("Terraform state", "**/*.tfstate", None),
+    ("Terraform state", "**/*.tfstate.backup", None),
+    ("Docker registry credentials", "**/.docker/config.json", r'"auth"\s*:\s*"[^"]+'),
+    ("Git credentials", "**/.git-credentials", r"://[^:\s]+:[^@\s]+@"),
+    ("AWS credentials", "**/.aws/credentials", r"aws_secret_access_key\s*="),
+)
+# templates that document the variables a file needs, without values
+_TEMPLATES = re.compile(r"(?i)\.(example|sample|template|dist|defaults?|tmpl|tpl)$|\.env\.(example|sample|template)")
+
+
+def detect_sensitive(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
+    """Files that are credentials by nature (`sensitive-file`), even where no line plugin fires."""
+    from soc2lint.globs import matches
+
+    path = str(params.get("_path", ""))
+    if not path or _TEMPLATES.search(path):
+        return
+    for what, glob, content in _SENSITIVE:
+        if matches(path, glob) and (content is None or re.search(content, doc.text)):
+            yield Hit((), "key", {"what": what, "identity": what})
+            return
