@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from soc2lint.model import Rule
 
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
-COMMANDS = ("scan", "rules", "explain", "controls", "collect")
+COMMANDS = ("scan", "rules", "explain", "controls", "collect", "baseline")
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
@@ -301,6 +301,31 @@ def collect_github(repository: str, out: Path, api_url: str, branch: str | None,
     click.echo(f"Collected {len(files)} endpoints of {manifest['repository']} (branch "
                f"{manifest['branch']}) into {out}: {ok} answered 200, {len(files) - ok} did not; "
                f"manifest: {out / MANIFEST}")
+    return EXIT_CLEAN
+
+
+@cli.command("baseline")
+@click.argument("path", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Baseline file. [default: the config's `baseline`, .soc2lint-baseline.yaml]")
+@click.option("--no-history", is_flag=True, help="Only the secrets in the files, not the history.")
+def baseline_cmd(path: Path | None, output: Path | None, no_history: bool) -> int:
+    """Record the secrets found now (files and history) in the baseline, by fingerprint.
+
+    Existing entries keep their rotation records (rotated_on, ticket, reason) and comments. A
+    later scan marks each secret finding new, known, or rotated (info-level evidence).
+    """
+    from soc2lint.engine import scan as run_scan
+    from soc2lint.ruleset import select_rules
+    from soc2lint.secrets import baseline
+
+    root = path or Path.cwd()
+    config, rules = _load(root, None, ())
+    active = select_rules(rules, select=("SEC001", "SEC002"), parameters=config.parameters)
+    result = run_scan(root, active, config, readers=rules, history=not no_history)
+    target = output or root / config.baseline
+    count = baseline.write(target, [f for f in result.findings if f.suppression is None])
+    click.echo(f"{count} secret(s) in {target}")
     return EXIT_CLEAN
 
 

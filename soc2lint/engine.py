@@ -27,9 +27,11 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 
 @dataclass(frozen=True)
 class DetectorContext:
-    """What a detector may know besides its document: the scan root (files around it)."""
+    """What a detector may know besides its document: the scan root (files around it), and the
+    sha1 hashes of values detect-secrets' audit marked as no secret."""
 
     root: Path
+    false_positives: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,9 @@ class _Scanner:
     def __init__(self, rules: Sequence[Rule], config: Config, readers: Sequence[Rule],
                  root: Path) -> None:
         self.config = config
-        self.context = DetectorContext(root)
+        from soc2lint.secrets.baseline import DETECT_SECRETS_NAME, detect_secrets_false_positives
+
+        self.context = DetectorContext(root, detect_secrets_false_positives(root / DETECT_SECRETS_NAME))
         self.engine_rules = {r.detector: r for r in rules if r.detector in ENGINE_DETECTORS}
         self.doc_rules = [r for r in rules if r.detector not in ENGINE_DETECTORS]
         # which files get read: those the document rules read, or, when only engine rules run
@@ -310,6 +314,9 @@ def scan(
     notes = list(found.notes)
     if history and not paths:
         findings = _history(root.resolve(), scanner, findings, notes)
+    from soc2lint.secrets import baseline
+
+    findings = baseline.apply(findings, baseline.load(root / config.baseline))
     findings, expired = _apply_exceptions(findings, config, today)
     return ScanResult(tuple(_unique(sorted(findings, key=sort_key))), tuple(rules), files,
                       tuple(notes), tuple(expired))
@@ -338,9 +345,12 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
             in_tree[fp] = 1
         out.append(f)
     from soc2lint.globs import matches
+    from soc2lint.secrets.baseline import hashed
 
     for fp, s in sorted(result.sightings.items(), key=lambda kv: (kv[1].path, kv[1].line)):
         if fp in in_tree or any(matches(s.path, pattern) for pattern in scanner.config.exclude):
+            continue
+        if scanner.context.false_positives and hashed(s.secret.value) in scanner.context.false_positives:
             continue
         location = Location(s.path, s.line, s.column, s.line, s.column + len(s.secret.value))
         fields = {"secret_type": s.secret.kind, "preview": s.secret.preview,
@@ -353,7 +363,7 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
 
 def _commit_properties(s: Any, result: Any) -> tuple[tuple[str, str], ...]:
     fp = s.secret.fingerprint
-    return (("introduced_in", s.commit.sha), ("introduced_by", s.commit.author),
+    return (("secret_type", s.secret.kind), ("introduced_in", s.commit.sha), ("introduced_by", s.commit.author),
             ("introduced_at", s.commit.date), ("introduced_path", s.path),
             ("occurrences", str(result.occurrences.get(fp, 1))), ("secret_fingerprint", fp))
 

@@ -1,0 +1,65 @@
+"""The secrets baseline: known secrets by fingerprint, rotation evidence, detect-secrets' audit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Run = Callable[..., tuple[int, str, str]]
+Write = Callable[..., Path]
+AWS = "AKIAZ7XQ4MNB2LKJ5PRE"
+SLACK = "xoxb-884422771199-5566778899001-QwErTyUiOpAsDfGhJkLzXcVb"
+GH = "ghp_R8mZq2Lx7Vb4Nc9Kd1Fs6Hj3Wp5Ty0Ue8Gi2"
+
+
+def findings(run: Run, root: Path) -> tuple[int, list[dict[str, Any]]]:
+    code, out, err = run("--format", "json", "--select", "SEC", str(root))
+    assert code in (0, 1), err
+    return code, json.loads(out)["findings"]
+
+
+def test_baseline_then_rotation_evidence_then_a_new_secret(write: Write, run: Run, tmp_path: Path) -> None:
+    write("app/settings.py", f'AWS = "{AWS}"\nSLACK = "{SLACK}"\n')
+    code, out, _ = run("baseline", str(tmp_path))
+    assert code == 0 and out.startswith("2 secret(s) in ")
+    baseline = (tmp_path / ".soc2lint-baseline.yaml").read_text()
+    assert AWS not in baseline and SLACK not in baseline and SLACK[4:20] not in baseline
+    assert baseline.startswith("# soc2lint secrets baseline")
+    # the team records one rotation, by hand, with a comment
+    slack_fp = next(f for f in findings(run, tmp_path)[1] if "Slack" in f["message"])["identity"].rsplit("#")[-1]
+    text = baseline.replace(f"  {slack_fp}:\n", f"  {slack_fp}:  # revoked in the Slack admin console\n"
+                                                f"    rotated_on: 2026-01-05\n    ticket: SEC-123\n")
+    (tmp_path / ".soc2lint-baseline.yaml").write_text(text)
+    code, items = findings(run, tmp_path)
+    by_type = {f["message"].split(" in this file")[0]: f for f in items}
+    assert by_type["Slack Token"]["severity"] == "info"
+    assert by_type["Slack Token"]["message"].endswith("rotated on 2026-01-05 (SEC-123)")
+    assert by_type["AWS Access Key"]["severity"] == "critical"  # known, not rotated: still fails
+    assert by_type["AWS Access Key"]["properties"]["baseline"] == "known"
+    assert code == 1
+    # a new secret is new; rewriting the baseline keeps the rotation record and the comment
+    write("app/notify.py", f'TOKEN = "{GH}"\n')
+    new = [f for f in findings(run, tmp_path)[1] if f["path"] == "app/notify.py"]
+    assert [f["properties"]["baseline"] for f in new] == ["new"]
+    run("baseline", str(tmp_path))
+    rewritten = (tmp_path / ".soc2lint-baseline.yaml").read_text()
+    assert "# revoked in the Slack admin console" in rewritten and "ticket: SEC-123" in rewritten
+    assert rewritten.count("rule: SEC001") == 3
+
+
+def test_detect_secrets_audit_false_positives_are_honoured(write: Write, run: Run, tmp_path: Path) -> None:
+    write("app/settings.py", f'AWS = "{AWS}"\nSLACK = "{SLACK}"\n')
+    write(".secrets.baseline", json.dumps({"version": "1.5.0", "results": {"app/settings.py": [
+        {"type": "AWS Access Key", "filename": "app/settings.py", "line_number": 1,
+         "hashed_secret": hashlib.sha1(AWS.encode()).hexdigest(), "is_secret": False}]}}))
+    _, items = findings(run, tmp_path)
+    assert [f["message"].split(" in this file")[0] for f in items] == ["Slack Token"]
+
+
+def test_a_broken_baseline_is_one_line(write: Write, run: Run, tmp_path: Path) -> None:
+    write(".soc2lint-baseline.yaml", "secrets: [1, 2]\n")
+    code, _, err = run(str(tmp_path))
+    assert code == 2 and "key 'secrets'" in err and len(err.strip().splitlines()) == 1
