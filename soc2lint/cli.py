@@ -105,10 +105,14 @@ def cli() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for large scans. [default: the available CPUs]")
 @click.option("--no-history", is_flag=True, help="Do not scan the git history for secrets.")
+@click.option("--no-cache", is_flag=True,
+              help="Read the whole history again, ignoring .git/soc2lint/ (kept up to date).")
+@click.option("--since", metavar="REV", help="Read only the history after REV (REV..HEAD).")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | None,
          select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, no_config: bool,
          extra_rules: tuple[Path, ...], preview: bool | None, category: str, no_color: bool,
-         quiet: bool, jobs: int | None, no_history: bool) -> int:
+         quiet: bool, jobs: int | None, no_history: bool, no_cache: bool,
+         since: str | None) -> int:
     """Scan PATHS (default: the current directory) and report findings."""
     from soc2lint.engine import scan as run_scan
     from soc2lint.model import Severity
@@ -129,7 +133,8 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
         preview=config.preview if preview is None else preview,
     )
     result = run_scan(root, active, config, targets, readers=rules, jobs=jobs,
-                      history=config.history and not no_history)
+                      history=config.history and not no_history, history_cache=not no_cache,
+                      since=since)
     if fmt == "sarif":
         from soc2lint.report import sarif
 

@@ -287,6 +287,8 @@ def scan(
     readers: Sequence[Rule] = (),
     jobs: int | None = None,
     history: bool = True,
+    history_cache: bool = True,
+    since: str | None = None,
 ) -> ScanResult:
     """Scan `root` (or `paths` under it) with `rules`; returns every finding, suppressed ones marked.
 
@@ -313,7 +315,7 @@ def scan(
     files += read
     notes = list(found.notes)
     if history and not paths:
-        findings = _history(root.resolve(), scanner, findings, notes)
+        findings = _history(root.resolve(), scanner, findings, notes, history_cache, since)
     from soc2lint.secrets import baseline
 
     findings = baseline.apply(findings, baseline.load(root / config.baseline))
@@ -322,7 +324,8 @@ def scan(
                       tuple(notes), tuple(expired))
 
 
-def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list[str]) -> list[Finding]:
+def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list[str],
+             use_cache: bool = True, since: str | None = None) -> list[Finding]:
     """Secrets anywhere in the git history: those still in the tree are SEC001's findings (now
     told which commit introduced them); the others are reported once each, where they entered."""
     from soc2lint.secrets.history import is_work_tree, scan_history
@@ -330,7 +333,8 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
     rule = scanner.engine_rules.get("secrets-history")
     if rule is None or not is_work_tree(root):
         return findings
-    result = scan_history(root, scanner.config.max_file_size)
+    result = scan_history(root, scanner.config.max_file_size, since, use_cache)
+    notes.extend(result.notes)
     if result.skipped_binary:
         notes.append(f"history: {result.skipped_binary} binary or oversized file versions were "
                      "not scanned for secrets")
@@ -345,15 +349,14 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
             in_tree[fp] = 1
         out.append(f)
     from soc2lint.globs import matches
-    from soc2lint.secrets.baseline import hashed
 
     for fp, s in sorted(result.sightings.items(), key=lambda kv: (kv[1].path, kv[1].line)):
         if fp in in_tree or any(matches(s.path, pattern) for pattern in scanner.config.exclude):
             continue
-        if scanner.context.false_positives and hashed(s.secret.value) in scanner.context.false_positives:
+        if s.hashed in scanner.context.false_positives:
             continue
-        location = Location(s.path, s.line, s.column, s.line, s.column + len(s.secret.value))
-        fields = {"secret_type": s.secret.kind, "preview": s.secret.preview,
+        location = Location(s.path, s.line, s.column, s.line, s.column + s.length)
+        fields = {"secret_type": s.kind, "preview": s.preview,
                   "commit": s.commit.sha[:12], "author": s.commit.author,
                   "date": s.commit.date[:10], "occurrences": str(result.occurrences[fp])}
         finding = _finding(rule, location, fields, fp)
@@ -362,8 +365,8 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
 
 
 def _commit_properties(s: Any, result: Any) -> tuple[tuple[str, str], ...]:
-    fp = s.secret.fingerprint
-    return (("secret_type", s.secret.kind), ("introduced_in", s.commit.sha), ("introduced_by", s.commit.author),
+    fp = s.fingerprint
+    return (("secret_type", s.kind), ("introduced_in", s.commit.sha), ("introduced_by", s.commit.author),
             ("introduced_at", s.commit.date), ("introduced_path", s.path),
             ("occurrences", str(result.occurrences.get(fp, 1))), ("secret_fingerprint", fp))
 

@@ -175,3 +175,37 @@ def test_history_findings_never_print_the_value(run: Run, history: History, fmt:
     for blob in (out, err, out_file.read_text()):
         for secret in (AWS, SLACK, GH):
             assert secret not in blob and secret[6:18] not in blob
+
+
+def test_incremental_cache_reads_only_new_commits(run: Run, history: History) -> None:
+    from soc2lint.secrets.history import cache_path
+
+    history.commit("add", **{"a.py": f'A = "{AWS}"\n'})
+    history.commit("remove", **{"a.py": None})
+    first = scan(run, history.root)
+    path = cache_path(history.root)
+    assert path is not None and path.is_file() and ".git" in path.parts
+    cached = path.read_text()
+    assert AWS not in cached and AWS[4:12] not in cached  # fingerprints, never values
+    # nothing new: the same findings, from the cache
+    code, out, err = run("--format", "json", "--select", "SEC", str(history.root))
+    assert json.loads(out)["findings"] == first and "no new commits" in err
+    # one new commit: its secret is added, the old first sighting kept
+    history.commit("again", **{"b.py": f'S = "{SLACK}"\n'})
+    history.commit("gone", **{"b.py": None})
+    both = scan(run, history.root)
+    assert sorted(f["path"] for f in both) == ["a.py", "b.py"]
+    assert both == scan(run, history.root, "--no-cache")
+    # a rewritten history is read again in full
+    history.repo.git.reset("--hard", "HEAD~2")
+    history.repo.git.reflog("expire", "--expire=now", "--all")
+    history.repo.git.gc("--prune=now", "--quiet")
+    assert [f["path"] for f in scan(run, history.root)] == ["a.py"]
+
+
+def test_since_limits_the_walk(run: Run, history: History) -> None:
+    history.commit("add", **{"a.py": f'A = "{AWS}"\n'})
+    base = history.commit("remove", **{"a.py": None})
+    history.commit("later", **{"b.py": f'S = "{SLACK}"\n'})
+    history.commit("gone", **{"b.py": None})
+    assert [f["path"] for f in scan(run, history.root, "--since", base)] == ["b.py"]

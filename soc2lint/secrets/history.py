@@ -10,14 +10,17 @@ treated as binary by git (`core.bigFileThreshold`) and skipped, as binary files 
 
 from __future__ import annotations
 
+import json
+import os
 import posixpath
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from soc2lint.errors import Soc2lintError
-from soc2lint.secrets.lines import Secret, scan_line
+from soc2lint.secrets.lines import scan_line
 
 _FORMAT = "%x00%H%x1f%an%x1f%aI"
 
@@ -31,9 +34,14 @@ class Commit:
 
 @dataclass(frozen=True)
 class Sighting:
-    """Where a secret entered the history."""
+    """Where a secret entered the history. Holds no value: its type, redacted preview, length,
+    fingerprint and detect-secrets' sha1 `hashed_secret` (to honour its audit), nothing more."""
 
-    secret: Secret
+    kind: str
+    preview: str
+    length: int
+    fingerprint: str
+    hashed: str
     commit: Commit
     path: str
     line: int
@@ -72,20 +80,27 @@ def _unquote(path: str) -> str:
 
 
 def added_lines(root: Path, max_file_size: int, since: str | None = None,
-                counts: dict[str, int] | None = None) -> Iterator[tuple[Commit, str, int, str]]:
-    """(commit, path, line number in the new version, text) of every line history added;
-    `counts["binary"]` counts the file versions skipped as binary or too large."""
+                counts: dict[str, int] | None = None,
+                exclude: tuple[str, ...] = ()) -> Iterator[tuple[Commit, str, int, str]]:
+    """(commit, path, line number in the new version, text) of every line history added, in
+    commits not reachable from `exclude` (scanned before); `counts["binary"]` counts the file
+    versions skipped as binary or too large."""
     counts = {} if counts is None else counts
     # --relative: a scan root below the repository's top sees its own subtree, with its paths
     args = ["-c", f"core.bigFileThreshold={max_file_size}", "log", "-p", "-U0", "--cc",
             "--relative", "--no-color", "--no-ext-diff", "--no-renames", "--topo-order",
             "--reverse", f"--format={_FORMAT}"]
     args += [f"{since}..HEAD"] if since else ["--all"]
+    if exclude:
+        args.append("--stdin")  # `^sha` per line: as many as there are refs, never too long
     try:
-        proc = subprocess.Popen(_git(root, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(_git(root, *args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
     except OSError as exc:
         raise Soc2lintError(f"{root}: cannot run git: {exc.strerror}") from exc
-    assert proc.stdout is not None
+    assert proc.stdout is not None and proc.stdin is not None
+    proc.stdin.write("".join(f"^{sha}\n" for sha in exclude).encode())
+    proc.stdin.close()
     commit: Commit | None = None
     path: str | None = None
     new_line = 0
@@ -135,28 +150,159 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
         raise Soc2lintError(f"{root}: cannot read the git history: {problem}")
 
 
-def scan_history(root: Path, max_file_size: int, since: str | None = None) -> HistoryScan:
-    """Every secret in every line history added, at its first sighting."""
+CACHE_VERSION = 1
+
+
+def _run(root: Path, *args: str) -> str:
+    try:
+        proc = subprocess.run(_git(root, *args), capture_output=True, text=True, timeout=120,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return proc.stdout if proc.returncode == 0 else ""
+
+
+def _tips(root: Path) -> tuple[str, ...]:
+    """The commits every ref (and HEAD) points at: what `--all` walks from."""
+    refs = _run(root, "for-each-ref", "--format=%(objectname) %(objecttype)").split("\n")
+    tips = {line.split()[0] for line in refs if line.endswith(" commit")}
+    head = _run(root, "rev-parse", "--verify", "-q", "HEAD").strip()
+    return tuple(sorted(tips | ({head} if head else set())))
+
+
+def _signature(max_file_size: int) -> str:
+    """What the cached results depend on: soc2lint and detect-secrets versions, the size limit."""
+    from importlib.metadata import version
+
+    from soc2lint import __version__
+
+    try:
+        detect = version("detect-secrets")
+    except Exception:  # noqa: BLE001 - an unusual install: the cache is then just never reused
+        detect = "?"
+    return f"soc2lint {__version__}; detect-secrets {detect}; max_file_size {max_file_size}"
+
+
+def cache_path(root: Path) -> Path | None:
+    """`.git/soc2lint/history.json`: inside the git directory, never in the work tree."""
+    git_dir = _run(root, "rev-parse", "--absolute-git-dir").strip()
+    prefix = _run(root, "rev-parse", "--show-prefix").strip().strip("/")
+    if not git_dir:
+        return None
+    name = "history.json" if not prefix else f"history-{prefix.replace('/', '_')}.json"
+    return Path(git_dir) / "soc2lint" / name
+
+
+def _load_cache(path: Path, signature: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get(
+            "signature") != signature:
+        return None
+    return data
+
+
+def _save_cache(path: Path, signature: str, tips: tuple[str, ...], result: HistoryScan) -> None:
+    data = {
+        "version": CACHE_VERSION, "signature": signature, "tips": list(tips),
+        "sightings": {fp: {**asdict(s), "commit": asdict(s.commit)} for fp, s in result.sightings.items()},
+        "occurrences": result.occurrences, "skipped_binary": result.skipped_binary,
+        "commits": result.commits, "lines": result.lines,
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only .git: the next run scans everything again, which is only slower
+
+
+def scan_history(root: Path, max_file_size: int, since: str | None = None,
+                 use_cache: bool = True) -> HistoryScan:
+    """Every secret in every line history added, at its first sighting. With the cache, only
+    commits no ref reached at the last run are read (a rewritten history is read again)."""
+    if since or not use_cache:
+        return _scan(root, max_file_size, since)
+    path = cache_path(root)
+    tips = _tips(root)
+    signature = _signature(max_file_size)
+    cached = _load_cache(path, signature) if path else None
+    old_tips = tuple(cached["tips"]) if cached else ()
+    if cached and old_tips and not all(_exists(root, t) for t in old_tips):
+        cached = None  # history was rewritten: what the cache saw may be gone
+    if cached and set(tips) <= set(old_tips):
+        result = _from_cache(cached)
+        result.notes.append("history: no new commits since the last scan (cache)")
+        return result
+    result = _scan(root, max_file_size, None, old_tips if cached else ())
+    if cached:
+        previous = _from_cache(cached)
+        for fp, sighting in previous.sightings.items():
+            result.sightings[fp] = sighting  # older: the first sighting stays the first
+        for fp, n in previous.occurrences.items():
+            result.occurrences[fp] = result.occurrences.get(fp, 0) + n
+        result.skipped_binary += previous.skipped_binary
+        result.commits += previous.commits
+        result.lines += previous.lines
+    if path:
+        _save_cache(path, signature, tips, result)
+    return result
+
+
+def _exists(root: Path, sha: str) -> bool:
+    try:
+        return subprocess.run(_git(root, "cat-file", "-e", f"{sha}^{{commit}}"), capture_output=True,
+                              timeout=30, check=False).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _from_cache(data: dict[str, Any]) -> HistoryScan:
+    result = HistoryScan()
+    for fp, raw in data.get("sightings", {}).items():
+        commit = Commit(**raw["commit"])
+        result.sightings[fp] = Sighting(**{**raw, "commit": commit})
+    result.occurrences = {str(k): int(v) for k, v in data.get("occurrences", {}).items()}
+    result.skipped_binary = int(data.get("skipped_binary", 0))
+    result.commits = int(data.get("commits", 0))
+    result.lines = int(data.get("lines", 0))
+    return result
+
+
+def _scan(root: Path, max_file_size: int, since: str | None,
+          exclude: tuple[str, ...] = ()) -> HistoryScan:
+    from soc2lint.secrets.baseline import hashed
+
     result = HistoryScan()
     seen: set[tuple[str, str]] = set()
+    with_secrets: dict[tuple[str, str], tuple[str, ...]] = {}  # scanned lines that had some
     last_commit = ""
     counts: dict[str, int] = {}
-    for commit, path, number, text in added_lines(root, max_file_size, since, counts):
+    for commit, path, number, text in added_lines(root, max_file_size, since, counts, exclude):
         if commit.sha != last_commit:
             result.commits += 1
             last_commit = commit.sha
         result.lines += 1
         key = (posixpath.splitext(path)[1], text)
         if key in seen:
-            # the same line again (moved, copied, reverted): its secrets are counted, not rescanned
+            # the same line again (moved, copied, reverted): counted, not scanned again
+            for fp in with_secrets.get(key, ()):
+                result.occurrences[fp] += 1
             continue
         seen.add(key)
         result.distinct += 1
-        for secret in scan_line(text, path, number):
+        found = scan_line(text, path, number)
+        if found:
+            with_secrets[key] = tuple(secret.fingerprint for secret in found)
+        for secret in found:
             fp = secret.fingerprint
             result.occurrences[fp] = result.occurrences.get(fp, 0) + 1
             if fp not in result.sightings:
-                result.sightings[fp] = Sighting(secret, commit, path, number,
-                                                max(secret.start, 0) + 1)
+                result.sightings[fp] = Sighting(
+                    secret.kind, secret.preview, len(secret.value), fp, hashed(secret.value),
+                    commit, path, number, max(secret.start, 0) + 1)
     result.skipped_binary = counts.get("binary", 0)
     return result
