@@ -134,7 +134,7 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
     )
     result = run_scan(root, active, config, targets, readers=rules, jobs=jobs,
                       history=config.history and not no_history, history_cache=not no_cache,
-                      since=since)
+                      since=since, progress=sys.stderr.isatty() and not quiet)
     if fmt == "sarif":
         from soc2lint.report import sarif
 

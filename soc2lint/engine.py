@@ -289,6 +289,7 @@ def scan(
     history: bool = True,
     history_cache: bool = True,
     since: str | None = None,
+    progress: bool = False,
 ) -> ScanResult:
     """Scan `root` (or `paths` under it) with `rules`; returns every finding, suppressed ones marked.
 
@@ -315,7 +316,8 @@ def scan(
     files += read
     notes = list(found.notes)
     if history and not paths:
-        findings = _history(root.resolve(), scanner, findings, notes, history_cache, since)
+        findings = _history(root.resolve(), scanner, findings, notes, history_cache, since,
+                            progress)
     from soc2lint.secrets import baseline
 
     findings = baseline.apply(findings, baseline.load(root / config.baseline))
@@ -325,7 +327,8 @@ def scan(
 
 
 def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list[str],
-             use_cache: bool = True, since: str | None = None) -> list[Finding]:
+             use_cache: bool = True, since: str | None = None,
+             progress: bool = False) -> list[Finding]:
     """Secrets anywhere in the git history: those still in the tree are SEC001's findings (now
     told which commit introduced them); the others are reported once each, where they entered."""
     from soc2lint.secrets.history import is_work_tree, scan_history
@@ -333,7 +336,7 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
     rule = scanner.engine_rules.get("secrets-history")
     if rule is None or not is_work_tree(root):
         return findings
-    result = scan_history(root, scanner.config.max_file_size, since, use_cache)
+    result = scan_history(root, scanner.config.max_file_size, since, use_cache, progress)
     notes.extend(result.notes)
     if result.skipped_binary:
         notes.append(f"history: {result.skipped_binary} binary or oversized file versions were "
