@@ -111,6 +111,7 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
             if line.startswith("\0"):
                 sha, author, date = (line[1:].split("\x1f") + ["", "", ""])[:3]
                 commit = Commit(sha, author, date)
+                counts["commits"] = counts.get("commits", 0) + 1
                 path = None
                 continue
             if line.startswith("diff --git ") or line.startswith("diff --cc ") or line.startswith(
@@ -312,7 +313,7 @@ def _scan(root: Path, max_file_size: int, since: str | None,
             result.commits += 1
             last_commit = commit.sha
             if bar is not None:
-                bar.update(result.commits)
+                bar.update(counts.get("commits", 0))
         result.lines += 1
         key = (posixpath.splitext(path)[1], text)
         if key in seen:
@@ -334,5 +335,5 @@ def _scan(root: Path, max_file_size: int, since: str | None,
                     commit, path, number, max(secret.start, 0) + 1)
     result.skipped_binary = counts.get("binary", 0)
     if bar is not None:
-        bar.update(result.commits, final=True)
+        bar.update(counts.get("commits", 0), final=True)
     return result
