@@ -96,3 +96,19 @@ def test_prefilter_never_drops_a_line_the_plugins_flag() -> None:
             flagged += 1
             assert could_flag(line), line
     assert flagged >= len(PLANTED)
+
+
+def test_config_values_seen_through_detect_secrets_transformers(write: Callable[..., Path],
+                                                                run: Callable[..., tuple[int, str, str]],
+                                                                tmp_path: Path) -> None:
+    """Bare YAML and INI values (no quotes) reach the entropy plugin as detect-secrets' own
+    transformers present them; an alias bomb is never handed to them."""
+    import json
+
+    write("config.yaml", "db:\n  api_key: c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQ\n")
+    write("app.ini", "[auth]\ntoken = c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQXX\n")
+    write("bomb.yaml", "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)))
+    code, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
+    got = {(f["path"], f["line"]) for f in json.loads(out)["findings"]}
+    assert got == {("config.yaml", 2), ("app.ini", 2)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from soc2lint.artifacts import nodes
@@ -15,7 +16,7 @@ from soc2lint.model import Document
 from soc2lint.redact import fingerprint, preview
 from soc2lint.routes import Route
 from soc2lint.secrets.baseline import hashed
-from soc2lint.secrets.lines import NOT_CREDENTIALS, engine, scan_text
+from soc2lint.secrets.lines import NOT_CREDENTIALS, engine, is_config, scan_text, scan_transformed
 
 # Where literal values live in workflows and composite actions.
 _PARENTS: tuple[tuple[str, ...], ...] = (
@@ -152,7 +153,16 @@ def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -
     for m in re.finditer("\n", text):
         starts.append(m.end())
     skip: frozenset[str] = getattr(context, "false_positives", frozenset())
-    for number, secret in scan_text(text, params.get("_path", "file")):
+    path = str(params.get("_path", "file"))
+    found = list(scan_text(text, path))
+    if is_config(path):  # what detect-secrets' YAML/INI transformers reveal, once per file
+        known = {secret.fingerprint for _, secret in found}
+        for number, secret in scan_transformed(text, path):
+            if secret.fingerprint not in known:
+                known.add(secret.fingerprint)
+                line = text.splitlines()[number - 1] if number <= text.count("\n") + 1 else ""
+                found.append((number, replace(secret, start=line.find(secret.value))))
+    for number, secret in found:
         if skip and hashed(secret.value) in skip:
             continue  # audited as no secret in detect-secrets' own baseline
         column = max(secret.start, 0)

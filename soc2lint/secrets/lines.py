@@ -133,3 +133,45 @@ def scan_text(text: str, filename: str, max_line: int = 10_000) -> Iterator[tupl
 def entropy(value: str) -> float:  # used by tests to pick realistic samples
     counts = {c: value.count(c) for c in set(value)}
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+# Config formats whose values detect-secrets reads through its file transformers (YAML, and
+# INI-style files), which quote bare values so that its entropy plugins see them. Lines alone
+# miss those: each version of such a file also goes through the transformers, whole, once.
+CONFIG_SUFFIXES = (".yaml", ".yml", ".ini", ".cfg", ".conf", ".cnf", ".properties", ".env")
+
+
+def is_config(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.endswith(CONFIG_SUFFIXES) or name.startswith(".env")
+
+
+def scan_transformed(text: str, filename: str) -> Iterator[tuple[int, Secret]]:
+    """(line, secret) found in the lines detect-secrets' transformers make of a config file."""
+    import io
+
+    from detect_secrets.transformers import get_transformed_file
+
+    engine()  # configure detect-secrets first
+    if len(text) > 1_000_000:
+        return  # (the lines were scanned; transformers load the whole file)
+    if filename.lower().endswith((".yaml", ".yml")) and not _safe_yaml(text):
+        return  # PyYAML's loader behind the transformer would expand an alias bomb
+    handle = io.StringIO(text)
+    handle.name = filename
+    try:
+        lines = get_transformed_file(handle)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - a transformer choking on odd input: the lines were scanned
+        return
+    for number, line in enumerate(lines or (), start=1):
+        for secret in scan_line(line.rstrip("\n"), filename, number):
+            yield number, secret
+
+
+def _safe_yaml(text: str) -> bool:
+    """Valid YAML whose aliases do not explode (checked on soc2lint's own composed nodes)."""
+    from soc2lint.artifacts.yamlfile import parse_yaml
+    from soc2lint.model import Artifact, ArtifactKind
+
+    parsed = parse_yaml(Artifact("", "", ArtifactKind.YAML, len(text)), text)
+    return parsed.error is None
