@@ -209,3 +209,13 @@ def test_since_limits_the_walk(run: Run, history: History) -> None:
     history.commit("later", **{"b.py": f'S = "{SLACK}"\n'})
     history.commit("gone", **{"b.py": None})
     assert [f["path"] for f in scan(run, history.root, "--since", base)] == ["b.py"]
+
+
+def test_config_file_versions_go_through_the_transformers(run: Run, history: History) -> None:
+    key = "c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQ"  # bare (unquoted) in YAML: only a transformer sees it
+    sha = history.commit("config", **{"deploy/values.yaml": f"db:\n  host: db\n  api_key: {key}\n"})
+    history.commit("moved to the vault", **{"deploy/values.yaml": "db:\n  host: db\n"})
+    (finding,) = scan(run, history.root)
+    assert (finding["rule_id"], finding["path"], finding["line"], finding["column"]) == (
+        "SEC002", "deploy/values.yaml", 3, 12)
+    assert finding["properties"]["introduced_in"] == sha

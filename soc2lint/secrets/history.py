@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint.errors import Soc2lintError
-from soc2lint.secrets.lines import scan_line
+from soc2lint.secrets.lines import is_config, scan_line, scan_transformed
 
 _FORMAT = "%x00%H%x1f%an%x1f%aI"
 
@@ -80,7 +80,7 @@ def _unquote(path: str) -> str:
 
 
 def added_lines(root: Path, max_file_size: int, since: str | None = None,
-                counts: dict[str, int] | None = None,
+                counts: dict[str, Any] | None = None,
                 exclude: tuple[str, ...] = ()) -> Iterator[tuple[Commit, str, int, str]]:
     """(commit, path, line number in the new version, text) of every line history added, in
     commits not reachable from `exclude` (scanned before); `counts["binary"]` counts the file
@@ -105,6 +105,9 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
     path: str | None = None
     new_line = 0
     parents = 1
+    blob = ""
+    config_blobs = counts.setdefault("config_blobs", [])
+    seen_blobs: set[str] = set()
     try:
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\n")
@@ -119,11 +122,17 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
                 path = None
                 parents = 1 if line.startswith("diff --git ") else 2
                 continue
+            if line.startswith("index "):
+                blob = line.split()[1].rsplit("..", 1)[-1]
+                continue
             if line.startswith("+++ "):
                 target = line[4:]
                 path = None if target == "/dev/null" else _unquote(target)
                 if path and path.startswith("b/"):  # git's destination prefix, merges included
                     path = path[2:]
+                if path and commit and is_config(path) and blob.strip("0") and blob not in seen_blobs:
+                    seen_blobs.add(blob)  # a new version of a config file: also read it whole
+                    config_blobs.append((blob, commit, path))
                 continue
             if line.startswith("Binary files ") and line.endswith(" differ"):
                 counts["binary"] = counts.get("binary", 0) + 1
@@ -278,6 +287,30 @@ def scan_history(root: Path, max_file_size: int, since: str | None = None,
     return result
 
 
+def _blobs(root: Path, wanted: list[tuple[str, Commit, str]], max_size: int,
+           ) -> Iterator[tuple[tuple[str, Commit, str], str]]:
+    """The contents of blobs, by one `git cat-file --batch` (abbreviated ids are resolved)."""
+    if not wanted:
+        return
+    proc = subprocess.run(_git(root, "cat-file", "--batch"),
+                          input="".join(f"{blob}\n" for blob, _, _ in wanted).encode(),
+                          capture_output=True, timeout=600, check=False)
+    data, pos = proc.stdout, 0
+    for item in wanted:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            return
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] != b"blob":
+            continue  # missing
+        size = int(header[2])
+        content = data[pos:pos + size]
+        pos += size + 1
+        if size <= max_size and b"\0" not in content[:8192]:
+            yield item, content.decode("utf-8", "replace")
+
+
 def _exists(root: Path, sha: str) -> bool:
     try:
         return subprocess.run(_git(root, "cat-file", "-e", f"{sha}^{{commit}}"), capture_output=True,
@@ -307,7 +340,7 @@ def _scan(root: Path, max_file_size: int, since: str | None,
     seen: set[tuple[str, str]] = set()
     with_secrets: dict[tuple[str, str], tuple[str, ...]] = {}  # scanned lines that had some
     last_commit = ""
-    counts: dict[str, int] = {}
+    counts: dict[str, Any] = {}
     for commit, path, number, text in added_lines(root, max_file_size, since, counts, exclude):
         if commit.sha != last_commit:
             result.commits += 1
@@ -333,6 +366,18 @@ def _scan(root: Path, max_file_size: int, since: str | None,
                 result.sightings[fp] = Sighting(
                     secret.kind, secret.preview, len(secret.value), fp, hashed(secret.value),
                     commit, path, number, max(secret.start, 0) + 1)
+    # config file versions, whole, through detect-secrets' transformers (bare YAML/INI values)
+    for (_blob, commit, path), text in _blobs(root, counts.get("config_blobs", []), max_file_size):
+        for number, secret in scan_transformed(text, path):
+            fp = secret.fingerprint
+            if fp in result.sightings:
+                continue
+            result.occurrences[fp] = result.occurrences.get(fp, 0) + 1
+            lines = text.splitlines()
+            column = lines[number - 1].find(secret.value) + 1 if number <= len(lines) else 1
+            result.sightings[fp] = Sighting(secret.kind, secret.preview, len(secret.value), fp,
+                                            hashed(secret.value), commit, path, number,
+                                            max(column, 1))
     result.skipped_binary = counts.get("binary", 0)
     if bar is not None:
         bar.update(counts.get("commits", 0), final=True)
