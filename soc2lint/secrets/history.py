@@ -110,22 +110,29 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
     seen_blobs: set[str] = set()
     try:
         for raw in proc.stdout:
+            first = raw[:1]
+            if first == b"+" and parents == 1 and not raw.startswith(b"+++ "):
+                # the common case, first: a line a commit added
+                if path is not None and commit is not None:
+                    yield commit, path, new_line, raw[1:].decode("utf-8", "replace").rstrip("\n")
+                new_line += 1
+                continue
             line = raw.decode("utf-8", "replace").rstrip("\n")
-            if line.startswith("\0"):
+            if first == b"\0":
                 sha, author, date = (line[1:].split("\x1f") + ["", "", ""])[:3]
                 commit = Commit(sha, author, date)
                 counts["commits"] = counts.get("commits", 0) + 1
                 path = None
                 continue
-            if line.startswith("diff --git ") or line.startswith("diff --cc ") or line.startswith(
-                    "diff --combined "):
+            if first == b"d" and (line.startswith("diff --git ") or line.startswith("diff --cc ")
+                                  or line.startswith("diff --combined ")):
                 path = None
                 parents = 1 if line.startswith("diff --git ") else 2
                 continue
-            if line.startswith("index "):
+            if first == b"i" and line.startswith("index "):
                 blob = line.split()[1].rsplit("..", 1)[-1]
                 continue
-            if line.startswith("+++ "):
+            if first == b"+" and line.startswith("+++ "):
                 target = line[4:]
                 path = None if target == "/dev/null" else _unquote(target)
                 if path and path.startswith("b/"):  # git's destination prefix, merges included
@@ -134,10 +141,10 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
                     seen_blobs.add(blob)  # a new version of a config file: also read it whole
                     config_blobs.append((blob, commit, path))
                 continue
-            if line.startswith("Binary files ") and line.endswith(" differ"):
+            if first == b"B" and line.startswith("Binary files ") and line.endswith(" differ"):
                 counts["binary"] = counts.get("binary", 0) + 1
                 continue
-            if line.startswith("@@"):
+            if first == b"@":
                 marker = "@" * (parents + 1)
                 ranges = line[len(marker) + 1: line.index(marker, len(marker))].split()
                 new = ranges[-1].lstrip("+").split(",")[0]
@@ -266,7 +273,7 @@ def scan_history(root: Path, max_file_size: int, since: str | None = None,
     signature = _signature(max_file_size)
     cached = _load_cache(path, signature) if path else None
     old_tips = tuple(cached["tips"]) if cached else ()
-    if cached and old_tips and not all(_exists(root, t) for t in old_tips):
+    if cached and old_tips and not _all_exist(root, old_tips):
         cached = None  # history was rewritten: what the cache saw may be gone
     if cached and set(tips) <= set(old_tips):
         result = _from_cache(cached)
@@ -311,12 +318,16 @@ def _blobs(root: Path, wanted: list[tuple[str, Commit, str]], max_size: int,
             yield item, content.decode("utf-8", "replace")
 
 
-def _exists(root: Path, sha: str) -> bool:
+def _all_exist(root: Path, shas: tuple[str, ...]) -> bool:
+    """Whether every commit is still in the repository (one `git cat-file --batch-check`)."""
     try:
-        return subprocess.run(_git(root, "cat-file", "-e", f"{sha}^{{commit}}"), capture_output=True,
-                              timeout=30, check=False).returncode == 0
+        proc = subprocess.run(_git(root, "cat-file", "--batch-check"),
+                              input="".join(f"{sha}\n" for sha in shas).encode(),
+                              capture_output=True, timeout=120, check=False)
     except (OSError, subprocess.SubprocessError):
         return False
+    return proc.returncode == 0 and b" missing" not in proc.stdout and all(
+        line.split()[1:2] == [b"commit"] for line in proc.stdout.splitlines())
 
 
 def _from_cache(data: dict[str, Any]) -> HistoryScan:
@@ -340,6 +351,7 @@ def _scan(root: Path, max_file_size: int, since: str | None,
     seen: set[tuple[str, str]] = set()
     with_secrets: dict[tuple[str, str], tuple[str, ...]] = {}  # scanned lines that had some
     last_commit = ""
+    last_path, ext = "", ""
     counts: dict[str, Any] = {}
     for commit, path, number, text in added_lines(root, max_file_size, since, counts, exclude):
         if commit.sha != last_commit:
@@ -348,7 +360,9 @@ def _scan(root: Path, max_file_size: int, since: str | None,
             if bar is not None:
                 bar.update(counts.get("commits", 0))
         result.lines += 1
-        key = (posixpath.splitext(path)[1], text)
+        if path is not last_path:
+            last_path, ext = path, posixpath.splitext(path)[1]
+        key = (ext, text)
         if key in seen:
             # the same line again (moved, copied, reverted): counted, not scanned again
             for fp in with_secrets.get(key, ()):

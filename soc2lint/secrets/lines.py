@@ -70,27 +70,102 @@ def _prefilter() -> Callable[[str], bool] | None:
     from detect_secrets.settings import get_plugins
 
     patterns: list[re.Pattern[str]] = [re.compile(keyword.DENYLIST_REGEX, re.I)]
+    quoted: list[re.Pattern[str]] = []
     for plugin in get_plugins():
+        if getattr(plugin, "secret_type", None) in NOT_CREDENTIALS:
+            continue  # its findings are dropped anyway
         if isinstance(plugin, RegexBasedDetector):
             patterns.extend(plugin.denylist)
         elif isinstance(plugin, HighEntropyStringsPlugin):
-            # a quoted run of the charset with more than 2**limit symbols, or it cannot pass
+            # it reads quoted strings only (line scans are not eager), and a run of the charset
+            # needs more than 2**limit symbols to pass the limit
             charset = re.escape(plugin.charset) if isinstance(plugin.charset, str) else "A-Za-z0-9+/="
             shortest = int(2 ** float(plugin.entropy_limit)) + 1
-            patterns.append(re.compile(f"([{charset}]{{{max(shortest, 1)},}})"))
+            quoted.append(re.compile(f"['\"][{charset}]{{{max(shortest, 1)},}}['\"]"))
         elif not isinstance(plugin, keyword.KeywordDetector):
             return None  # a plugin of unknown kind: scan everything
-    by_flags: dict[int, list[str]] = {}
-    apart = [p for p in patterns if re.search(r"\\[1-9]|\(\?P=", p.pattern)]
+    # Each pattern runs only on lines holding one of the literals every match of it contains
+    # (derived from the pattern itself); a pattern without such literals runs on every line.
+    guarded: list[tuple[tuple[str, ...], bool, re.Pattern[str]]] = [
+        (("'", '"'), False, p) for p in quoted]
+    always: list[re.Pattern[str]] = []
     for p in patterns:
-        if p not in apart:
-            by_flags.setdefault(p.flags, []).append(p.pattern)
+        literals = necessary_literals(p)
+        if literals:
+            guarded.append((tuple(sorted(literals)), bool(p.flags & re.IGNORECASE), p))
+        else:
+            always.append(p)
+
+    # every literal once: which patterns each one unlocks (case-sensitive and lowercased)
+    exact: dict[str, list[re.Pattern[str]]] = {}
+    folded: dict[str, list[re.Pattern[str]]] = {}
+    for unlocks, nocase, pattern in guarded:
+        for lit in unlocks:
+            (folded if nocase else exact).setdefault(lit, []).append(pattern)
+    exact_items = list(exact.items())
+    folded_items = list(folded.items())
+
+    def could_flag(line: str) -> bool:
+        for lit, pats in exact_items:
+            if lit in line and any(p.search(line) for p in pats):
+                return True
+        lower = line.lower()
+        for lit, pats in folded_items:
+            if lit in lower and any(p.search(line) for p in pats):
+                return True
+        return any(p.search(line) for p in always)
+    return could_flag
+
+
+def necessary_literals(pattern: re.Pattern[str]) -> set[str] | None:
+    """Strings one of which every match of `pattern` contains (lowercased when the pattern
+    ignores case), or None when no such set can be read off its syntax tree."""
     try:
-        merged = apart + [re.compile("|".join(f"(?:{s})" for s in group), flags)
-                          for flags, group in by_flags.items()]
-    except re.error:
-        merged = patterns
-    return lambda line: any(p.search(line) for p in merged)
+        from re import _parser as sre  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_parse as sre
+    try:
+        tree = sre.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an unusual pattern: no shortcut, it always runs
+        return None
+    found = _sequence(list(tree), bool(pattern.flags & re.IGNORECASE))
+    if not found or any(len(lit) < 2 for lit in found):
+        return None
+    return found
+
+
+def _sequence(items: list[Any], nocase: bool) -> set[str] | None:
+    """The most selective requirement of a sequence: a run of literals, or one element's."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_constants as c
+
+    best: set[str] | None = None
+    run = ""
+
+    def consider(candidate: set[str] | None) -> None:
+        nonlocal best
+        if candidate and all(len(x) >= 2 for x in candidate) and (
+                best is None or min(map(len, candidate)) > min(map(len, best))):
+            best = candidate
+
+    for op, arg in items:
+        if op is c.LITERAL:
+            run += chr(arg).lower() if nocase else chr(arg)
+            continue
+        consider({run} if run else None)
+        run = ""
+        if op is c.SUBPATTERN:
+            consider(_sequence(list(arg[-1]), nocase))
+        elif op is c.BRANCH:
+            alternatives = [_sequence(list(b), nocase) for b in arg[1]]
+            if all(alternatives):
+                consider(set().union(*alternatives))  # type: ignore[arg-type]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1:
+            consider(_sequence(list(arg[2]), nocase))
+    consider({run} if run else None)
+    return best
 
 
 def scan_line(line: str, filename: str, line_number: int = 1) -> list[Secret]:
