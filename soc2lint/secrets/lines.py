@@ -13,7 +13,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -168,9 +168,27 @@ def _sequence(items: list[Any], nocase: bool) -> set[str] | None:
     return best
 
 
+WINDOW = 4096
+OVERLAP = 512  # longer than any token a plugin looks for
+
+
 def scan_line(line: str, filename: str, line_number: int = 1) -> list[Secret]:
     """The secrets detect-secrets reports on `line` (with its filters), one per value: the most
-    specific type wins when several plugins flag the same value."""
+    specific type wins when several plugins flag the same value. A very long line (minified
+    code, data) is read in overlapping windows, so that the prefilter skips most of it."""
+    if len(line) <= WINDOW:
+        return _scan_window(line, filename, line_number)
+    out: dict[str, Secret] = {}
+    for start in range(0, len(line), WINDOW - OVERLAP):
+        for secret in _scan_window(line[start:start + WINDOW], filename, line_number):
+            if secret.value not in out:
+                out[secret.value] = replace(secret, start=line.find(secret.value))
+        if start + WINDOW >= len(line):
+            break
+    return list(out.values())
+
+
+def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
     process, could_flag = engine()
     if could_flag is not None and not could_flag(line):
         return []
