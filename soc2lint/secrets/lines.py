@@ -231,12 +231,17 @@ def entropy(value: str) -> float:  # used by tests to pick realistic samples
 # Config formats whose values detect-secrets reads through its file transformers (YAML, and
 # INI-style files), which quote bare values so that its entropy plugins see them. Lines alone
 # miss those: each version of such a file also goes through the transformers, whole, once.
-CONFIG_SUFFIXES = (".yaml", ".yml", ".ini", ".cfg", ".conf", ".cnf", ".properties", ".env")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".ini", ".cfg", ".conf", ".cnf", ".properties", ".env",
+                   ".txt", ".credentials", ".s3cfg", ".netrc", ".pgpass", ".rc")
 
 
 def is_config(path: str) -> bool:
+    """Config-like files: formats detect-secrets reads through its transformers (YAML, INI,
+    and the `key: value` / `KEY=value` files it parses eagerly), and dotfiles and files without
+    an extension, which is how credentials files are usually named."""
     name = path.rsplit("/", 1)[-1].lower()
-    return name.endswith(CONFIG_SUFFIXES) or name.startswith(".env")
+    return (name.endswith(CONFIG_SUFFIXES) or name.startswith(".env")
+            or (name.startswith(".") and name.count(".") == 1) or "." not in name)
 
 
 def scan_transformed(text: str, filename: str) -> Iterator[tuple[int, Secret]]:
@@ -250,15 +255,20 @@ def scan_transformed(text: str, filename: str) -> Iterator[tuple[int, Secret]]:
         return  # (the lines were scanned; transformers load the whole file)
     if filename.lower().endswith((".yaml", ".yml")) and not _safe_yaml(text):
         return  # PyYAML's loader behind the transformer would expand an alias bomb
-    handle = io.StringIO(text)
-    handle.name = filename
-    try:
-        lines = get_transformed_file(handle)  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - a transformer choking on odd input: the lines were scanned
-        return
-    for number, line in enumerate(lines or (), start=1):
-        for secret in scan_line(line.rstrip("\n"), filename, number):
-            yield number, secret
+    found = False
+    for eager in (False, True):  # detect-secrets' order: eager parsing only when nothing else
+        handle = io.StringIO(text)
+        handle.name = filename
+        try:
+            lines = get_transformed_file(handle, use_eager_transformers=eager)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - a transformer choking on odd input: lines were scanned
+            continue
+        for number, line in enumerate(lines or (), start=1):
+            for secret in scan_line(line.rstrip("\n"), filename, number):
+                found = True
+                yield number, secret
+        if found:
+            return
 
 
 def _safe_yaml(text: str) -> bool:
