@@ -106,7 +106,7 @@ def cli() -> None:
               help="Worker processes for large scans. [default: the available CPUs]")
 @click.option("--no-history", is_flag=True, help="Do not scan the git history for secrets.")
 @click.option("--no-cache", is_flag=True,
-              help="Read the whole history again, ignoring .git/soc2lint/ (kept up to date).")
+              help="Read the whole history again, without reading or writing .git/soc2lint/.")
 @click.option("--since", metavar="REV", help="Read only the history after REV (REV..HEAD).")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | None,
          select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, no_config: bool,

@@ -13,6 +13,7 @@ from typing import Any
 
 from soc2lint.config import Config
 from soc2lint.discover import discover
+from soc2lint.errors import Soc2lintError
 from soc2lint.match import Hit
 from soc2lint.model import ArtifactKind, Document, Finding, Location, ParsedArtifact, Rule
 from soc2lint.routes import identity as route_identity
@@ -336,7 +337,11 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
     rule = scanner.engine_rules.get("secrets-history")
     if rule is None or not is_work_tree(root):
         return findings
-    result = scan_history(root, scanner.config.max_file_size, since, use_cache, progress)
+    try:
+        result = scan_history(root, scanner.config.max_file_size, since, use_cache, progress)
+    except Soc2lintError as exc:  # a corrupt or partial repository: say so, keep the tree scan
+        notes.append(f"history not scanned: {exc}")
+        return findings
     notes.extend(result.notes)
     if result.skipped_binary:
         notes.append(f"history: {result.skipped_binary} binary or oversized file versions were "

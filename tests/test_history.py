@@ -219,3 +219,20 @@ def test_config_file_versions_go_through_the_transformers(run: Run, history: His
     assert (finding["rule_id"], finding["path"], finding["line"], finding["column"]) == (
         "SEC002", "deploy/values.yaml", 3, 12)
     assert finding["properties"]["introduced_in"] == sha
+
+
+def test_detached_head_and_a_repository_with_a_missing_object(run: Run, history: History) -> None:
+    first = history.commit("add", **{"a.py": f'A = "{AWS}"\n'})
+    history.commit("remove", **{"a.py": None})
+    history.repo.git.checkout(first)  # detached HEAD
+    assert [f["rule_id"] for f in scan(run, history.root)] == ["SEC001"]
+    # delete a blob the history needs: one note, the tree is still scanned, no traceback
+    blob = history.repo.git.rev_parse(f"{first}:a.py")
+    obj = history.root / ".git" / "objects" / blob[:2] / blob[2:]
+    obj.chmod(0o644)
+    obj.unlink()
+    (history.root / "a.py").write_text("A = None\n")
+    code, out, err = run("--format", "json", "--select", "SEC", "--no-cache", str(history.root))
+    assert code in (0, 1) and "Traceback" not in err
+    assert "history not scanned: " in err and len([ln for ln in err.splitlines() if "history" in ln]) == 1
+    assert json.loads(out)["findings"] == []
