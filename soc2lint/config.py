@@ -28,6 +28,7 @@ class ExceptionEntry:
     expires: dt.date | None = None
     ticket: str | None = None
     approved_by: str | None = None
+    fingerprint: str | None = None  # one secret (SEC rules), wherever it appears
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def load_config(path: Path) -> Config:
                 expires=dt.date.fromisoformat(e["expires"]) if "expires" in e else None,
                 ticket=e.get("ticket"),
                 approved_by=e.get("approved_by"),
+                fingerprint=e.get("fingerprint"),
             )
             for e in data.get("exceptions", ())
         ),

@@ -338,7 +338,9 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
     if rule is None or not is_work_tree(root):
         return findings
     try:
-        result = scan_history(root, scanner.config.max_file_size, since, use_cache, progress)
+        allowed = tuple(rule.params.get("allowed_secrets", ()) or ())
+        result = scan_history(root, scanner.config.max_file_size, since, use_cache, progress,
+                              allowed)
     except Soc2lintError as exc:  # a corrupt or partial repository: say so, keep the tree scan
         notes.append(f"history not scanned: {exc}")
         return findings

@@ -60,8 +60,12 @@ def exception_for(
     finding: Finding, exceptions: Iterable[ExceptionEntry], today: dt.date
 ) -> tuple[Suppression | None, ExceptionEntry | None]:
     """(the suppression a live exception grants, or the expired exception that no longer does)."""
+    from soc2lint.secrets.baseline import secret_fingerprint
+
     expired = None
     for entry in exceptions:
+        if entry.fingerprint and secret_fingerprint(finding) != entry.fingerprint:
+            continue
         if names_rule(entry.rule, finding.rule) and matches(finding.location.path, entry.path):
             if entry.expires is not None and entry.expires < today:
                 expired = entry

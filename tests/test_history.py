@@ -236,3 +236,22 @@ def test_detached_head_and_a_repository_with_a_missing_object(run: Run, history:
     assert code in (0, 1) and "Traceback" not in err
     assert "history not scanned: " in err and len([ln for ln in err.splitlines() if "history" in ln]) == 1
     assert json.loads(out)["findings"] == []
+
+
+def test_allowlisting_by_regex_and_by_fingerprint_with_a_reason(run: Run, history: History) -> None:
+    history.commit("add", **{"a.py": f'A = "{AWS}"\nS = "{SLACK}"\nG = "{GH}"\n'})
+    history.commit("remove", **{"a.py": None})
+    findings = scan(run, history.root)
+    assert len(findings) == 3
+    slack = next(f for f in findings if "Slack" in f["message"])
+    fingerprint = slack["properties"]["secret_fingerprint"]
+    (history.root / ".soc2lint.yaml").write_text(
+        "parameters:\n  allowed_secrets: ['AKIA[A-Z0-9]{16}']\n"
+        "exceptions:\n"
+        f"  - rule: SEC002\n    fingerprint: {fingerprint}\n"
+        "    reason: Revoked in 2024 and the workspace deleted (SEC-77)\n")
+    findings = scan(run, history.root)
+    active = [f for f in findings if f["suppressed"] is None]
+    assert [f["message"].split(" (")[0] for f in active] == ["GitHub Token"]
+    (suppressed,) = [f for f in findings if f["suppressed"]]
+    assert suppressed["suppressed"]["reason"].startswith("Revoked in 2024")

@@ -263,14 +263,15 @@ class Progress:
 
 
 def scan_history(root: Path, max_file_size: int, since: str | None = None,
-                 use_cache: bool = True, progress: bool = False) -> HistoryScan:
+                 use_cache: bool = True, progress: bool = False,
+                 allowed: tuple[str, ...] = ()) -> HistoryScan:
     """Every secret in every line history added, at its first sighting. With the cache, only
     commits no ref reached at the last run are read (a rewritten history is read again)."""
     if since or not use_cache:
-        return _scan(root, max_file_size, since, (), progress)
+        return _scan(root, max_file_size, since, (), progress, allowed)
     path = cache_path(root)
     tips = _tips(root)
-    signature = _signature(max_file_size)
+    signature = _signature(max_file_size) + f"; allowed {list(allowed)}"
     cached = _load_cache(path, signature) if path else None
     old_tips = tuple(cached["tips"]) if cached else ()
     if cached and old_tips and not _all_exist(root, old_tips):
@@ -279,7 +280,7 @@ def scan_history(root: Path, max_file_size: int, since: str | None = None,
         result = _from_cache(cached)
         result.notes.append("history: no new commits since the last scan (cache)")
         return result
-    result = _scan(root, max_file_size, None, old_tips if cached else (), progress)
+    result = _scan(root, max_file_size, None, old_tips if cached else (), progress, allowed)
     if cached:
         previous = _from_cache(cached)
         for fp, sighting in previous.sightings.items():
@@ -343,8 +344,13 @@ def _from_cache(data: dict[str, Any]) -> HistoryScan:
 
 
 def _scan(root: Path, max_file_size: int, since: str | None,
-          exclude: tuple[str, ...] = (), progress: bool = False) -> HistoryScan:
+          exclude: tuple[str, ...] = (), progress: bool = False,
+          allowed: tuple[str, ...] = ()) -> HistoryScan:
+    import re
+
     from soc2lint.secrets.baseline import hashed
+
+    permitted = [re.compile(p) for p in allowed]
 
     bar = Progress(root, exclude, since) if progress else None
     result = HistoryScan()
@@ -370,7 +376,8 @@ def _scan(root: Path, max_file_size: int, since: str | None,
             continue
         seen.add(key)
         result.distinct += 1
-        found = scan_line(text, path, number)
+        found = [x for x in scan_line(text, path, number)
+                 if not any(p.fullmatch(x.value) for p in permitted)]
         if found:
             with_secrets[key] = tuple(secret.fingerprint for secret in found)
         for secret in found:
@@ -384,7 +391,7 @@ def _scan(root: Path, max_file_size: int, since: str | None,
     for (_blob, commit, path), text in _blobs(root, counts.get("config_blobs", []), max_file_size):
         for number, secret in scan_transformed(text, path):
             fp = secret.fingerprint
-            if fp in result.sightings:
+            if fp in result.sightings or any(p.fullmatch(secret.value) for p in permitted):
                 continue
             result.occurrences[fp] = result.occurrences.get(fp, 0) + 1
             lines = text.splitlines()
