@@ -112,3 +112,16 @@ def test_config_values_seen_through_detect_secrets_transformers(write: Callable[
     code, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
     got = {(f["path"], f["line"]) for f in json.loads(out)["findings"]}
     assert got == {("config.yaml", 2), ("app.ini", 2)}
+
+
+def test_commit_ids_and_digests_are_no_secrets(write: Callable[..., Path],
+                                               run: Callable[..., tuple[int, str, str]],
+                                               tmp_path: Path) -> None:
+    import json
+
+    sha = "557c2d0e7e1d5f6d6b2a5d3e4f9a0b1c2d3e4f50"
+    write(".pre-commit-config.yaml", f"repos:\n  - repo: https://github.com/acme/hooks\n    rev: {sha}\n")
+    write("package-lock.txt", f'integrity: "sha256:{"ab12" * 16}"\n')
+    write("settings.py", f'API_TOKEN = "{sha}"\n')  # the same shape where a secret is named
+    _, out, _ = run("--format", "json", "--select", "SEC", "--no-history", str(tmp_path))
+    assert [(f["path"], f["line"]) for f in json.loads(out)["findings"]] == [("settings.py", 1)]

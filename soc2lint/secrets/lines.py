@@ -209,7 +209,19 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
     # prefix) is the same secret
     specific = [v for v, k in best.items() if k not in _GENERIC]
     return [Secret(kind, value, line.find(value)) for value, kind in best.items()
-            if kind not in _GENERIC or not any(v in value or value in v for v in specific)]
+            if (kind not in _GENERIC or not any(v in value or value in v for v in specific))
+            and not _identifier(kind, value, line)]
+
+
+# A commit id or a content digest where the line says so (`rev:`, `sha256:`, `@<sha>`): random,
+# and public. detect-secrets' hex entropy plugin flags every one of them.
+_DIGEST_CONTEXT = re.compile(r"(?i)\b(rev|revision|sha(1|256|512)?|commit|ref|hash|digest|checksum|"
+                             r"integrity|etag|version|uuid|guid|id)\b|@|sha256:|sha512-")
+
+
+def _identifier(kind: str, value: str, line: str) -> bool:
+    return (kind == "Hex High Entropy String" and len(value) in (32, 40, 64, 128)
+            and _DIGEST_CONTEXT.search(line.replace(value, " ")) is not None)
 
 
 _GENERIC = ("Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String")
