@@ -125,3 +125,96 @@ def test_commit_ids_and_digests_are_no_secrets(write: Callable[..., Path],
     write("settings.py", f'API_TOKEN = "{sha}"\n')  # the same shape where a secret is named
     _, out, _ = run("--format", "json", "--select", "SEC", "--no-history", str(tmp_path))
     assert [(f["path"], f["line"]) for f in json.loads(out)["findings"]] == [("settings.py", 1)]
+
+
+def _config_samples() -> list[tuple[str, str]]:
+    """Config files of the kinds detect-secrets transforms, built at random from values that
+    do and do not pass its plugins, written the ways YAML, INI and dotenv allow."""
+    import random
+    import string
+
+    rnd = random.Random(11)
+    b64 = string.ascii_letters + string.digits + "+/"
+
+    def value() -> str:
+        kind = rnd.randrange(9)
+        if kind == 0:
+            return "".join(rnd.choice(b64) for _ in range(rnd.randint(16, 48)))
+        if kind == 1:
+            return "".join(rnd.choice("0123456789abcdef") for _ in range(rnd.choice([12, 32, 40, 64])))
+        if kind == 2:
+            return "sha256:" + "".join(rnd.choice("0123456789abcdef") for _ in range(64))
+        if kind == 3:
+            return rnd.choice(["nginx:1.25", "true", "8080", "https://example.com/a/b", "info"])
+        if kind == 4:
+            return "AKIA" + "".join(rnd.choice(string.ascii_uppercase + "234567") for _ in range(16))
+        if kind == 5:
+            return "".join(rnd.choice(b64) for _ in range(rnd.randint(20, 40))) + "=="
+        if kind == 6:
+            return "ghp_" + "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(36))
+        if kind == 7:
+            return "image@sha256:" + "".join(rnd.choice("0123456789abcdef") for _ in range(64))
+        return " ".join(rnd.choice(["plain", "words", "here", "and", "there"]) for _ in range(4))
+
+    keys = ["name", "api_key", "password", "token", "image", "digest", "data", "value", "secret"]
+    quote = lambda v: rnd.choice(["", '"', "'"]).join(["", v, ""]) if rnd.random() < .5 else v  # noqa: E731
+    out = []
+    for n in range(400):
+        lines = []
+        style = rnd.choice(["yaml", "ini", "env", "txt"])
+        for _ in range(rnd.randint(1, 3)):
+            key, v = rnd.choice(keys), value()
+            form = rnd.randrange(5)
+            if style == "ini":
+                lines.append(f"{key} = {v}" if form else f"[{key}]")
+            elif style == "env":
+                lines.append(f"{key.upper()}={quote(v)}")
+            elif style == "txt":  # a file of no known type, which INI parsing splits at `:`
+                lines.append(f"{key.upper()}{rnd.choice([':', ': ', ' = '])}{quote(v)}")
+            elif form == 0:
+                lines.append(f"{key}:\n  - {quote(v)}")
+            elif form == 1:
+                lines.append(f"{key}: |\n  {v}\n  {value()}")
+            elif form == 2:
+                lines.append(f"{key}: {{a: {v}, b: {value()}}}")
+            else:
+                lines.append(f"{key}: {quote(v)}  # note" if form == 3 else f"{key}: {quote(v)}")
+        name = {"yaml": f"c{n}.yaml", "ini": f"c{n}.ini", "env": f".env{n}", "txt": f"c{n}.txt"}[style]
+        out.append((name, "\n".join(lines) + "\n"))
+    return out
+
+
+def test_transformers_are_skipped_only_where_they_cannot_add_a_secret() -> None:
+    """could_reveal gates detect-secrets' transformers (a pure-Python YAML load per config
+    file). Where it says no, the transformers find no value the plain lines do not."""
+    from soc2lint.secrets.lines import could_reveal, run_transformers, scan_text
+
+    skipped = revealing = 0
+    for name, text in _config_samples():
+        lines = {s.value for _, s in scan_text(text, name)}
+        extra = {s.value for _, s in run_transformers(text, name)} - lines
+        revealing += bool(extra)
+        if not could_reveal(text, name):
+            skipped += 1
+            assert not extra, (name, text)
+    # the samples exercise both sides: the gate skips some files and others need the transformers
+    assert skipped >= 20 and revealing >= 20, (skipped, revealing)
+
+
+def test_reveal_gate_on_typical_files() -> None:
+    from soc2lint.secrets.lines import could_reveal, run_transformers, scan_text
+
+    manifest = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
+                "    spec:\n      containers:\n        - name: web\n"
+                f"          image: ghcr.io/acme/web@sha256:{'3f9a' * 16}\n"
+                "          env:\n            - name: DB_PASSWORD\n              valueFrom:\n"
+                "                secretKeyRef: {name: db, key: password}\n")
+    assert not could_reveal(manifest, "deploy.yaml")
+    # a bare high-entropy value, a block scalar under a secret's name, an INI value: the
+    # lines alone miss each, the transformers find it, and the gate lets them run
+    for name, text in [("config.yaml", "db:\n  value: Xq8PhQ6P/UeuIoyMfaCeE3V574qP+Tz\n"),
+                       ("config.yaml", "password: |\n  hunter2-but-longer\n"),
+                       ("app.ini", "[auth]\ntoken = c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQXX\n")]:
+        assert not list(scan_text(text, name))
+        assert list(run_transformers(text, name))
+        assert could_reveal(text, name)

@@ -63,13 +63,15 @@ def engine() -> tuple[Any, Callable[[str], bool] | None]:
     return _process_line_based_plugins, _prefilter()
 
 
-def _prefilter() -> Callable[[str], bool] | None:
+def _prefilter(keywords: bool = True, entropy: bool = True) -> Callable[[str], bool] | None:
+    """A lossless test of whether the plugins could flag a line; `keywords`/`entropy` False
+    leave the keyword and entropy plugins out of it."""
     from detect_secrets.plugins import keyword
     from detect_secrets.plugins.base import RegexBasedDetector
     from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
     from detect_secrets.settings import get_plugins
 
-    patterns: list[re.Pattern[str]] = [re.compile(keyword.DENYLIST_REGEX, re.I)]
+    patterns: list[re.Pattern[str]] = [re.compile(keyword.DENYLIST_REGEX, re.I)] if keywords else []
     quoted: list[re.Pattern[str]] = []
     for plugin in get_plugins():
         if getattr(plugin, "secret_type", None) in NOT_CREDENTIALS:
@@ -77,6 +79,8 @@ def _prefilter() -> Callable[[str], bool] | None:
         if isinstance(plugin, RegexBasedDetector):
             patterns.extend(plugin.denylist)
         elif isinstance(plugin, HighEntropyStringsPlugin):
+            if not entropy:
+                continue
             # it reads quoted strings only (line scans are not eager), and a run of the charset
             # needs more than 2**limit symbols to pass the limit
             charset = re.escape(plugin.charset) if isinstance(plugin.charset, str) else "A-Za-z0-9+/="
@@ -200,6 +204,14 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
         if len(value) < 8:  # some plugins report a prefix (GitHub tokens: "ghp"): widen it
             m = re.search(re.escape(value) + r"[A-Za-z0-9_\-]{8,}", line)
             value = m.group(0) if m else value
+        at = line.find(value)
+        if item.type == "Secret Keyword" and filename.lower().endswith((".yaml", ".yml")) \
+                and (at <= 0 or line[at - 1] not in "\"'"):
+            # detect-secrets' YAML keyword pattern runs to the line's end; after a bare value
+            # ` #` starts a comment, which is not part of the value (nor of its fingerprint)
+            value = re.split(r"[ \t]+#", value, maxsplit=1)[0]
+        if not value:
+            continue
         found.append((item.type, value))
     best: dict[str, str] = {}
     for kind, value in found:  # one finding per value: a provider's type beats a generic one
@@ -258,13 +270,20 @@ def is_config(path: str) -> bool:
 
 def scan_transformed(text: str, filename: str) -> Iterator[tuple[int, Secret]]:
     """(line, secret) found in the lines detect-secrets' transformers make of a config file."""
+    engine()  # configure detect-secrets first
+    if len(text) > 1_000_000:
+        return  # (the lines were scanned; transformers load the whole file)
+    if could_reveal(text, filename):
+        yield from run_transformers(text, filename)
+
+
+def run_transformers(text: str, filename: str) -> Iterator[tuple[int, Secret]]:
+    """scan_transformed without the could_reveal gate (which a test checks against this)."""
     import io
 
     from detect_secrets.transformers import get_transformed_file
 
-    engine()  # configure detect-secrets first
-    if len(text) > 1_000_000:
-        return  # (the lines were scanned; transformers load the whole file)
+    engine()
     if filename.lower().endswith((".yaml", ".yml")) and not _safe_yaml(text):
         return  # PyYAML's loader behind the transformer would expand an alias bomb
     found = False
@@ -281,6 +300,154 @@ def scan_transformed(text: str, filename: str) -> Iterator[tuple[int, Secret]]:
                 yield number, secret
         if found:
             return
+
+
+# Files whose keyword scan (detect-secrets' file type) accepts unquoted values: for them the
+# transformers cannot reveal a keyword secret that the lines do not show.
+_UNQUOTED_KEYWORDS = (".yaml", ".yml", ".ini", ".cfg", ".conf", ".cnf", ".properties", ".toml")
+# A line as the transformers render it: `key: value  # note` as `key: "value"`, a list item
+# or a block scalar's line as `"value"`.
+_RENDERED = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:([^\s:=#\"'][^:=#\n]*?)[ \t]*(?::[ \t]+|=[ \t]*))?"
+                       r"([\"']?)([^\n]*?)\2(?:[ \t]+#[^\n]*)?[ \t]*$")
+# What surrounds a whole scalar value on its line: a line's start, `key: `, `key=`, `- `, a
+# flow collection's punctuation, and an optional quote; after it, a comment or the line's end.
+_VALUE_BEFORE = re.compile(r"(?m)(?:^|:\s|[=,\[{]|(?:^|\s)-\s|^\s)\s*[\"']?$")
+# outside YAML the INI transformers split `key:value` too
+_VALUE_BEFORE_INI = re.compile(r"(?m)(?:^|[:=,\[{]|(?:^|\s)-\s|^\s)\s*[\"']?$")
+_VALUE_AFTER = re.compile(r"[\"']?\s*(?:[,\]}].*|#.*)?$")
+
+
+def could_reveal(text: str, filename: str) -> bool:
+    """Whether detect-secrets' transformers could find in `text` a secret that its lines do not
+    show. They render `key: value` as `key: "value"` (block scalars joined), which lets the
+    entropy plugins see a bare value and a pattern that needs quotes match. So: does a whole
+    scalar value (a maximal run of a plugin's charset, or what follows `=` in one, standing
+    where a value stands) pass an entropy plugin's own test, and does a quote-needing pattern
+    match more often on rendered lines? Running the transformers is the costly part of a
+    config file's scan (a pure-Python YAML load); most manifests hold no value that passes."""
+    checks = _reveal_checks()
+    if checks is None:
+        return True
+    keywords, quoting, entropies = checks
+    if keywords is not None and keywords.search(text):
+        if not filename.lower().endswith(_UNQUOTED_KEYWORDS):
+            return True  # eager parsing quotes `KEY=value`, which a keyword pattern may need
+        if _keyword_line_without_value(keywords).search(text):
+            return True  # a block scalar or continued value the transformers join into one
+    before = _VALUE_BEFORE if filename.lower().endswith((".yaml", ".yml")) else _VALUE_BEFORE_INI
+    for run, shortest, plugin in entropies:
+        for m in run.finditer(text):
+            # n distinct symbols carry at most log2(n) bits: a cheap bound before the rest
+            if len(set(m.group())) < shortest:
+                continue
+            start = text.rfind("\n", 0, m.start()) + 1
+            end = text.find("\n", m.end())
+            if not _VALUE_AFTER.match(text, m.end(), end if end >= 0 else len(text)):
+                continue
+            value = m.group()
+            for cut in [-1] + [i for i, ch in enumerate(value) if ch == "="]:
+                candidate = value[cut + 1:]
+                if len(set(candidate)) >= shortest and \
+                        before.search(text, start, m.start() + cut + 1) and \
+                        plugin.calculate_shannon_entropy(candidate) > plugin.entropy_limit:
+                    return True
+    lowered = text.lower()
+    for pattern, literals in quoting:
+        # only the lines holding one of the pattern's necessary literals can match it
+        nocase = bool(pattern.flags & re.IGNORECASE)
+        if literals and not any(lit in (lowered if nocase else text) for lit in literals):
+            continue
+        haystack = lowered if nocase else text
+        for line in _lines_holding(text, haystack, literals) if literals else text.splitlines():
+            shown = _RENDERED.match(line)
+            if not shown:
+                continue
+            key, value = shown.group(1), shown.group(3)
+            view = f'{key}: "{value}"' if key else f'"{value}"'
+            if len(pattern.findall(view)) > len(pattern.findall(line)):
+                return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _keyword_line_without_value(keywords: re.Pattern[str]) -> re.Pattern[str]:
+    """A line whose key names a secret and whose value is not on it: empty (continued on the
+    next lines), a block scalar (`|`, `>`), or behind a tag, anchor or alias."""
+    return re.compile(r"(?mi)^[ \t]*(?:-[ \t]+)?[^\n:=#]*" + keywords.pattern +
+                      r"[^\n:=#]*[ \t]*[:=][ \t]*(?:[|>!&*][^\n]*)?(?:#[^\n]*)?$")
+
+
+def _lines_holding(text: str, haystack: str, literals: set[str]) -> Iterator[str]:
+    """The lines of `text` in which `haystack` (the text, or it lowercased) holds a literal."""
+    for lit in literals:
+        at = haystack.find(lit)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end
+            yield text[start:end]
+            at = haystack.find(lit, end)
+
+
+@lru_cache(maxsize=1)
+def _reveal_checks() -> tuple[re.Pattern[str] | None,
+                              tuple[tuple[re.Pattern[str], set[str] | None], ...],
+                              tuple[tuple[re.Pattern[str], int, Any], ...]] | None:
+    """(keyword denylist, the regex plugins' patterns that need quotes with their necessary
+    literals, (charset run, shortest passing length, plugin) per entropy plugin), or None when
+    a plugin of unknown kind makes any text a candidate."""
+    from detect_secrets.plugins import keyword
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+    from detect_secrets.settings import get_plugins
+
+    if engine()[1] is None:
+        return None
+    entropies = []
+    quoting: list[tuple[re.Pattern[str], set[str] | None]] = []
+    has_keyword = False
+    for plugin in get_plugins():
+        if getattr(plugin, "secret_type", None) in NOT_CREDENTIALS:
+            continue
+        if isinstance(plugin, HighEntropyStringsPlugin):
+            charset = re.escape(plugin.charset) if isinstance(plugin.charset, str) else "A-Za-z0-9+/="
+            shortest = int(2 ** float(plugin.entropy_limit)) + 1
+            entropies.append((re.compile(f"[{charset}]{{{shortest},}}"), shortest, plugin))
+        elif isinstance(plugin, RegexBasedDetector):
+            quoting.extend((p, necessary_literals(p)) for p in plugin.denylist if _requires_quote(p))
+        has_keyword = has_keyword or isinstance(plugin, keyword.KeywordDetector)
+    return (re.compile(keyword.DENYLIST_REGEX, re.I) if has_keyword else None, tuple(quoting),
+            tuple(entropies))
+
+
+def _requires_quote(pattern: re.Pattern[str]) -> bool:
+    """Whether every match of `pattern` holds a quote character (read off its syntax tree):
+    only such a pattern can match a rendered `key: "value"` where it missed `key: value`."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser as sre  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_constants as c
+        import sre_parse as sre
+    quotes = {ord('"'), ord("'")}
+
+    def required(items: list[Any]) -> bool:
+        for op, arg in items:
+            if op is c.LITERAL and arg in quotes:
+                return True
+            if op is c.IN and arg and all(o is c.LITERAL and a in quotes for o, a in arg):
+                return True
+            if op is c.SUBPATTERN and required(list(arg[-1])):
+                return True
+            if op is c.BRANCH and all(required(list(b)) for b in arg[1]):
+                return True
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1 and required(list(arg[2])):
+                return True
+        return False
+    try:
+        return required(list(sre.parse(pattern.pattern, pattern.flags)))
+    except Exception:  # noqa: BLE001 - unreadable: assume it may need quotes
+        return True
 
 
 def _safe_yaml(text: str) -> bool:
