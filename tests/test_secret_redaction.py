@@ -72,10 +72,11 @@ def test_prefilter_never_drops_a_line_the_plugins_flag() -> None:
     import random
     import string
 
-    from soc2lint.secrets.lines import engine
+    from soc2lint.secrets.lines import _candidates, engine, run_plugins
 
     process, could_flag = engine()
-    assert could_flag is not None
+    candidates = _candidates()
+    assert could_flag is not None and candidates is not None
     samples = [f"{k}: {v}" for k, v in PLANTED.items()] + [
         "token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
         "key: -----BEGIN RSA PRIVATE KEY-----",
@@ -92,7 +93,12 @@ def test_prefilter_never_drops_a_line_the_plugins_flag() -> None:
     samples += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(8, 80))) for _ in range(3000)]
     flagged = 0
     for line in samples:
-        if list(process([(1, line)], filename="workflow.yml")):
+        everything = {(s.type, s.secret_value) for s in process([(1, line)], filename="workflow.yml")}
+        # only the plugins the prefilter picks for the line run: they must find the same
+        picked = {(s.type, s.secret_value)
+                  for s in run_plugins(line, "workflow.yml", 1, candidates(line))}
+        assert picked == everything, line
+        if everything:
             flagged += 1
             assert could_flag(line), line
     assert flagged >= len(PLANTED)

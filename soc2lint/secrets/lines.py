@@ -4,7 +4,8 @@ The prefilter is built from the active plugins' own patterns: a regex plugin can
 line its denylist matches, the keyword plugin only a line naming a denylisted keyword, and the
 entropy plugins only a quoted run of their charset long enough to pass their entropy limit
 (a string of n symbols has at most log2(n) bits of entropy). Only lines it passes reach the
-plugins, which is what makes whole histories affordable.
+plugins, and only the plugins whose patterns matched, which is what makes whole histories
+affordable.
 """
 
 from __future__ import annotations
@@ -63,62 +64,95 @@ def engine() -> tuple[Any, Callable[[str], bool] | None]:
     return _process_line_based_plugins, _prefilter()
 
 
-def _prefilter(keywords: bool = True, entropy: bool = True) -> Callable[[str], bool] | None:
-    """A lossless test of whether the plugins could flag a line; `keywords`/`entropy` False
-    leave the keyword and entropy plugins out of it."""
+def _prefilter() -> Callable[[str], bool] | None:
+    """A lossless test of whether the plugins could flag a line."""
+    candidates = _candidates()
+    return None if candidates is None else lambda line: bool(candidates(line))
+
+
+@lru_cache(maxsize=1)
+def _candidates() -> Callable[[str], tuple[Any, ...]] | None:
+    """The plugins that could flag a line, in detect-secrets' order (none for most lines), or
+    None when a plugin of unknown kind means every line needs every plugin. Calling only these
+    is what keeps a flagged line cheap: detect-secrets calls each of its ~27 plugins through
+    an introspecting dispatcher."""
     from detect_secrets.plugins import keyword
     from detect_secrets.plugins.base import RegexBasedDetector
     from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
     from detect_secrets.settings import get_plugins
 
-    patterns: list[re.Pattern[str]] = [re.compile(keyword.DENYLIST_REGEX, re.I)] if keywords else []
-    quoted: list[re.Pattern[str]] = []
-    for plugin in get_plugins():
-        if getattr(plugin, "secret_type", None) in NOT_CREDENTIALS:
-            continue  # its findings are dropped anyway
+    plugins = [p for p in get_plugins() if getattr(p, "secret_type", None) not in NOT_CREDENTIALS]
+    # (pattern, index of the plugin it stands for)
+    patterns: list[tuple[re.Pattern[str], int]] = []
+    quoted: list[tuple[re.Pattern[str], int]] = []
+    for index, plugin in enumerate(plugins):
         if isinstance(plugin, RegexBasedDetector):
-            patterns.extend(plugin.denylist)
+            patterns.extend((p, index) for p in plugin.denylist)
         elif isinstance(plugin, HighEntropyStringsPlugin):
-            if not entropy:
-                continue
             # it reads quoted strings only (line scans are not eager), and a run of the charset
             # needs more than 2**limit symbols to pass the limit
             charset = re.escape(plugin.charset) if isinstance(plugin.charset, str) else "A-Za-z0-9+/="
             shortest = int(2 ** float(plugin.entropy_limit)) + 1
-            quoted.append(re.compile(f"['\"][{charset}]{{{max(shortest, 1)},}}['\"]"))
-        elif not isinstance(plugin, keyword.KeywordDetector):
+            quoted.append((re.compile(f"['\"][{charset}]{{{max(shortest, 1)},}}['\"]"), index))
+        elif isinstance(plugin, keyword.KeywordDetector):
+            patterns.append((re.compile(keyword.DENYLIST_REGEX, re.I), index))
+        else:
             return None  # a plugin of unknown kind: scan everything
     # Each pattern runs only on lines holding one of the literals every match of it contains
     # (derived from the pattern itself); a pattern without such literals runs on every line.
-    guarded: list[tuple[tuple[str, ...], bool, re.Pattern[str]]] = [
-        (("'", '"'), False, p) for p in quoted]
-    always: list[re.Pattern[str]] = []
-    for p in patterns:
+    guarded: list[tuple[tuple[str, ...], bool, re.Pattern[str], int]] = [
+        (("'", '"'), False, p, i) for p, i in quoted]
+    always: list[tuple[re.Pattern[str], int]] = []
+    for p, i in patterns:
         literals = necessary_literals(p)
         if literals:
-            guarded.append((tuple(sorted(literals)), bool(p.flags & re.IGNORECASE), p))
+            guarded.append((tuple(sorted(literals)), bool(p.flags & re.IGNORECASE), p, i))
         else:
-            always.append(p)
+            always.append((p, i))
 
     # every literal once: which patterns each one unlocks (case-sensitive and lowercased)
-    exact: dict[str, list[re.Pattern[str]]] = {}
-    folded: dict[str, list[re.Pattern[str]]] = {}
-    for unlocks, nocase, pattern in guarded:
+    exact: dict[str, list[tuple[re.Pattern[str], int]]] = {}
+    folded: dict[str, list[tuple[re.Pattern[str], int]]] = {}
+    for unlocks, nocase, pattern, index in guarded:
         for lit in unlocks:
-            (folded if nocase else exact).setdefault(lit, []).append(pattern)
+            (folded if nocase else exact).setdefault(lit, []).append((pattern, index))
     exact_items = list(exact.items())
     folded_items = list(folded.items())
+    chosen = tuple(plugins)
 
-    def could_flag(line: str) -> bool:
+    def candidates(line: str) -> tuple[Any, ...]:
+        hit: set[int] = set()
         for lit, pats in exact_items:
-            if lit in line and any(p.search(line) for p in pats):
-                return True
+            if lit in line:
+                hit.update(i for p, i in pats if i not in hit and p.search(line))
         lower = line.lower()
         for lit, pats in folded_items:
-            if lit in lower and any(p.search(line) for p in pats):
-                return True
-        return any(p.search(line) for p in always)
-    return could_flag
+            if lit in lower:
+                hit.update(i for p, i in pats if i not in hit and p.search(line))
+        hit.update(i for p, i in always if i not in hit and p.search(line))
+        return tuple(chosen[i] for i in sorted(hit)) if hit else ()
+    return candidates
+
+
+def run_plugins(line: str, filename: str, line_number: int,
+                plugins: tuple[Any, ...]) -> Iterator[Any]:
+    """detect-secrets' `_process_line_based_plugins` for one line, with only `plugins`: the
+    same line filters first, then each plugin and the filters on what it found."""
+    from detect_secrets.core.scan import _is_filtered_out, _scan_line
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    snippet = get_code_snippet(lines=[line], line_number=line_number)
+    line = line.rstrip()
+    if _is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line,
+                        context=snippet):
+        return
+    for plugin in plugins:
+        for secret in _scan_line(plugin=plugin, filename=filename, line=line,
+                                 line_number=line_number, context=snippet):
+            if not _is_filtered_out(required_filter_parameters=["context"],
+                                    filename=secret.filename, secret=secret.secret_value,
+                                    plugin=plugin, line=line, context=snippet):
+                yield secret
 
 
 def necessary_literals(pattern: re.Pattern[str]) -> set[str] | None:
@@ -193,11 +227,17 @@ def scan_line(line: str, filename: str, line_number: int = 1) -> list[Secret]:
 
 
 def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
-    process, could_flag = engine()
-    if could_flag is not None and not could_flag(line):
-        return []
+    process, _ = engine()
+    candidates = _candidates()
+    if candidates is None:
+        items = process([(line_number, line)], filename=filename)
+    else:
+        plugins = candidates(line)
+        if not plugins:
+            return []
+        items = run_plugins(line, filename, line_number, plugins)
     found: list[tuple[str, str]] = []
-    for item in process([(line_number, line)], filename=filename):
+    for item in items:
         if item.type in NOT_CREDENTIALS or not item.secret_value:
             continue
         value = item.secret_value
@@ -329,11 +369,21 @@ def could_reveal(text: str, filename: str) -> bool:
     if checks is None:
         return True
     keywords, quoting, entropies = checks
-    if keywords is not None and keywords.search(text):
+    lowered = text.lower()
+    # the denylist is case-blind: run on lowered text (when offsets stay the same) as a
+    # case-sensitive pattern, which is ten times faster than re.I
+    haystack = lowered
+    if keywords is not None and len(lowered) != len(text):
+        keywords, haystack = re.compile(keywords.pattern, re.I), text
+    if keywords is not None and keywords.search(haystack):
         if not filename.lower().endswith(_UNQUOTED_KEYWORDS):
             return True  # eager parsing quotes `KEY=value`, which a keyword pattern may need
-        if _keyword_line_without_value(keywords).search(text):
-            return True  # a block scalar or continued value the transformers join into one
+        for m in keywords.finditer(haystack):
+            start = text.rfind("\n", 0, m.start()) + 1
+            end = text.find("\n", m.end())
+            end = len(text) if end < 0 else end
+            if _VALUELESS.match(text, m.end(), end) and _value_below(text, start, end):
+                return True  # a block scalar or continued value the transformers join into one
     before = _VALUE_BEFORE if filename.lower().endswith((".yaml", ".yml")) else _VALUE_BEFORE_INI
     for run, shortest, plugin in entropies:
         for m in run.finditer(text):
@@ -351,7 +401,6 @@ def could_reveal(text: str, filename: str) -> bool:
                         before.search(text, start, m.start() + cut + 1) and \
                         plugin.calculate_shannon_entropy(candidate) > plugin.entropy_limit:
                     return True
-    lowered = text.lower()
     for pattern, literals in quoting:
         # only the lines holding one of the pattern's necessary literals can match it
         nocase = bool(pattern.flags & re.IGNORECASE)
@@ -369,12 +418,27 @@ def could_reveal(text: str, filename: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=1)
-def _keyword_line_without_value(keywords: re.Pattern[str]) -> re.Pattern[str]:
-    """A line whose key names a secret and whose value is not on it: empty (continued on the
-    next lines), a block scalar (`|`, `>`), or behind a tag, anchor or alias."""
-    return re.compile(r"(?mi)^[ \t]*(?:-[ \t]+)?[^\n:=#]*" + keywords.pattern +
-                      r"[^\n:=#]*[ \t]*[:=][ \t]*(?:[|>!&*][^\n]*)?(?:#[^\n]*)?$")
+# After a secret's name: a `key:`/`key=` line whose value is not on it (none, or a block
+# scalar indicator, tag, anchor or alias)
+_VALUELESS = re.compile(r"[^\n:=#]*[:=][ \t]*(?:[|>!&*][^\n]*)?(?:#[^\n]*)?$", re.M)
+_KEY_OR_ITEM = re.compile(r"[ \t]*(?:-(?:[ \t]|$)|[^\s:=#][^:=#\n]*?[ \t]*(?::(?:[ \t]|$)|=))")
+
+
+def _value_below(text: str, start: int, end: int) -> bool:
+    """Whether a value-less keyword line (text[start:end]) holds a scalar the transformers
+    would join: a block scalar, a tag, anchor or alias, or more-indented lines that are neither
+    keys nor list items (a mapping below `secretKeyRef:` holds no value of its own)."""
+    line = text[start:end]
+    if line.split("#", 1)[0].rstrip().endswith(("|", ">", "|-", ">-", "|+", ">+")) \
+            or re.search(r"[:=][ \t]*[!&*]", line):
+        return True
+    indent = len(line) - len(line.lstrip())
+    for below in text[end:end + 4000].split("\n", 40)[1:40]:
+        if not below.strip() or below.lstrip().startswith("#"):
+            continue
+        deeper = len(below) - len(below.lstrip()) > indent
+        return deeper and not _KEY_OR_ITEM.match(below)
+    return False
 
 
 def _lines_holding(text: str, haystack: str, literals: set[str]) -> Iterator[str]:
@@ -393,9 +457,9 @@ def _lines_holding(text: str, haystack: str, literals: set[str]) -> Iterator[str
 def _reveal_checks() -> tuple[re.Pattern[str] | None,
                               tuple[tuple[re.Pattern[str], set[str] | None], ...],
                               tuple[tuple[re.Pattern[str], int, Any], ...]] | None:
-    """(keyword denylist, the regex plugins' patterns that need quotes with their necessary
-    literals, (charset run, shortest passing length, plugin) per entropy plugin), or None when
-    a plugin of unknown kind makes any text a candidate."""
+    """(keyword denylist, case-sensitive for lowered text; the regex plugins' patterns that
+    need quotes, with their necessary literals; (charset run, shortest passing length, plugin)
+    per entropy plugin), or None when a plugin of unknown kind makes any text a candidate."""
     from detect_secrets.plugins import keyword
     from detect_secrets.plugins.base import RegexBasedDetector
     from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
@@ -416,7 +480,7 @@ def _reveal_checks() -> tuple[re.Pattern[str] | None,
         elif isinstance(plugin, RegexBasedDetector):
             quoting.extend((p, necessary_literals(p)) for p in plugin.denylist if _requires_quote(p))
         has_keyword = has_keyword or isinstance(plugin, keyword.KeywordDetector)
-    return (re.compile(keyword.DENYLIST_REGEX, re.I) if has_keyword else None, tuple(quoting),
+    return (re.compile(keyword.DENYLIST_REGEX) if has_keyword else None, tuple(quoting),
             tuple(entropies))
 
 
