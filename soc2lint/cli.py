@@ -108,11 +108,13 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True,
               help="Read the whole history again, without reading or writing .git/soc2lint/.")
 @click.option("--since", metavar="REV", help="Read only the history after REV (REV..HEAD).")
+@click.option("--unreachable", is_flag=True,
+              help="Also read commits no ref reaches (amended, reset, dangling); no cache.")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | None,
          select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, no_config: bool,
          extra_rules: tuple[Path, ...], preview: bool | None, category: str, no_color: bool,
          quiet: bool, jobs: int | None, no_history: bool, no_cache: bool,
-         since: str | None) -> int:
+         since: str | None, unreachable: bool) -> int:
     """Scan PATHS (default: the current directory) and report findings."""
     from soc2lint.engine import scan as run_scan
     from soc2lint.model import Severity
@@ -134,7 +136,8 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
     )
     result = run_scan(root, active, config, targets, readers=rules, jobs=jobs,
                       history=config.history and not no_history, history_cache=not no_cache,
-                      since=since, progress=sys.stderr.isatty() and not quiet)
+                      since=since, progress=sys.stderr.isatty() and not quiet,
+                      unreachable=unreachable)
     if fmt == "sarif":
         from soc2lint.report import sarif
 

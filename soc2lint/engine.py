@@ -291,13 +291,14 @@ def scan(
     history_cache: bool = True,
     since: str | None = None,
     progress: bool = False,
+    unreachable: bool = False,
 ) -> ScanResult:
     """Scan `root` (or `paths` under it) with `rules`; returns every finding, suppressed ones marked.
 
     `readers`: every loaded rule, deciding which files are parsed when only engine rules (such
     as parse-error) were selected. `jobs`: worker processes for large scans (default: the CPUs).
     `history`: scan the git history for secrets when a rule asks for it (not for explicit paths,
-    as pre-commit gives them).
+    as pre-commit gives them); `unreachable`: also the commits no ref reaches.
     """
     from soc2lint.parallel import MIN_FILES, default_jobs, scan_all
 
@@ -318,7 +319,7 @@ def scan(
     notes = list(found.notes)
     if history and not paths:
         findings = _history(root.resolve(), scanner, findings, notes, history_cache, since,
-                            progress)
+                            progress, unreachable)
     from soc2lint.secrets import baseline
 
     findings = baseline.apply(findings, baseline.load(root / config.baseline))
@@ -329,7 +330,7 @@ def scan(
 
 def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list[str],
              use_cache: bool = True, since: str | None = None,
-             progress: bool = False) -> list[Finding]:
+             progress: bool = False, unreachable: bool = False) -> list[Finding]:
     """Secrets anywhere in the git history: those still in the tree are SEC001's findings (now
     told which commit introduced them); the others are reported once each, where they entered."""
     from soc2lint.secrets.history import is_work_tree, scan_history
@@ -340,7 +341,7 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
     try:
         allowed = tuple(rule.params.get("allowed_secrets", ()) or ())
         result = scan_history(root, scanner.config.max_file_size, since, use_cache, progress,
-                              allowed)
+                              allowed, unreachable)
     except Soc2lintError as exc:  # a corrupt or partial repository: say so, keep the tree scan
         notes.append(f"history not scanned: {exc}")
         return findings

@@ -255,3 +255,33 @@ def test_allowlisting_by_regex_and_by_fingerprint_with_a_reason(run: Run, histor
     assert [f["message"].split(" (")[0] for f in active] == ["GitHub Token"]
     (suppressed,) = [f for f in findings if f["suppressed"]]
     assert suppressed["suppressed"]["reason"].startswith("Revoked in 2024")
+
+
+def test_stashes_by_default_and_unreachable_commits_with_a_flag(run: Run, history: History) -> None:
+    """A stash is a ref (read by default); a commit on a deleted branch whose reflog expired
+    is dangling, and one reset away is reachable only from the reflog: `--unreachable` reads
+    both."""
+    history.commit("base", **{"app.py": "import os\n"})
+    main = history.repo.active_branch
+    history.repo.create_head("spike").checkout()
+    dangling = history.commit("spike", **{"spike.py": f'T = "{GH}"\n'})
+    main.checkout()
+    history.repo.git.branch("-D", "spike")
+    history.repo.git.reflog("expire", "--expire=now", "--all")
+    (history.root / "app.py").write_text(f'import os\nSTASHED = "{SLACK}"\n', encoding="utf-8")
+    history.repo.git.stash("push")
+    lost = history.commit("oops", **{"cfg.py": f'KEY = "{AWS}"\n'})
+    history.repo.git.reset("--hard", "HEAD~1")
+    assert "unreachable commit " + dangling in history.repo.git.fsck("--unreachable", "--no-reflogs")
+
+    found = scan(run, history.root, "--no-cache")
+    assert [(f["rule_id"], f["properties"]["secret_type"]) for f in found] == [
+        ("SEC002", "Slack Token")]
+
+    found = scan(run, history.root, "--unreachable")
+    got = {f["properties"]["secret_type"]: f for f in found}
+    assert set(got) == {"Slack Token", "AWS Access Key", "GitHub Token"}
+    assert (got["AWS Access Key"]["path"], got["AWS Access Key"]["properties"]["introduced_in"]) \
+        == ("cfg.py", lost)
+    assert (got["GitHub Token"]["path"], got["GitHub Token"]["properties"]["introduced_in"]) \
+        == ("spike.py", dangling)

@@ -80,26 +80,27 @@ def _unquote(path: str) -> str:
 
 
 def added_lines(root: Path, max_file_size: int, since: str | None = None,
-                counts: dict[str, Any] | None = None,
-                exclude: tuple[str, ...] = ()) -> Iterator[tuple[Commit, str, int, str]]:
+                counts: dict[str, Any] | None = None, exclude: tuple[str, ...] = (),
+                extra: tuple[str, ...] = ()) -> Iterator[tuple[Commit, str, int, str]]:
     """(commit, path, line number in the new version, text) of every line history added, in
-    commits not reachable from `exclude` (scanned before); `counts["binary"]` counts the file
-    versions skipped as binary or too large."""
+    commits not reachable from `exclude` (scanned before), also from the commits `extra` (no
+    ref reaches them); `counts["binary"]` counts the file versions skipped as binary or too
+    large."""
     counts = {} if counts is None else counts
     # --relative: a scan root below the repository's top sees its own subtree, with its paths
     args = ["-c", f"core.bigFileThreshold={max_file_size}", "log", "-p", "-U0", "--cc",
             "--relative", "--no-color", "--no-ext-diff", "--no-renames", "--topo-order",
             "--reverse", f"--format={_FORMAT}"]
     args += [f"{since}..HEAD"] if since else ["--all"]
-    if exclude:
-        args.append("--stdin")  # `^sha` per line: as many as there are refs, never too long
+    if exclude or extra:
+        args.append("--stdin")  # a rev per line: as many as there are refs, never too long
     try:
         proc = subprocess.Popen(_git(root, *args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
     except OSError as exc:
         raise Soc2lintError(f"{root}: cannot run git: {exc.strerror}") from exc
     assert proc.stdout is not None and proc.stdin is not None
-    proc.stdin.write("".join(f"^{sha}\n" for sha in exclude).encode())
+    proc.stdin.write("".join([f"^{sha}\n" for sha in exclude] + [f"{sha}\n" for sha in extra]).encode())
     proc.stdin.close()
     commit: Commit | None = None
     path: str | None = None
@@ -240,13 +241,14 @@ def _save_cache(path: Path, signature: str, tips: tuple[str, ...], result: Histo
 class Progress:
     """`history: 1234/6729 commits (450/s)` on a terminal's stderr, at most 4 times a second."""
 
-    def __init__(self, root: Path, exclude: tuple[str, ...], since: str | None) -> None:
+    def __init__(self, root: Path, exclude: tuple[str, ...], since: str | None,
+                 extra: tuple[str, ...] = ()) -> None:
         import sys
         import time
 
         self.stream = sys.stderr
         self.clock = time.monotonic
-        revs = [f"{since}..HEAD"] if since else ["--all", *(f"^{t}" for t in exclude)]
+        revs = [f"{since}..HEAD"] if since else ["--all", *(f"^{t}" for t in exclude), *extra]
         total = _run(root, "rev-list", "--count", *revs).strip()
         self.total = int(total) if total.isdigit() else 0
         self.start = self.last = self.clock()
@@ -264,9 +266,15 @@ class Progress:
 
 def scan_history(root: Path, max_file_size: int, since: str | None = None,
                  use_cache: bool = True, progress: bool = False,
-                 allowed: tuple[str, ...] = ()) -> HistoryScan:
+                 allowed: tuple[str, ...] = (), unreachable: bool = False) -> HistoryScan:
     """Every secret in every line history added, at its first sighting. With the cache, only
-    commits no ref reached at the last run are read (a rewritten history is read again)."""
+    commits no ref reached at the last run are read (a rewritten history is read again).
+    `unreachable` also reads the commits no ref reaches (reflogs, dangling), without the cache."""
+    if unreachable:
+        lost = unreachable_commits(root)
+        result = _scan(root, max_file_size, since, (), progress, allowed, lost)
+        result.notes.append(f"history: {len(lost)} unreachable commits read too")
+        return result
     if since or not use_cache:
         return _scan(root, max_file_size, since, (), progress, allowed)
     path = cache_path(root)
@@ -343,23 +351,33 @@ def _from_cache(data: dict[str, Any]) -> HistoryScan:
     return result
 
 
+def unreachable_commits(root: Path) -> tuple[str, ...]:
+    """Commits no ref reaches: amended, reset or rebased away (kept by reflogs until they
+    expire) and dangling ones, as `git fsck` lists them (without reading blob contents)."""
+    out = _run(root, "fsck", "--unreachable", "--no-reflogs", "--connectivity-only",
+               "--no-progress")
+    return tuple(sorted({line.split()[2] for line in out.splitlines()
+                         if line.startswith("unreachable commit ") and len(line.split()) == 3}))
+
+
 def _scan(root: Path, max_file_size: int, since: str | None,
           exclude: tuple[str, ...] = (), progress: bool = False,
-          allowed: tuple[str, ...] = ()) -> HistoryScan:
+          allowed: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> HistoryScan:
     import re
 
     from soc2lint.secrets.baseline import hashed
 
     permitted = [re.compile(p) for p in allowed]
 
-    bar = Progress(root, exclude, since) if progress else None
+    bar = Progress(root, exclude, since, extra) if progress else None
     result = HistoryScan()
     seen: set[tuple[str, str]] = set()
     with_secrets: dict[tuple[str, str], tuple[str, ...]] = {}  # scanned lines that had some
     last_commit = ""
     last_path, ext = "", ""
     counts: dict[str, Any] = {}
-    for commit, path, number, text in added_lines(root, max_file_size, since, counts, exclude):
+    for commit, path, number, text in added_lines(root, max_file_size, since, counts, exclude,
+                                                  extra):
         if commit.sha != last_commit:
             result.commits += 1
             last_commit = commit.sha
