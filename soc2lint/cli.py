@@ -110,11 +110,13 @@ def cli() -> None:
 @click.option("--since", metavar="REV", help="Read only the history after REV (REV..HEAD).")
 @click.option("--unreachable", is_flag=True,
               help="Also read commits no ref reaches (amended, reset, dangling); no cache.")
+@click.option("--staged", is_flag=True,
+              help="Check the staged version of the files the next commit changes (for git hooks).")
 def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | None,
          select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, no_config: bool,
          extra_rules: tuple[Path, ...], preview: bool | None, category: str, no_color: bool,
          quiet: bool, jobs: int | None, no_history: bool, no_cache: bool,
-         since: str | None, unreachable: bool) -> int:
+         since: str | None, unreachable: bool, staged: bool) -> int:
     """Scan PATHS (default: the current directory) and report findings."""
     from soc2lint.engine import scan as run_scan
     from soc2lint.model import Severity
@@ -134,10 +136,19 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
         rule_parameters=config.rule_parameters,
         preview=config.preview if preview is None else preview,
     )
-    result = run_scan(root, active, config, targets, readers=rules, jobs=jobs,
-                      history=config.history and not no_history, history_cache=not no_cache,
-                      since=since, progress=sys.stderr.isatty() and not quiet,
-                      unreachable=unreachable)
+    if staged:
+        from soc2lint.staged import staged_tree
+
+        if targets is not None:
+            raise click.UsageError("--staged reads the files from git's index: give no file paths")
+        with staged_tree(root) as (top, files):
+            result = run_scan(top, active, config, files or None, readers=rules, jobs=jobs,
+                              history=False)
+    else:
+        result = run_scan(root, active, config, targets, readers=rules, jobs=jobs,
+                          history=config.history and not no_history, history_cache=not no_cache,
+                          since=since, progress=sys.stderr.isatty() and not quiet,
+                          unreachable=unreachable)
     if fmt == "sarif":
         from soc2lint.report import sarif
 
