@@ -20,19 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from snippets import WRITE_ALL_WORKFLOW as GOOD_WORKFLOW
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]
 
-GOOD_WORKFLOW = """\
-    on: push
-    permissions: write-all
-    jobs:
-      test:
-        runs-on: ubuntu-latest
-        steps:
-          - run: make test
-    """
 # Where GHA002 reports the good workflow: line 2, the `write-all` value.
 GOOD_FINDING = (".github/workflows/good.yml", 2, 14, "GHA002")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import git
 import pytest
+from snippets import WRITE_ALL_WORKFLOW as WRITE_ALL
 
 from soc2lint.discover import classify, discover
 from soc2lint.model import ArtifactKind
@@ -21,15 +22,6 @@ from soc2lint.model import ArtifactKind
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]
 
-WRITE_ALL = """\
-    on: push
-    permissions: write-all
-    jobs:
-      test:
-        runs-on: ubuntu-latest
-        steps:
-          - run: make test
-    """
 PRIVILEGED_POD = """\
     apiVersion: v1
     kind: Pod

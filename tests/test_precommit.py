@@ -27,6 +27,7 @@ from pathlib import Path
 import git
 import pytest
 import yaml
+from snippets import WRITE_ALL_WORKFLOW as WRITE_ALL
 
 pytest.importorskip(
     "pre_commit", reason="pre-commit is not installed (test extra: pip install '.[test]')")
@@ -37,15 +38,6 @@ HOOK_ID = "soc2lint"
 HOOK_NAME = "soc2lint (SOC 2 controls)"
 ACTOR = git.Actor("soc2lint tests", "tests@soc2lint.invalid")
 
-WRITE_ALL = """\
-    on: push
-    permissions: write-all
-    jobs:
-      test:
-        runs-on: ubuntu-latest
-        steps:
-          - run: make test
-    """
 CLEAN = """\
     on: pull_request
     permissions:

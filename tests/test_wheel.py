@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from snippets import WRITE_ALL_WORKFLOW as WRITE_ALL
 
 pytest.importorskip(
     "build", reason="build is not installed (test extra: pip install '.[test]')")
@@ -30,15 +31,6 @@ EXE = ".exe" if os.name == "nt" else ""
 _NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", ".ci-venv", "build", "dist", "*.egg-info",
                                      "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
 
-WRITE_ALL = """\
-    on: push
-    permissions: write-all
-    jobs:
-      test:
-        runs-on: ubuntu-latest
-        steps:
-          - run: make test
-    """
 
 
 def _checkout_files() -> list[str] | None:
