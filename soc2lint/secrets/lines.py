@@ -267,12 +267,15 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
 
 # A commit id or a content digest where the line says so (`rev:`, `sha256:`, `@<sha>`): random,
 # and public. detect-secrets' hex entropy plugin flags every one of them.
-_DIGEST_CONTEXT = re.compile(r"(?i)\b(rev|revision|sha(1|256|512)?|commit|ref|hash|digest|checksum|"
-                             r"integrity|etag|version|uuid|guid|id)\b|@|sha256:|sha512-")
+# Hash algorithm names count inside snake_case names too (`sha1_git`, `file_md5`).
+_DIGEST_CONTEXT = re.compile(r"(?i)\b(rev|revision|commit|ref|hash|digest|checksum|integrity|"
+                             r"etag|version|uuid|guid|id)\b|@|sha256:|sha512-|"
+                             r"(?<![a-z0-9])(md5|sha|sha1|sha224|sha256|sha384|sha512|blake2b?|"
+                             r"crc32|xxhash|fingerprint)(?![a-z0-9])")
 
 
 def _identifier(kind: str, value: str, line: str) -> bool:
-    return (kind == "Hex High Entropy String" and len(value) in (32, 40, 64, 128)
+    return (kind == "Hex High Entropy String" and len(value) in (32, 40, 56, 64, 96, 128)
             and _DIGEST_CONTEXT.search(line.replace(value, " ")) is not None)
 
 
