@@ -226,3 +226,20 @@ def test_reveal_gate_on_typical_files() -> None:
         assert not list(scan_text(text, name))
         assert list(run_transformers(text, name))
         assert could_reveal(text, name)
+
+
+def test_placeholders_where_a_secret_goes_are_not_secrets(write: Callable[..., Path],
+                                                          run: Callable[..., tuple[int, str, str]],
+                                                          tmp_path: Path) -> None:
+    import json
+
+    write("docs/setup.py", """\
+        app_secret = 'YOUR_APP_SECRET'
+        oauth_token_secret = "USER_OAUTH_TOKEN_SECRET"
+        password = "your-password-here"
+        api_key = "<example key>"
+        db_password = "Tr0ub4dor-and-3-horses"
+        admin_password = "DB_PASSWORD2x"
+        """)
+    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
+    assert [f["line"] for f in json.loads(out)["findings"]] == [5, 6]

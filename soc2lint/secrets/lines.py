@@ -262,7 +262,7 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
     specific = [v for v, k in best.items() if k not in _GENERIC]
     return [Secret(kind, value, line.find(value)) for value, kind in best.items()
             if (kind not in _GENERIC or not any(v in value or value in v for v in specific))
-            and not _identifier(kind, value, line)]
+            and not _identifier(kind, value, line) and not _placeholder(kind, value)]
 
 
 # A commit id or a content digest where the line says so (`rev:`, `sha256:`, `@<sha>`): random,
@@ -277,6 +277,17 @@ _DIGEST_CONTEXT = re.compile(r"(?i)\b(rev|revision|commit|ref|hash|digest|checks
 def _identifier(kind: str, value: str, line: str) -> bool:
     return (kind == "Hex High Entropy String" and len(value) in (32, 40, 56, 64, 96, 128)
             and _DIGEST_CONTEXT.search(line.replace(value, " ")) is not None)
+
+
+# What documentation and sample configs put where a secret goes: `YOUR_API_KEY`,
+# `your-token-here`, `<example password>`, `DB_PASSWORD` (an environment variable's name).
+_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[<{\[(]?(?:your|my)[-_ .][^\s]*|"
+                          r"(?i:.*(?:example|placeholder|redacted).*)")
+
+
+def _placeholder(kind: str, value: str) -> bool:
+    """A keyword's value that stands for a secret rather than being one."""
+    return kind == "Secret Keyword" and _PLACEHOLDER.fullmatch(value) is not None
 
 
 _GENERIC = ("Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String")
