@@ -16,7 +16,14 @@ from soc2lint.model import Document
 from soc2lint.redact import fingerprint, preview
 from soc2lint.routes import Route
 from soc2lint.secrets.baseline import hashed
-from soc2lint.secrets.lines import NOT_CREDENTIALS, engine, is_config, scan_text, scan_transformed
+from soc2lint.secrets.lines import (
+    NOT_CREDENTIALS,
+    engine,
+    flag_line,
+    is_config,
+    scan_text,
+    scan_transformed,
+)
 
 # Where literal values live in workflows and composite actions.
 _PARENTS: tuple[tuple[str, ...], ...] = (
@@ -119,12 +126,8 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
     candidates = list(literal_values(doc.root, doc.text))
     if not candidates:
         return
-    process, could_flag = engine()
     for route, key, value, siblings in candidates:
-        line = f"{key}: {value}"
-        if could_flag is not None and not _SECRET_KEY.search(key) and not could_flag(line):
-            continue
-        found = list(process([(1, line)], filename="workflow.yml"))
+        found = list(flag_line(f"{key}: {value}", "workflow.yml"))
         types = {s.type: s.secret_value or "" for s in found if s.type not in NOT_CREDENTIALS}
         if not _SECRET_KEY.search(key):
             for kind in _ENTROPY_ONLY:

@@ -226,18 +226,20 @@ def scan_line(line: str, filename: str, line_number: int = 1) -> list[Secret]:
     return list(out.values())
 
 
-def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
+def flag_line(line: str, filename: str, line_number: int = 1) -> Iterator[Any]:
+    """detect-secrets' findings (PotentialSecret) on one line, with its filters; only the
+    plugins the prefilter picks for the line run."""
     process, _ = engine()
     candidates = _candidates()
     if candidates is None:
-        items = process([(line_number, line)], filename=filename)
-    else:
-        plugins = candidates(line)
-        if not plugins:
-            return []
-        items = run_plugins(line, filename, line_number, plugins)
+        return iter(process([(line_number, line)], filename=filename))
+    plugins = candidates(line)
+    return run_plugins(line, filename, line_number, plugins) if plugins else iter(())
+
+
+def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
     found: list[tuple[str, str]] = []
-    for item in items:
+    for item in flag_line(line, filename, line_number):
         if item.type in NOT_CREDENTIALS or not item.secret_value:
             continue
         value = item.secret_value
