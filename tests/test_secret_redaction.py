@@ -240,6 +240,8 @@ def test_placeholders_where_a_secret_goes_are_not_secrets(write: Callable[..., P
         api_key = "<example key>"
         db_password = "Tr0ub4dor-and-3-horses"
         admin_password = "DB_PASSWORD2x"
+        root_password = "HUNTER_2024"
+        mysql_password = "my_s3cret_pw"
         """)
     _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
-    assert [f["line"] for f in json.loads(out)["findings"]] == [5, 6]
+    assert [f["line"] for f in json.loads(out)["findings"]] == [5, 6, 7, 8]

@@ -283,7 +283,7 @@ def _identifier(kind: str, value: str, line: str) -> bool:
 
 # What documentation and sample configs put where a secret goes: `YOUR_API_KEY`,
 # `your-token-here`, `<example password>`, `DB_PASSWORD` (an environment variable's name).
-_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[<{\[(]?(?:your|my)[-_ .][^\s]*|"
+_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+|[<{\[(]?(?i:your)[-_ .]\S*|"
                           r"(?i:.*(?:example|placeholder|redacted).*)")
 
 
