@@ -494,6 +494,9 @@ def test_an_unreadable_repository_writes_nothing(run: Run, replay: Callable[...,
      "https://HOST/api/v3"),
     (["acme/widgets", "--api-url", "https://user:pw@ghe.example.com/api/v3"],
      "--api-url must not contain credentials: the token comes from GITHUB_TOKEN or GH_TOKEN"),
+    (["acme/widgets", "--api-url", "http://ghe.example.com/api/v3"],
+     "--api-url 'http://ghe.example.com/api/v3': refusing to send the token over plain http to "
+     "ghe.example.com; use https"),
 ])
 def test_usage_errors(run: Run, tmp_path: Path, argv: list[str], says: str) -> None:
     code, stdout, stderr = run("collect", "github", *argv, "--out", str(tmp_path / "out"))

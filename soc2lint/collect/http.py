@@ -67,6 +67,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def normalize_api_url(url: str) -> str:
     """`https://HOST[/prefix]` without a trailing slash; reject what cannot be an API root."""
     parts = urllib.parse.urlsplit(url.strip())
@@ -78,6 +81,10 @@ def normalize_api_url(url: str) -> str:
                            "GITHUB_TOKEN or GH_TOKEN")
     if parts.query or parts.fragment:
         raise CollectError(f"--api-url {url!r} must not have a query or a fragment")
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+        # the token travels in a header: over plain http anyone on the path can read it
+        raise CollectError(f"--api-url {url!r}: refusing to send the token over plain http to "
+                           f"{parts.hostname}; use https")
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
