@@ -45,7 +45,12 @@ class ScanResult:
 
 
 def format_message(template: str, fields: Mapping[str, Any]) -> str:
-    return _PLACEHOLDER.sub(lambda m: str(fields.get(m.group(1), m.group(0))), template)
+    def field(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in fields:
+            return str(fields[name])
+        return "(not set)" if name.startswith("candidate.") else m.group(0)
+    return _PLACEHOLDER.sub(field, template)
 
 
 def fingerprint(rule: Rule, path: str, identity: str) -> str:

@@ -713,12 +713,20 @@ def _fields(root: nodes.Node, candidate: Route, witness: Witness) -> dict[str, s
 
     node = _node_at(root, witness.route)
     value = node.value if isinstance(node, nodes.ScalarNode) else ""
-    return {
+    fields = {
         "value": _clip(value),
         "key": str(witness.route[-1]) if witness.route else "",
         "candidate": _label(root, candidate),
         "route": render(witness.route),
     }
+    # the candidate's own scalars (`{candidate.actor_id}`) and its size (`{count}`)
+    item = _node_at(root, candidate)
+    if isinstance(item, (nodes.MappingNode, nodes.SequenceNode)):
+        fields["count"] = str(len(list(nodes.children(item))))
+    for key, _knode, child in nodes.items(item) if item is not None else ():
+        if isinstance(child, nodes.ScalarNode):
+            fields[f"candidate.{key}"] = _clip(child.value)
+    return fields
 
 
 def _clip(text: str, limit: int = 80) -> str:

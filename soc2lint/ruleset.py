@@ -290,9 +290,12 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
         if isinstance(data["match"], list):
             templates += [(f"match.{i}.message", b["message"])
                           for i, b in enumerate(data["match"]) if "message" in b]
+    if "match" in data:
+        fields.add("count")
     for template_key, template in templates:
         for placeholder in _PLACEHOLDER.findall(template):
-            if placeholder not in fields:
+            if placeholder not in fields and not (
+                    "match" in data and re.fullmatch(r"candidate\.[^.]+", placeholder)):
                 raise _fail(source, root, template_key.split("."),
                             f"unknown placeholder {{{placeholder}}}; known: {', '.join(sorted(fields))}")
     for name, decl in parameters.items():

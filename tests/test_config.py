@@ -249,3 +249,38 @@ def test_broken_condition_library_is_one_line(write: Callable[..., Path],
     write("policy/_conditions.yaml", "conditions:\n  my-cond:\n    condition: {path: x, exists: true}\n")
     code, _, err = run("rules", "--rules", str(tmp_path / "policy"), cwd=tmp_path)
     assert code == 2 and "key 'conditions.my-cond': 'description' is required" in err
+
+
+def test_messages_quote_the_candidates_own_values_and_size(
+        write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path) -> None:
+    rule = """\
+        id: ACME003
+        name: too-many-steps
+        title: A job has too many steps
+        controls: [CC8.1]
+        severity: low
+        target: github-workflow
+        status: stable
+        match:
+          for_each: jobs.*
+          where: {path: steps, length: {gt: 1}}
+          message: "Job on {candidate.runs-on} ({candidate.name}) has {count} keys"
+        message: "{PLACEHOLDER}"
+        rationale: Long jobs are hard to review.
+        remediation: Split the job.
+        help: Every step of a job is one more thing a reviewer has to read and approve.
+        examples:
+          fail: [{code: "jobs: {a: {runs-on: x, steps: [{run: a}, {run: b}]}}\\n", expect: ["1:9"]}]
+          pass: [{code: "jobs: {a: {runs-on: x, steps: [{run: a}]}}\\n"}]
+    """
+    write("policy/ACME003-too-many-steps.yaml", rule.replace("{PLACEHOLDER}", "{candidate.runs-on}"))
+    repo = tmp_path / "repo"
+    write(".github/workflows/ci.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n"
+          "    steps: [{run: a}, {run: b}]\n", root=repo)
+    _, items = findings(run, repo, "--rules", str(tmp_path / "policy"), "--select", "ACME003")
+    # a key the candidate lacks reads "(not set)"
+    assert [i["message"] for i in items] == ["Job on ubuntu-24.04 ((not set)) has 2 keys"]
+    # a nested path is not a placeholder: a load error naming the key
+    write("policy/ACME003-too-many-steps.yaml", rule.replace("{PLACEHOLDER}", "{candidate.a.b}"))
+    code, _, err = run("--rules", str(tmp_path / "policy"), str(repo))
+    assert code == 2 and "unknown placeholder {candidate.a.b}" in err

@@ -127,3 +127,23 @@ def test_bundled_examples_compliant_and_not(run: Run) -> None:
     assert {f["rule_id"] for f in findings} == {
         "GH003", "GH004", "GH005", "GH007", "GH008", "GH010", "GH012", "GH013", "GH014", "GH015",
         "GH016", "GH017", "GH018", "GH019", "GH020", "GH022", "GH024"}
+    assert any(f["message"].startswith("The organization has 5 owners, more than the policy allows")
+               for f in findings if f["rule_id"] == "GH018")
+
+
+def test_bypass_and_admin_messages_name_the_actor_and_the_count(write: Write, run: Run,
+                                                                tmp_path: Path) -> None:
+    base = ".soc2/github/acme/shop"
+    write(f"{base}/repo.json", REPO_JSON)
+    write(f"{base}/rulesets/7.json", json.dumps({
+        "id": 7, "name": "main", "target": "branch", "source_type": "Repository",
+        "source": "acme/shop", "enforcement": "active",
+        "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+        "bypass_actors": [{"actor_id": 4242, "actor_type": "Team", "bypass_mode": "always"}],
+        "rules": [{"type": "deletion"}]}))
+    write(f"{base}/collaborators-all.json", json.dumps([
+        {"login": f"u{i}", "permissions": {"admin": True}} for i in range(5)]))
+    _, findings = scan(run, tmp_path, "--select", "GH011,GH018")
+    messages = {f["rule_id"]: f["message"] for f in findings}
+    assert messages["GH011"].startswith("A team (actor_type Team, actor_id 4242) can bypass")
+    assert messages["GH018"].startswith("More than 3 collaborators have admin rights")
