@@ -245,3 +245,22 @@ def test_placeholders_where_a_secret_goes_are_not_secrets(write: Callable[..., P
         """)
     _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
     assert [f["line"] for f in json.loads(out)["findings"]] == [5, 6, 7, 8]
+
+
+def test_keys_that_name_where_a_secret_is_are_not_secrets(write: Callable[..., Path],
+                                                          run: Callable[..., tuple[int, str, str]],
+                                                          tmp_path: Path) -> None:
+    import json
+
+    write("deploy/storage.yaml", """\
+        parameters:
+          adminSecretName: ceph-secret-admin
+          adminSecretNamespace: kube-system
+          password_file: /run/secrets/db
+          secretRef: {name: db}
+          admin_password: Tr0ub4dor-and-3-horses
+        volumes:
+          - secret: {secretName: nginxsecret}
+        """)
+    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
+    assert [f["line"] for f in json.loads(out)["findings"]] == [6]

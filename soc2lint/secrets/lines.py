@@ -264,7 +264,8 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
     specific = [v for v, k in best.items() if k not in _GENERIC]
     return [Secret(kind, value, line.find(value)) for value, kind in best.items()
             if (kind not in _GENERIC or not any(v in value or value in v for v in specific))
-            and not _identifier(kind, value, line) and not _placeholder(kind, value)]
+            and not _identifier(kind, value, line) and not _placeholder(kind, value)
+            and not _reference(kind, value, line)]
 
 
 # A commit id or a content digest where the line says so (`rev:`, `sha256:`, `@<sha>`): random,
@@ -290,6 +291,18 @@ _PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+|[<{\[(]?(?i:your)
 def _placeholder(kind: str, value: str) -> bool:
     """A keyword's value that stands for a secret rather than being one."""
     return kind == "Secret Keyword" and _PLACEHOLDER.fullmatch(value) is not None
+
+
+# A key that names where a secret is rather than holding it: Kubernetes' `secretName`,
+# `adminSecretNamespace`, `secretRef`, or `password_file`, `secret_path`, `token_type`.
+_REFERENCE_KEY = re.compile(r"(?i)(?:name|names|namespace|ref|refs|path|file|filename|dir|type|"
+                            r"kind)[\"']?[ \t]*[:=][ \t]*[\"']?$")
+
+
+def _reference(kind: str, value: str, line: str) -> bool:
+    """A keyword secret whose key names the secret's location, not the secret."""
+    at = line.find(value)
+    return kind == "Secret Keyword" and at > 0 and _REFERENCE_KEY.search(line, 0, at) is not None
 
 
 _GENERIC = ("Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String")
