@@ -129,7 +129,8 @@ def test_commit_ids_and_digests_are_no_secrets(write: Callable[..., Path],
     write(".pre-commit-config.yaml", f"repos:\n  - repo: https://github.com/acme/hooks\n    rev: {sha}\n")
     write("package-lock.txt", f'integrity: "sha256:{"ab12" * 16}"\n')
     # a license scanner's report: every file's digests under snake_case names
-    write("scan.json", f'{{"md5": "{sha[:32]}",\n "sha1_git": "{sha}"}}\n')
+    write("scan.json", f'{{"md5": "{sha[:32]}",\n "sha1_git": "{sha}",\n "build_hash": "{sha}",\n'
+                       f' "clusterId": "{sha[:32]}"}}\n')
     write("settings.py", f'API_TOKEN = "{sha}"\n')  # the same shape where a secret is named
     _, out, _ = run("--format", "json", "--select", "SEC", "--no-history", str(tmp_path))
     assert [(f["path"], f["line"]) for f in json.loads(out)["findings"]] == [("settings.py", 1)]

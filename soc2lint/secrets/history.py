@@ -168,7 +168,7 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
         raise Soc2lintError(f"{root}: cannot read the git history: {problem}")
 
 
-CACHE_VERSION = 4  # bumped whenever what a line yields changes (4: references like secretName)
+CACHE_VERSION = 5  # bumped whenever what a line yields changes (5: digest words in names)
 
 
 def _run(root: Path, *args: str) -> str:

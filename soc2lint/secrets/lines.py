@@ -269,17 +269,20 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
 
 
 # A commit id or a content digest where the line says so (`rev:`, `sha256:`, `@<sha>`): random,
-# and public. detect-secrets' hex entropy plugin flags every one of them.
-# Hash algorithm names count inside snake_case names too (`sha1_git`, `file_md5`).
-_DIGEST_CONTEXT = re.compile(r"(?i)\b(rev|revision|commit|ref|hash|digest|checksum|integrity|"
-                             r"etag|version|uuid|guid|id)\b|@|sha256:|sha512-|"
-                             r"(?<![a-z0-9])(md5|sha|sha1|sha224|sha256|sha384|sha512|blake2b?|"
-                             r"crc32|xxhash|fingerprint)(?![a-z0-9])")
+# and public. detect-secrets' hex entropy plugin flags every one of them. The words are read
+# in snake_case and camelCase names too (`sha1_git`, `build_hash`, `clusterId`).
+_DIGEST_WORDS = re.compile(r"\b(rev|revision|commit|ref|hash|digest|checksum|integrity|etag|"
+                           r"version|uuid|guid|id|md5|sha|sha1|sha224|sha256|sha384|sha512|"
+                           r"blake2b?|crc32|xxhash|fingerprint)\b")
+_DIGEST_MARKS = re.compile(r"@|sha256:|sha512-")
 
 
 def _identifier(kind: str, value: str, line: str) -> bool:
-    return (kind == "Hex High Entropy String" and len(value) in (32, 40, 56, 64, 96, 128)
-            and _DIGEST_CONTEXT.search(line.replace(value, " ")) is not None)
+    if kind != "Hex High Entropy String" or len(value) not in (32, 40, 56, 64, 96, 128):
+        return False
+    context = line.replace(value, " ")
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", context).replace("_", " ").lower()
+    return bool(_DIGEST_MARKS.search(context) or _DIGEST_WORDS.search(words))
 
 
 # What documentation and sample configs put where a secret goes: `YOUR_API_KEY`,
