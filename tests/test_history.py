@@ -285,3 +285,11 @@ def test_stashes_by_default_and_unreachable_commits_with_a_flag(run: Run, histor
         == ("cfg.py", lost)
     assert (got["GitHub Token"]["path"], got["GitHub Token"]["properties"]["introduced_in"]) \
         == ("spike.py", dangling)
+
+
+def test_a_value_seen_by_two_types_is_one_history_finding(run: Run, history: History) -> None:
+    value = "eElGMXpKYm5ub2pGTE1Ta0JwNTBteDAyckhzTUsyc2pVN2xKQXJQa0JyUWlWbWU4TkF2K1BjWE1uYXhyKzY="
+    history.commit("add", **{"k8s__secret.yaml": f"kind: Secret\ndata:\n  storageaccountkey: {value}\n"})
+    history.commit("remove", **{"k8s__secret.yaml": None})
+    found = scan(run, history.root, "--no-cache")
+    assert [(f["rule_id"], f["path"], f["line"]) for f in found] == [("SEC002", "k8s/secret.yaml", 3)]

@@ -265,3 +265,16 @@ def test_keys_that_name_where_a_secret_is_are_not_secrets(write: Callable[..., P
         """)
     _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
     assert [f["line"] for f in json.loads(out)["findings"]] == [6]
+
+
+def test_a_value_is_one_finding_however_many_types_see_it(write: Callable[..., Path],
+                                                          run: Callable[..., tuple[int, str, str]],
+                                                          tmp_path: Path) -> None:
+    """`key: value` is a keyword secret on the line and an entropy string once the YAML
+    transformer quotes it: one secret, one finding."""
+    import json
+
+    value = "eElGMXpKYm5ub2pGTE1Ta0JwNTBteDAyckhzTUsyc2pVN2xKQXJQa0JyUWlWbWU4TkF2K1BjWE1uYXhyKzY="
+    write("k8s/secret.yaml", f"kind: Secret\ndata:\n  storageaccountkey: {value}\n")
+    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
+    assert [(f["path"], f["line"]) for f in json.loads(out)["findings"]] == [("k8s/secret.yaml", 3)]

@@ -160,10 +160,12 @@ def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -
     path = str(params.get("_path", "file"))
     found = list(scan_text(text, path))
     if is_config(path):  # what detect-secrets' YAML/INI transformers reveal, once per file
-        known = {secret.fingerprint for _, secret in found}
+        # a value the lines showed already is the same secret, whatever type the transformed
+        # line gives it (`key: value` is a keyword secret; quoted, it is an entropy string)
+        known = {secret.value for _, secret in found}
         for number, secret in scan_transformed(text, path):
-            if secret.fingerprint not in known:
-                known.add(secret.fingerprint)
+            if secret.value not in known:
+                known.add(secret.value)
                 line = text.splitlines()[number - 1] if number <= text.count("\n") + 1 else ""
                 found.append((number, replace(secret, start=line.find(secret.value))))
     allowed = [re.compile(p) for p in params.get("allowed_secrets", ()) or ()]

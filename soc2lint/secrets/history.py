@@ -168,7 +168,7 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
         raise Soc2lintError(f"{root}: cannot read the git history: {problem}")
 
 
-CACHE_VERSION = 5  # bumped whenever what a line yields changes (5: digest words in names)
+CACHE_VERSION = 6  # bumped whenever what a history scan yields changes (6: one value, one secret)
 
 
 def _run(root: Path, *args: str) -> str:
@@ -406,11 +406,15 @@ def _scan(root: Path, max_file_size: int, since: str | None,
                     secret.kind, secret.preview, len(secret.value), fp, hashed(secret.value),
                     commit, path, number, max(secret.start, 0) + 1)
     # config file versions, whole, through detect-secrets' transformers (bare YAML/INI values)
+    seen_values = {s.hashed for s in result.sightings.values()}
     for (_blob, commit, path), text in _blobs(root, counts.get("config_blobs", []), max_file_size):
         for number, secret in scan_transformed(text, path):
             fp = secret.fingerprint
-            if fp in result.sightings or any(p.fullmatch(secret.value) for p in permitted):
+            # a value the lines showed already is that secret, whatever type it gets here
+            if fp in result.sightings or hashed(secret.value) in seen_values \
+                    or any(p.fullmatch(secret.value) for p in permitted):
                 continue
+            seen_values.add(hashed(secret.value))
             result.occurrences[fp] = result.occurrences.get(fp, 0) + 1
             lines = text.splitlines()
             column = lines[number - 1].find(secret.value) + 1 if number <= len(lines) else 1
