@@ -70,3 +70,11 @@ def test_bad_uses_are_one_line_errors(run: Run, tmp_path: Path) -> None:
     _repo(tmp_path / "r")
     code, _, err = run("scan", "--staged", "app.py", cwd=tmp_path / "r")
     assert code == 2 and "--staged" in err and "Traceback" not in err
+
+
+def test_the_first_commit_of_a_new_repository(run: Run, tmp_path: Path) -> None:
+    git.Repo.init(tmp_path, initial_branch="main")
+    (tmp_path / "keys.py").write_text(f'KEY = "{AWS}"\n', encoding="utf-8")
+    git.Repo(tmp_path).index.add(["keys.py"])
+    code, found = _findings(run, tmp_path)
+    assert (code, [(f["path"], f["line"]) for f in found]) == (1, [("keys.py", 1)])
