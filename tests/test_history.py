@@ -293,3 +293,20 @@ def test_a_value_seen_by_two_types_is_one_history_finding(run: Run, history: His
     history.commit("remove", **{"k8s__secret.yaml": None})
     found = scan(run, history.root, "--no-cache")
     assert [(f["rule_id"], f["path"], f["line"]) for f in found] == [("SEC002", "k8s/secret.yaml", 3)]
+
+
+def test_a_corrupt_pack_is_one_note_and_the_tree_is_still_scanned(run: Run, history: History) -> None:
+    for i in range(5):
+        history.commit(f"c{i}", **{f"f{i}.py": f'X = {i}\nA = "{AWS}"\n'})
+    history.repo.git.gc("-q")
+    (pack,) = (history.root / ".git" / "objects" / "pack").glob("*.pack")
+    pack.chmod(0o644)
+    data = bytearray(pack.read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 40):  # inside the compressed objects
+        data[i] ^= 0xFF
+    pack.write_bytes(bytes(data))
+    code, out, err = run("--format", "json", "--select", "SEC", "--no-cache", str(history.root))
+    assert code in (0, 1) and "Traceback" not in err
+    notes = [ln for ln in err.splitlines() if "history" in ln]
+    assert len(notes) == 1 and "history not scanned: " in notes[0] and "cannot read the git history" in notes[0]
+    assert sorted(f["path"] for f in json.loads(out)["findings"]) == [f"f{i}.py" for i in range(5)]
