@@ -123,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = "--check" in args
     args = [a for a in args if a != "--check"]
     out = Path(args[0] if args else "docs/rules")
-    pages = expected_pages(load_rules([builtin_rules_dir()]))
+    # read as user rules: parsed and validated from their YAML, not from validated.json, which
+    # this run writes
+    pages = expected_pages(load_rules([builtin_rules_dir()], trust_validated=False))
     stale = []
     for name, content in sorted(pages.items()):
         path = out / name
@@ -138,11 +140,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         stale.append(name)
         if not check:
             (out / name).unlink()
-    from soc2lint.ruleset import VALIDATED_FILE, digest_lines
+    from soc2lint.ruleset import VALIDATED_FILE, validated_text
 
-    # Every built-in rule just loaded passed the schema: record their digests (see ruleset).
+    # Every built-in rule just loaded passed the schema: record their digests and data (see
+    # ruleset.validated_files).
     stamp = builtin_rules_dir() / VALIDATED_FILE
-    digests = digest_lines(builtin_rules_dir())
+    digests = validated_text(builtin_rules_dir())
     if (stamp.read_text(encoding="utf-8") if stamp.exists() else None) != digests:
         stale.append(str(stamp))
         if not check:

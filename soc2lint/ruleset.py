@@ -63,14 +63,19 @@ def is_library(path: Path) -> bool:
     return path.name.startswith("_")
 
 
-def load_library(paths: Sequence[tuple[Path, str]], trusted: Mapping[str, str]) -> Library:
+def load_library(paths: Sequence[tuple[Path, str]], trusted: Mapping[str, Validated]) -> Library:
     conditions: dict[str, Any] = {}
     parameters: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for path, source in paths:
         raw = path.read_bytes()
-        data, root = yamlconf.load(raw.decode("utf-8"), source, RuleError)
-        if trusted.get(source) != hashlib.sha256(raw).hexdigest():
+        known = trusted.get(source)
+        if known is not None and known.sha256 == hashlib.sha256(raw).hexdigest() \
+                and isinstance(known.data, dict):
+            data, root = known.data, None
+        else:
+            data, root = yamlconf.load(raw.decode("utf-8"), source, RuleError)
+        if known is None or known.sha256 != hashlib.sha256(raw).hexdigest():
             problem = yamlconf.schema_problem(_library_validator(), data)
             if problem is not None:
                 raise _fail(source, root, problem[0], problem[1])
@@ -123,39 +128,54 @@ def rule_files(directory: Path) -> list[Path]:
     return found
 
 
-VALIDATED_FILE = "validated.sha256"
+VALIDATED_FILE = "validated.json"
 
 
-def validated_digests(directory: Path) -> dict[str, str]:
-    """Digests of the built-in rule files that the test suite validated against the schema.
+@dataclass(frozen=True)
+class Validated:
+    """A built-in rule file as the test suite validated it: its digest and its parsed data."""
 
-    A built-in rule file whose bytes still match is not re-validated with jsonschema at start-up
-    (importing and running it costs more than the whole rest of `soc2lint rules`); any other file,
-    including every user rule, is validated at load time.
+    sha256: str
+    data: Any
+
+
+def validated_files(directory: Path) -> dict[str, Validated]:
+    """The built-in rule files that the test suite validated against the schema, by path.
+
+    A built-in rule file whose bytes still match is neither re-validated with jsonschema nor
+    parsed as YAML at start-up: its data comes from this JSON, which loads in a twentieth of the
+    time (start-up is most of a pre-commit run). Any other file, including every user rule, is
+    parsed and validated at load time.
     """
     try:
-        text = (directory / VALIDATED_FILE).read_text(encoding="utf-8")
-    except OSError:
+        entries = json.loads((directory / VALIDATED_FILE).read_text(encoding="utf-8"))["files"]
+        return {rel: Validated(e["sha256"], e.get("data")) for rel, e in entries.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
-    out = {}
-    for line in text.splitlines():
-        digest, _, rel = line.partition("  ")
-        if digest and rel:
-            out[rel] = digest
-    return out
 
 
-def digest_lines(directory: Path) -> str:
-    """The content of `validated.sha256` for the rule files under `directory`."""
-    lines = []
+def validated_text(directory: Path) -> str:
+    """The content of `validated.json` for the rule files under `directory`. A file whose data
+    JSON cannot carry as it is (a YAML date, a non-string key) keeps its digest only."""
+    entries: dict[str, Any] = {}
     for path in rule_files(directory):
-        rel = path.relative_to(directory).as_posix()
-        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {rel}")
-    return "\n".join(lines) + "\n"
+        raw = path.read_bytes()
+        entry: dict[str, Any] = {"sha256": hashlib.sha256(raw).hexdigest()}
+        data, _ = yamlconf.load(raw.decode("utf-8"), str(path), RuleError)
+        try:
+            if json.loads(json.dumps(data)) == data:
+                entry["data"] = data
+        except (TypeError, ValueError):
+            pass
+        entries[path.relative_to(directory).as_posix()] = entry
+    # in the files' own key order, which examples and messages follow
+    return json.dumps({"files": entries}, ensure_ascii=False) + "\n"
 
 
-def load_rules(directories: Sequence[Path], builtin_count: int = 1) -> list[Rule]:
+def load_rules(directories: Sequence[Path], builtin_count: int = 1,
+               trust_validated: bool = True) -> list[Rule]:
     """Load every rule under `directories`; the first `builtin_count` are soc2lint's own.
+    `trust_validated` False parses and validates the built-in ones too (see validated_files).
 
     Raises RuleError (one line: file, line, offending key) for the first broken rule.
     """
@@ -165,16 +185,17 @@ def load_rules(directories: Sequence[Path], builtin_count: int = 1) -> list[Rule
     for directory in directories:
         if not directory.is_dir():
             raise RuleError(f"{directory}: rules directory not found")
-    digests = [validated_digests(d) if i < builtin_count else {} for i, d in enumerate(directories)]
+    digests = [validated_files(d) if i < builtin_count and trust_validated else {}
+               for i, d in enumerate(directories)]
     library_files, trusted_libraries = [], {}
     for i, directory in enumerate(directories):
         for path in rule_files(directory):
             if is_library(path):
                 display = _display(path, directory, i < builtin_count)
                 library_files.append((path, display))
-                digest = digests[i].get(path.relative_to(directory).as_posix())
-                if digest:
-                    trusted_libraries[display] = digest
+                known = digests[i].get(path.relative_to(directory).as_posix())
+                if known:
+                    trusted_libraries[display] = known
     library = load_library(library_files, trusted_libraries)
     for i, directory in enumerate(directories):
         trusted = digests[i]
@@ -183,7 +204,7 @@ def load_rules(directories: Sequence[Path], builtin_count: int = 1) -> list[Rule
                 continue
             rule = load_rule_file(path, builtin=i < builtin_count,
                                   display=_display(path, directory, i < builtin_count),
-                                  trusted_digest=trusted.get(path.relative_to(directory).as_posix()),
+                                  trusted=trusted.get(path.relative_to(directory).as_posix()),
                                   library=library)
             for index, key, label in ((by_id, rule.id, "id"), (by_name, rule.name, "name")):
                 if key in index:
@@ -210,15 +231,18 @@ def _fail(source: str, root: nodes.Node | None, keys: Sequence[Any], message: st
 
 
 def load_rule_file(path: Path, builtin: bool = False, display: str | None = None,
-                   trusted_digest: str | None = None, library: Library | None = None) -> Rule:
+                   trusted: Validated | None = None, library: Library | None = None) -> Rule:
     source = display or str(path)
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{source}: cannot read rule file: {exc}") from exc
-    validated = trusted_digest is not None and hashlib.sha256(raw).hexdigest() == trusted_digest
-    data, root = yamlconf.load(text, source, RuleError)
+    validated = trusted is not None and hashlib.sha256(raw).hexdigest() == trusted.sha256
+    if validated and trusted is not None and isinstance(trusted.data, dict):
+        data, root = trusted.data, None  # these exact bytes parsed and passed before
+    else:
+        data, root = yamlconf.load(text, source, RuleError)
     if not isinstance(data, dict):
         raise RuleError(f"{source}: a rule file must be a mapping")
     try:
@@ -243,7 +267,7 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
                validated: bool = False, library: Library | None = None) -> Rule:
     """Validate one rule's data (schema, catalog, target, detector, match) and build the Rule.
 
-    `validated`: the schema check already passed for these exact bytes (see validated_digests).
+    `validated`: the schema check already passed for these exact bytes (see validated_files).
     """
     from soc2lint.detectors import DETECTORS
     from soc2lint.match import MatchError, compile_matches
@@ -371,7 +395,7 @@ _COMPILED: dict[int, tuple[Any, tuple[Any, ...]]] = {}
 
 def matchers_of(rule: Rule) -> tuple[Any, ...]:
     """The compiled `match` blocks of a rule. Rules whose bytes the test suite validated
-    (validated.sha256) are compiled on first use: `soc2lint rules` never pays for it."""
+    (validated.json) are compiled on first use: `soc2lint rules` never pays for it."""
     if rule.matchers or rule.match is None:
         return rule.matchers
     key = id(rule.match)  # shared by the copies select_rules makes (params, severity)

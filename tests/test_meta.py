@@ -70,13 +70,24 @@ def test_rule_docs_are_up_to_date() -> None:
 
 
 def test_validated_digests_match_and_every_file_passes_the_schema() -> None:
-    from soc2lint.ruleset import VALIDATED_FILE, digest_lines
+    from soc2lint.ruleset import VALIDATED_FILE, validated_text
 
     directory = builtin_rules_dir()
-    assert (directory / VALIDATED_FILE).read_text(encoding="utf-8") == digest_lines(directory), (
+    assert (directory / VALIDATED_FILE).read_text(encoding="utf-8") == validated_text(directory), (
         "run `python -m soc2lint.docgen docs/rules`")
     # loaded as user rules: full JSON Schema validation of every file, no digest shortcut
     assert [r.id for r in load_rules([directory], builtin_count=0)] == [r.id for r in RULES]
+
+
+def test_rules_read_from_validated_json_equal_rules_parsed_from_yaml() -> None:
+    from dataclasses import fields
+
+    parsed = load_rules([builtin_rules_dir()], trust_validated=False)
+    assert len(parsed) == len(RULES)
+    for fast, slow in zip(RULES, parsed, strict=True):
+        for f in fields(fast):
+            if f.name != "matchers":  # compiled on first use for trusted files, at load otherwise
+                assert getattr(fast, f.name) == getattr(slow, f.name), (fast.id, f.name)
 
 
 def test_a_modified_builtin_rule_is_validated_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
