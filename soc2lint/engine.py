@@ -248,7 +248,13 @@ class _Scanner:
             ident += "#" + hit.fields["identity"]
         if doc.identity:
             ident = f"{doc.identity}:{ident}"
-        return _finding(rule, location, hit.fields, ident, hit.message)
+        finding = _finding(rule, location, hit.fields, ident, hit.message)
+        if "secret_type" in hit.fields:  # for tools reading JSON/SARIF: never the value itself
+            finding = replace(finding, properties=(
+                ("secret_type", str(hit.fields["secret_type"])),
+                ("secret_fingerprint", str(hit.fields.get("identity", ""))),
+            ))
+        return finding
 
     def _error_finding(self, parsed: ParsedArtifact) -> list[Finding]:
         rule = self.engine_rules.get(parsed.error_rule)
@@ -361,7 +367,8 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
             fp = f.identity.rsplit("#", 1)[-1]
             sighting = result.sightings.get(fp)
             if sighting is not None:
-                f = replace(f, properties=f.properties + _commit_properties(sighting, result))
+                f = replace(f, properties=tuple(
+                    {**dict(f.properties), **dict(_commit_properties(sighting, result))}.items()))
             in_tree[fp] = 1
         out.append(f)
     from soc2lint.globs import matches

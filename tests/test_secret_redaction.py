@@ -278,3 +278,18 @@ def test_a_value_is_one_finding_however_many_types_see_it(write: Callable[..., P
     write("k8s/secret.yaml", f"kind: Secret\ndata:\n  storageaccountkey: {value}\n")
     _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
     assert [(f["path"], f["line"]) for f in json.loads(out)["findings"]] == [("k8s/secret.yaml", 3)]
+
+
+def test_secret_findings_carry_type_and_fingerprint_as_properties(
+        write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path) -> None:
+    """Tools reading JSON or SARIF get the type and fingerprint without parsing the message."""
+    import json
+
+    write("app.py", f'KEY = "{PLANTED["AWS_ACCESS_KEY_ID"]}"\n')
+    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
+    (finding,) = json.loads(out)["findings"]
+    assert finding["properties"]["secret_type"] == "AWS Access Key"
+    assert finding["identity"].endswith("#" + finding["properties"]["secret_fingerprint"])
+    _, sarif, _ = run("--format", "sarif", "--select", "SEC001", "--no-history", str(tmp_path))
+    (result,) = json.loads(sarif)["runs"][0]["results"]
+    assert result["properties"]["secret_type"] == "AWS Access Key"
