@@ -141,3 +141,17 @@ def test_usage_errors_exit_2(run: Run, tmp_path: Path) -> None:
     assert run("--format", "xml", str(tmp_path))[0] == 2
     assert run(str(tmp_path / "missing"))[0] == 2
     assert run("--fail-on", "severe", str(tmp_path))[0] == 2
+
+
+def test_the_readme_demo_shows_each_family(run: Run) -> None:
+    """The README's first command scans examples/demo: workflow, manifest and secret findings,
+    and one documented exception."""
+    demo = Path(__file__).resolve().parent.parent / "examples" / "demo"
+    code, out, _ = run("--format", "json", "--no-history", str(demo))
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    active = {f["rule_id"] for f in findings if not f["suppressed"]}
+    assert {"GHA001", "GHA002", "SEC001"} <= active
+    assert [(f["rule_id"], f["path"]) for f in findings if f["suppressed"]] == [
+        ("KUB001", "k8s/node-agent.yaml")]
+    assert ("SEC001", "app/settings.py", 8) in {(f["rule_id"], f["path"], f["line"]) for f in findings}
