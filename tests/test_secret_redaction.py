@@ -196,7 +196,8 @@ def _config_samples() -> list[tuple[str, str]]:
 def test_transformers_are_skipped_only_where_they_cannot_add_a_secret() -> None:
     """could_reveal gates detect-secrets' transformers (a pure-Python YAML load per config
     file). Where it says no, the transformers find no value the plain lines do not."""
-    from soc2lint.secrets.lines import could_reveal, run_transformers, scan_text
+    from soc2lint.secrets.lines import run_transformers, scan_text
+    from soc2lint.secrets.reveal import could_reveal
 
     skipped = revealing = 0
     for name, text in _config_samples():
@@ -211,7 +212,8 @@ def test_transformers_are_skipped_only_where_they_cannot_add_a_secret() -> None:
 
 
 def test_reveal_gate_on_typical_files() -> None:
-    from soc2lint.secrets.lines import could_reveal, run_transformers, scan_text
+    from soc2lint.secrets.lines import run_transformers, scan_text
+    from soc2lint.secrets.reveal import could_reveal
 
     manifest = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
                 "    spec:\n      containers:\n        - name: web\n"
