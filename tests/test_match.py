@@ -305,3 +305,25 @@ def test_count_of_matching_nodes() -> None:
     assert hits({"for_each": "$", "where": {"path": "jobs.*", "count": {"equals": 2}}}, text) != []
     with pytest.raises(MatchError, match="one comparison"):
         compile_match({"for_each": "$", "where": {"path": "jobs.*", "count": {"ge": 1, "le": 3}}}, {})
+
+
+def test_caseless_prefilters_find_whatever_the_case_blind_pattern_finds() -> None:
+    """`(?i)` prefilters run as case-sensitive patterns on lowered text; never one miss."""
+    import random
+    import re
+
+    from soc2lint.engine import _caseless
+
+    rnd = random.Random(3)
+    patterns = [r"(?i)secrets\s*\[|tojson\s*\(\s*secrets",
+                r"(?i)configure-aws-credentials|google-github-actions/|azure/login"]
+    words = ["secrets [", "toJSON( Secrets", "TOJSON(secrets)", "Configure-AWS-Credentials",
+             "Google-GitHub-Actions/auth", "Azure/Login", "secret", "tojson(", "azure/log"]
+    for source in patterns:
+        blind, fast = re.compile(source), _caseless(re.compile(source))
+        assert fast is not None
+        for _ in range(500):
+            text = " ".join("".join(c.upper() if rnd.random() < .5 else c for c in w)
+                            for w in rnd.sample(words, 3))
+            assert bool(blind.search(text)) == bool(fast.search(text.lower())), text
+    assert _caseless(re.compile(r"(?i)\x41")) is None and _caseless(re.compile("Foo")) is None
