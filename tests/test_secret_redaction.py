@@ -295,3 +295,19 @@ def test_secret_findings_carry_type_and_fingerprint_as_properties(
     _, sarif, _ = run("--format", "sarif", "--select", "SEC001", "--no-history", str(tmp_path))
     (result,) = json.loads(sarif)["runs"][0]["results"]
     assert result["properties"]["secret_type"] == "AWS Access Key"
+
+
+def test_credentials_for_hosts_reserved_for_examples_are_not_secrets(
+        write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path) -> None:
+    import json
+
+    write("tests/test_urls.py", """\
+        A = "https://user:password@example.com/whatever.tgz"
+        B = "git+http://username:s3cr3tpw@git.example.org/"
+        C = "https://u:pw12345@ci.test/simple"
+        D = "https://deploy:s3cr3tpw@pypi.company.com/simple"
+        E = "postgres://app:s3cr3tpw@localhost:5432/db"
+        F = "https://a:b12345678@example.community/"
+        """)
+    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
+    assert [f["line"] for f in json.loads(out)["findings"]] == [4, 5, 6]

@@ -215,7 +215,7 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
     return [Secret(kind, value, line.find(value)) for value, kind in best.items()
             if (kind not in _GENERIC or not any(v in value or value in v for v in specific))
             and not _identifier(kind, value, line) and not _placeholder(kind, value)
-            and not _reference(kind, value, line)]
+            and not _reference(kind, value, line) and not _example_host(kind, value, line)]
 
 
 # A commit id or a content digest where the line says so (`rev:`, `sha256:`, `@<sha>`): random,
@@ -256,6 +256,20 @@ def _reference(kind: str, value: str, line: str) -> bool:
     """A keyword secret whose key names the secret's location, not the secret."""
     at = line.find(value)
     return kind == "Secret Keyword" and at > 0 and _REFERENCE_KEY.search(line, 0, at) is not None
+
+
+# Hosts reserved for documentation and tests (RFC 2606, RFC 6761): no service answers there,
+# so `https://user:password@example.com/` in a test or a doc is no credential.
+_EXAMPLE_HOST = re.compile(r"(?i)@(?:[a-z0-9-]+\.)*(?:example\.(?:com|net|org)|[a-z0-9-]+\.(?:example|"
+                           r"test|invalid))(?![a-z0-9.-])")
+
+
+def _example_host(kind: str, value: str, line: str) -> bool:
+    """Basic-auth credentials in a URL whose host is reserved for examples."""
+    if kind != "Basic Auth Credentials":
+        return False
+    at = line.find(value + "@")
+    return at >= 0 and _EXAMPLE_HOST.match(line, at + len(value)) is not None
 
 
 _GENERIC = ("Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String")
