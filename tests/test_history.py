@@ -310,3 +310,15 @@ def test_a_corrupt_pack_is_one_note_and_the_tree_is_still_scanned(run: Run, hist
     notes = [ln for ln in err.splitlines() if "history" in ln]
     assert len(notes) == 1 and "history not scanned: " in notes[0] and "cannot read the git history" in notes[0]
     assert sorted(f["path"] for f in json.loads(out)["findings"]) == [f"f{i}.py" for i in range(5)]
+
+
+def test_the_cache_sees_commits_only_an_annotated_tag_reaches(run: Run, history: History) -> None:
+    history.commit("base", **{"README.md": "hello\n"})
+    main = history.repo.active_branch
+    assert scan(run, history.root) == []  # writes the cache
+    history.repo.git.checkout("--detach")
+    tagged = history.commit("release", **{"deploy.py": f'KEY = "{AWS}"\n'})
+    history.repo.create_tag("v1.0", ref=tagged, message="release 1.0")  # annotated
+    main.checkout()
+    found = scan(run, history.root)
+    assert [(f["rule_id"], f["properties"]["introduced_in"]) for f in found] == [("SEC002", tagged)]
