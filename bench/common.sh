@@ -13,14 +13,5 @@ soc2lint_source_id() {
   local py
   py="$(dirname "$(command -v "${S[0]}")")/python"
   [[ -x "$py" ]] || { echo "unknown (no python next to ${S[0]})"; return; }
-  "$py" - <<'PYEOF' 2>/dev/null || echo "unknown"
-import hashlib, pathlib, soc2lint
-from soc2lint.ruleset import builtin_rules_dir
-h = hashlib.sha256()
-pkg = pathlib.Path(soc2lint.__file__).parent
-for base in (pkg, pathlib.Path(builtin_rules_dir())):
-    for p in sorted(q for q in base.rglob("*") if q.suffix in (".py", ".yaml", ".json")):
-        h.update(str(p.relative_to(base)).encode() + b"\0" + p.read_bytes())
-print(f"{pkg} (sources+rules sha256 {h.hexdigest()[:12]})")
-PYEOF
+  "$py" "$(dirname "${BASH_SOURCE[0]}")/source_id.py" 2>/dev/null || echo "unknown"
 }

@@ -34,16 +34,6 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 WORK = BENCH / ".work"
 
-SOURCE_ID = r"""
-import hashlib, pathlib, soc2lint
-from soc2lint.ruleset import builtin_rules_dir
-h = hashlib.sha256()
-pkg = pathlib.Path(soc2lint.__file__).parent
-for base in (pkg, pathlib.Path(builtin_rules_dir())):
-    for p in sorted(q for q in base.rglob("*") if q.suffix in (".py", ".yaml", ".json")):
-        h.update(str(p.relative_to(base)).encode() + b"\0" + p.read_bytes())
-print(f"{pkg} (sources+rules sha256 {h.hexdigest()[:12]})")
-"""
 
 
 def source_id(cmd: list[str]) -> str:
@@ -53,7 +43,8 @@ def source_id(cmd: list[str]) -> str:
     py = Path(exe).parent / "python"
     if not py.exists():
         return f"unknown (no python next to {exe})"
-    proc = subprocess.run([str(py), "-c", SOURCE_ID], capture_output=True, text=True, check=False)
+    proc = subprocess.run([str(py), str(BENCH / "source_id.py")], capture_output=True, text=True,
+                          check=False)
     return proc.stdout.strip() or "unknown"
 
 

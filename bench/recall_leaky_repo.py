@@ -41,6 +41,8 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from source_id import source_id  # bench/source_id.py, beside this script
+
 BENCH = Path(__file__).resolve().parent
 WORK = BENCH / ".work"
 
@@ -101,19 +103,6 @@ def soc2lint_command() -> list[str]:
         return os.environ["SOC2LINT"].split()
     beside = Path(sys.executable).parent / "soc2lint"
     return [str(beside)] if beside.exists() else ["soc2lint"]
-
-
-def source_id() -> str:
-    """The package directory and a digest of its sources and rules (as bench/common.sh prints)."""
-    import soc2lint
-    from soc2lint.ruleset import builtin_rules_dir
-
-    h = hashlib.sha256()
-    pkg = Path(soc2lint.__file__).parent
-    for base in (pkg, Path(builtin_rules_dir())):
-        for p in sorted(q for q in base.rglob("*") if q.suffix in (".py", ".yaml", ".json")):
-            h.update(str(p.relative_to(base)).encode() + b"\0" + p.read_bytes())
-    return f"{pkg} (sha256 {h.hexdigest()[:12]})"
 
 
 def find_gitleaks() -> str | None:
