@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -231,12 +232,17 @@ def test_reveal_gate_on_typical_files() -> None:
         assert could_reveal(text, name)
 
 
-def test_placeholders_where_a_secret_goes_are_not_secrets(write: Callable[..., Path],
-                                                          run: Callable[..., tuple[int, str, str]],
-                                                          tmp_path: Path) -> None:
+def _in_tree(run: Callable[..., tuple[int, str, str]], root: Path) -> list[dict[str, Any]]:
+    """SEC001's findings in the files under `root` (no history), as the JSON report has them."""
     import json
 
-    write("docs/setup.py", """\
+    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(root))
+    return json.loads(out)["findings"]  # type: ignore[no-any-return]
+
+
+# What stands where a secret would and is none, next to real values that must still be found.
+NOT_SECRETS = {
+    "placeholders": ("docs/setup.py", """\
         app_secret = 'YOUR_APP_SECRET'
         oauth_token_secret = "USER_OAUTH_TOKEN_SECRET"
         password = "your-password-here"
@@ -245,17 +251,8 @@ def test_placeholders_where_a_secret_goes_are_not_secrets(write: Callable[..., P
         admin_password = "DB_PASSWORD2x"
         root_password = "HUNTER_2024"
         mysql_password = "my_s3cret_pw"
-        """)
-    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
-    assert [f["line"] for f in json.loads(out)["findings"]] == [5, 6, 7, 8]
-
-
-def test_keys_that_name_where_a_secret_is_are_not_secrets(write: Callable[..., Path],
-                                                          run: Callable[..., tuple[int, str, str]],
-                                                          tmp_path: Path) -> None:
-    import json
-
-    write("deploy/storage.yaml", """\
+        """, [5, 6, 7, 8]),
+    "keys naming where a secret is": ("deploy/storage.yaml", """\
         parameters:
           adminSecretName: ceph-secret-admin
           adminSecretNamespace: kube-system
@@ -264,9 +261,25 @@ def test_keys_that_name_where_a_secret_is_are_not_secrets(write: Callable[..., P
           admin_password: Tr0ub4dor-and-3-horses
         volumes:
           - secret: {secretName: nginxsecret}
-        """)
-    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
-    assert [f["line"] for f in json.loads(out)["findings"]] == [6]
+        """, [6]),
+    "hosts reserved for examples": ("tests/test_urls.py", """\
+        A = "https://user:password@example.com/whatever.tgz"
+        B = "git+http://username:s3cr3tpw@git.example.org/"
+        C = "https://u:pw12345@ci.test/simple"
+        D = "https://deploy:s3cr3tpw@pypi.company.com/simple"
+        E = "postgres://app:s3cr3tpw@localhost:5432/db"
+        F = "https://a:b12345678@example.community/"
+        """, [4, 5, 6]),
+}
+
+
+@pytest.mark.parametrize("case", NOT_SECRETS)
+def test_what_stands_for_a_secret_is_not_one(case: str, write: Callable[..., Path],
+                                             run: Callable[..., tuple[int, str, str]],
+                                             tmp_path: Path) -> None:
+    path, text, found = NOT_SECRETS[case]
+    write(path, text)
+    assert [f["line"] for f in _in_tree(run, tmp_path)] == found
 
 
 def test_a_value_is_one_finding_however_many_types_see_it(write: Callable[..., Path],
@@ -274,12 +287,9 @@ def test_a_value_is_one_finding_however_many_types_see_it(write: Callable[..., P
                                                           tmp_path: Path) -> None:
     """`key: value` is a keyword secret on the line and an entropy string once the YAML
     transformer quotes it: one secret, one finding."""
-    import json
-
     value = "eElGMXpKYm5ub2pGTE1Ta0JwNTBteDAyckhzTUsyc2pVN2xKQXJQa0JyUWlWbWU4TkF2K1BjWE1uYXhyKzY="
     write("k8s/secret.yaml", f"kind: Secret\ndata:\n  storageaccountkey: {value}\n")
-    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
-    assert [(f["path"], f["line"]) for f in json.loads(out)["findings"]] == [("k8s/secret.yaml", 3)]
+    assert [(f["path"], f["line"]) for f in _in_tree(run, tmp_path)] == [("k8s/secret.yaml", 3)]
 
 
 def test_secret_findings_carry_type_and_fingerprint_as_properties(
@@ -288,26 +298,9 @@ def test_secret_findings_carry_type_and_fingerprint_as_properties(
     import json
 
     write("app.py", f'KEY = "{PLANTED["AWS_ACCESS_KEY_ID"]}"\n')
-    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
-    (finding,) = json.loads(out)["findings"]
+    (finding,) = _in_tree(run, tmp_path)
     assert finding["properties"]["secret_type"] == "AWS Access Key"
     assert finding["identity"].endswith("#" + finding["properties"]["secret_fingerprint"])
     _, sarif, _ = run("--format", "sarif", "--select", "SEC001", "--no-history", str(tmp_path))
     (result,) = json.loads(sarif)["runs"][0]["results"]
     assert result["properties"]["secret_type"] == "AWS Access Key"
-
-
-def test_credentials_for_hosts_reserved_for_examples_are_not_secrets(
-        write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path) -> None:
-    import json
-
-    write("tests/test_urls.py", """\
-        A = "https://user:password@example.com/whatever.tgz"
-        B = "git+http://username:s3cr3tpw@git.example.org/"
-        C = "https://u:pw12345@ci.test/simple"
-        D = "https://deploy:s3cr3tpw@pypi.company.com/simple"
-        E = "postgres://app:s3cr3tpw@localhost:5432/db"
-        F = "https://a:b12345678@example.community/"
-        """)
-    _, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
-    assert [f["line"] for f in json.loads(out)["findings"]] == [4, 5, 6]
