@@ -55,6 +55,32 @@ def _check_config_names(config: Config, rules: Sequence[Rule]) -> None:
     for key, code in named:
         if code not in known:
             raise ConfigError(f"{config.where(key)}: unknown rule {code!r}")
+    from soc2lint.ruleset import check_codes
+
+    for section in ("select", "ignore"):
+        for i, code in enumerate(getattr(config, section)):
+            check_codes(rules, [code], config.where(f"{section}.{i}"))
+    declared = {name for r in rules for name in r.parameters}
+    for name in config.parameters:
+        if name not in declared:
+            raise ConfigError(f"{config.where(f'parameters.{name}')}: unknown parameter {name!r}"
+                              f" (known: {', '.join(sorted(declared))})")
+    for code, values in config.rule_parameters.items():
+        own = {n for r in rules if code in (r.id, r.name) for n in (*r.parameters, *r.with_)}
+        for name in values:
+            if name not in own:
+                known_here = ", ".join(sorted(own)) or f"none: {code} takes no parameters"
+                raise ConfigError(f"{config.where(f'rule_parameters.{code}.{name}')}: "
+                                  f"unknown parameter {name!r} for {code} (known: {known_here})")
+
+
+def _write_output(path: Path, text: str) -> None:
+    """Write a report, creating its directory (`-o reports/soc2lint.sarif` in a fresh CI job)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Soc2lintError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
 
 
 def _rule_sources(fn: Any) -> Any:
@@ -127,6 +153,10 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
     else:
         root, targets = Path.cwd(), (list(paths) or None)
     config, rules = _load(root, config_path, extra_rules, no_config)
+    from soc2lint.ruleset import check_codes
+
+    check_codes(rules, _split(select), "--select")
+    check_codes(rules, _split(ignore), "--ignore")
     active = select_rules(
         rules,
         select=_split(select) or config.select,
@@ -164,7 +194,7 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
                      and sys.stdout.isatty())
         text = textout.render(result, color=use_color, quiet=quiet)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        _write_output(output, text)
     else:
         click.echo(text, nl=False)
     if not quiet:
@@ -343,6 +373,10 @@ def baseline_cmd(path: Path | None, output: Path | None, no_history: bool) -> in
     active = select_rules(rules, select=("SEC001", "SEC002"), parameters=config.parameters)
     result = run_scan(root, active, config, readers=rules, history=not no_history)
     target = output or root / config.baseline
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Soc2lintError(f"{target}: cannot write the baseline: {exc.strerror or exc}") from None
     count = baseline.write(target, [f for f in result.findings if f.suppression is None])
     click.echo(f"{count} secret(s) in {target}")
     return EXIT_CLEAN

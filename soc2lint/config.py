@@ -79,10 +79,7 @@ def _plain(value: Any) -> Any:
 
 def load_config(path: Path) -> Config:
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read config: {exc}") from exc
+    _raw, text = yamlconf.read_input(path, source, ConfigError, "config")
     data, root = yamlconf.load(text, source, ConfigError)
     if data is None:
         data = {}
@@ -97,6 +94,15 @@ def load_config(path: Path) -> Config:
     for section in ("severity", "rule_parameters"):
         for name in data.get(section, {}):
             key_lines[f"{section}.{name}"] = yamlconf.key_line(root, [section, name]) or 1
+    for section in ("select", "ignore"):
+        for i, _code in enumerate(data.get(section, ())):
+            key_lines[f"{section}.{i}"] = yamlconf.key_line(root, [section, i]) or 1
+    for name in data.get("parameters", {}):
+        key_lines[f"parameters.{name}"] = yamlconf.key_line(root, ["parameters", name]) or 1
+    for code, values in data.get("rule_parameters", {}).items():
+        for name in values:
+            key_lines[f"rule_parameters.{code}.{name}"] = yamlconf.key_line(
+                root, ["rule_parameters", code, name]) or 1
     for i, _entry in enumerate(data.get("exceptions", ())):
         key_lines[f"exceptions.{i}.rule"] = yamlconf.key_line(root, ["exceptions", i, "rule"]) or 1
     base = path.parent

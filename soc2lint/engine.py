@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +24,7 @@ from soc2lint.suppress import MIN_REASON, exception_for, inline_for, parse_inlin
 from soc2lint.targets import TARGETS, Target
 
 ENGINE_DETECTORS = ("parse-error", "excessive-yaml-aliases", "suppression-without-reason",
-                    "unrecognised-evidence", "secrets-history")
+                    "unrecognised-evidence", "secrets-history", "scan-incomplete")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 
 
@@ -123,7 +124,7 @@ class _Scanner:
     def scan_artifact(self, artifact: Any) -> tuple[list[Finding], bool]:
         """Read an artifact once; parse it for the rules reading its structure (once) and give
         its text to the rules reading any file's lines (secrets), even when it does not parse."""
-        from soc2lint.artifacts.read import PARSERS, read_text
+        from soc2lint.artifacts.read import BINARY_ERROR, PARSERS, read_text
 
         applicable = _targets_for(self.doc_rules, artifact.kind)
         readers = applicable if self.doc_rules else _targets_for(self.readers, artifact.kind)
@@ -135,7 +136,11 @@ class _Scanner:
             return [], False
         raw = read_text(artifact, self.config.max_file_size)
         if raw.error is not None and not struct_readers:
-            return [], False  # only text rules want it: a binary or oversized file is no text
+            # only text rules want it: a binary file is no text, but one too large or unreadable
+            # is text nobody checked, and says so
+            if raw.error == BINARY_ERROR:
+                return [], False
+            return self._error_finding(raw), True
         prefilters = [t.prefilter for _, targets in struct_readers for t in targets]
         if prefilters and all(p is not None for p in prefilters):
             # Every structural rule only wants some files of this kind (e.g. Kubernetes
@@ -370,14 +375,19 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
     from soc2lint.secrets.history import is_work_tree, scan_history
 
     rule = scanner.engine_rules.get("secrets-history")
-    if rule is None or not is_work_tree(root):
+    if rule is None:
+        return findings
+    if not is_work_tree(root):
+        if os.path.lexists(root / ".git"):  # a repository git cannot read is no plain directory
+            _incomplete(scanner, findings, notes, "the git history was not read for secrets: "
+                        "git does not recognise the repository at .git")
         return findings
     try:
         allowed = tuple(rule.params.get("allowed_secrets", ()) or ())
         result = scan_history(root, scanner.config.max_file_size, since, use_cache, progress,
                               allowed, unreachable)
     except Soc2lintError as exc:  # a corrupt or partial repository: say so, keep the tree scan
-        notes.append(f"history not scanned: {exc}")
+        _incomplete(scanner, findings, notes, f"the git history was not read for secrets: {exc}")
         return findings
     notes.extend(result.notes)
     if result.skipped_binary:
@@ -408,6 +418,19 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
         finding = _finding(rule, location, fields, fp)
         out.append(replace(finding, properties=_commit_properties(s, result)))
     return out
+
+
+def _incomplete(scanner: _Scanner, findings: list[Finding], notes: list[str], detail: str) -> None:
+    """A part of the scan that could not run: a finding (SARIF, JSON, exit code) when
+    scan-incomplete is selected, else at least a note."""
+    rule = scanner.engine_rules.get("scan-incomplete")
+    if rule is None:
+        notes.append(detail)
+        return
+    top = str(scanner.context.root)
+    detail = detail.replace(f"{top}: ", "").replace(top + os.sep, "")
+    location = Location(".git", 1, 1, 1, 1)
+    findings.append(_finding(rule, location, {"detail": detail}, "history"))
 
 
 def _commit_properties(s: Any, result: Any) -> tuple[tuple[str, str], ...]:

@@ -68,13 +68,13 @@ def load_library(paths: Sequence[tuple[Path, str]], trusted: Mapping[str, Valida
     parameters: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for path, source in paths:
-        raw = path.read_bytes()
+        raw, text = yamlconf.read_input(path, source, RuleError, "rule library")
         known = trusted.get(source)
         if known is not None and known.sha256 == hashlib.sha256(raw).hexdigest() \
                 and isinstance(known.data, dict):
             data, root = known.data, None
         else:
-            data, root = yamlconf.load(raw.decode("utf-8"), source, RuleError)
+            data, root = yamlconf.load(text, source, RuleError)
         if known is None or known.sha256 != hashlib.sha256(raw).hexdigest():
             problem = yamlconf.schema_problem(_library_validator(), data)
             if problem is not None:
@@ -233,11 +233,7 @@ def _fail(source: str, root: nodes.Node | None, keys: Sequence[Any], message: st
 def load_rule_file(path: Path, builtin: bool = False, display: str | None = None,
                    trusted: Validated | None = None, library: Library | None = None) -> Rule:
     source = display or str(path)
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{source}: cannot read rule file: {exc}") from exc
+    raw, text = yamlconf.read_input(path, source, RuleError, "rule file")
     validated = trusted is not None and hashlib.sha256(raw).hexdigest() == trusted.sha256
     if validated and trusted is not None and isinstance(trusted.data, dict):
         data, root = trusted.data, None  # these exact bytes parsed and passed before
@@ -410,13 +406,49 @@ def matchers_of(rule: Rule) -> tuple[Any, ...]:
 
 # --------------------------------------------------------------------------- selection
 
+_FAMILY = re.compile(r"[A-Z]+")
+
+
 def _matches(rule: Rule, code: str) -> int:
-    """How specifically `code` (an id prefix or a rule name) names `rule`: 0 not at all."""
+    """How specifically `code` (an id prefix or a rule name) names `rule`: 0 not at all.
+
+    A prefix names whole families: `GH` and `GH0` are the GH rules, never GHA's."""
     if code == rule.name or code == rule.id:
         return 100
-    if rule.id.startswith(code):
+    family = _FAMILY.match(code)
+    if (family is not None and rule.id.startswith(code)
+            and rule.id[family.end():family.end() + 1].isdigit()):
         return len(code)
     return 0
+
+
+def unknown_codes(rules: Sequence[Rule], codes: Iterable[str]) -> list[tuple[str, str | None]]:
+    """(code, suggestion or None) for each of `codes` that names no rule: a typo in --select
+    would otherwise disable a CI gate without a word."""
+    import difflib
+
+    out: list[tuple[str, str | None]] = []
+    for code in codes:
+        if any(_matches(rule, code) for rule in rules):
+            continue
+        names = sorted({r.id for r in rules} | {r.name for r in rules}
+                       | {r.id.rstrip("0123456789") for r in rules})
+        cleaned = re.sub(r"[^A-Za-z0-9]", "", code).upper()
+        if any(_matches(rule, cleaned) for rule in rules):
+            out.append((code, cleaned))
+            continue
+        close = difflib.get_close_matches(code, names, n=1, cutoff=0.6)
+        out.append((code, close[0] if close else None))
+    return out
+
+
+def check_codes(rules: Sequence[Rule], codes: Iterable[str], where: str) -> None:
+    """Raise a ConfigError for the first of `codes` that names no rule, with a suggestion."""
+    from soc2lint.errors import ConfigError
+
+    for code, suggestion in unknown_codes(rules, codes):
+        hint = f"; did you mean {suggestion!r}?" if suggestion else "; see `soc2lint rules`"
+        raise ConfigError(f"{where}: {code!r} is no rule id, id prefix or rule name{hint}")
 
 
 def is_selected(rule: Rule, select: Iterable[str], ignore: Iterable[str], default: bool) -> bool:
@@ -458,6 +490,14 @@ def select_rules(
         for code, values in (rule_parameters or {}).items():
             if code in (rule.id, rule.name):
                 overrides.update(values)
+                # a detector's `with:` settings are its parameters too, typed by their default
+                for name, value in values.items():
+                    if name in rule.with_ and name not in rule.parameters:
+                        default = rule.with_[name]
+                        if default is not None and type(value) is not type(default):
+                            raise ConfigError(f"parameter {name!r} for {rule.id}: expected a "
+                                              f"{type(default).__name__}, got {value!r}")
+                        params[name] = value
         for name, value in overrides.items():
             if name in rule.parameters:
                 schema = rule.parameters[name].get("schema")

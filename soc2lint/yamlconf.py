@@ -4,6 +4,7 @@ a schema error names the file, the line and the key."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -12,6 +13,34 @@ from soc2lint.artifacts import nodes
 from soc2lint.errors import Soc2lintError
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# soc2lint's own inputs get the limits scanned files get: a config, rule or baseline file is
+# data the user may have copied from anywhere, and an alias bomb in it must not eat the machine.
+MAX_INPUT_SIZE = 10 * 1024 * 1024
+
+
+def read_input(path: Path, source: str, error: type[Soc2lintError], what: str) -> tuple[bytes, str]:
+    """(bytes, UTF-8 text) of one of soc2lint's own input files, refusing huge or binary ones."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_SIZE:
+            raise error(f"{source}: {what} is {size:,} bytes, more than the {MAX_INPUT_SIZE:,} bytes "
+                        "soc2lint reads")
+        raw = path.read_bytes()
+        return raw, raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise error(f"{source}:{line}: cannot read {what}: not UTF-8") from None
+    except OSError as exc:
+        raise error(f"{source}: cannot read {what}: {exc.strerror or exc}") from None
+
+
+def check_aliases(root: nodes.Node, source: str, error: type[Soc2lintError]) -> None:
+    """Refuse a document that would grow past the scanned-YAML limit once aliases expand."""
+    from soc2lint.artifacts.yamlfile import ALIAS_EXPANSION_LIMIT
+
+    if nodes.expanded_size(root, ALIAS_EXPANSION_LIMIT) >= ALIAS_EXPANSION_LIMIT:
+        raise error(f"{source}:{root.start_mark.line + 1}: expands to more than "
+                    f"{ALIAS_EXPANSION_LIMIT:,} nodes through aliases (an alias bomb); not read")
 
 
 def load(text: str, source: str, error: type[Soc2lintError]) -> tuple[Any, nodes.Node | None]:
@@ -20,6 +49,8 @@ def load(text: str, source: str, error: type[Soc2lintError]) -> tuple[Any, nodes
         loader = _Loader(text)
         try:
             root = loader.get_single_node()
+            if root is not None and "&" in text:  # no anchor, no alias
+                check_aliases(root, source, error)
             data = loader.construct_document(root) if root is not None else None
         finally:
             loader.dispose()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from soc2lint.model import Artifact, ArtifactKind, ParsedArtifact
 
 BINARY_SNIFF = 8192
+BINARY_ERROR = "binary file (NUL bytes); not evaluated"
 
 
 def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
@@ -14,8 +15,8 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
     if artifact.size > max_size:
         return ParsedArtifact(
             artifact,
-            error=(f"file is {artifact.size / 1048576:.1f} MiB, over the max_file_size of "
-                   f"{max_size / 1048576:.1f} MiB; not evaluated"),
+            error=(f"file is {_size(artifact.size)}, over the max_file_size of "
+                   f"{_size(max_size)}; not evaluated"),
         )
     try:
         with open(artifact.abspath, "rb") as handle:
@@ -23,7 +24,7 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
     except OSError as exc:
         return ParsedArtifact(artifact, error=f"cannot read file: {exc.strerror}")
     if b"\0" in data[:BINARY_SNIFF]:
-        return ParsedArtifact(artifact, error="binary file (NUL bytes); not evaluated")
+        return ParsedArtifact(artifact, error=BINARY_ERROR)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -39,6 +40,10 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
             error_line=line, error_column=column,
         )
     return ParsedArtifact(artifact, text)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1048576:.1f} MiB" if count >= 1048576 else f"{count:,} bytes"
 
 
 def _parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:

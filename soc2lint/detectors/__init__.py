@@ -32,6 +32,8 @@ DETECTORS: dict[str, DetectorSpec] = {
     "secrets-history": DetectorSpec(
         None, "", ("secret_type", "preview", "commit", "author", "date", "occurrences"),
         "Secrets in any commit of the git history that are no longer in the tree."),
+    "scan-incomplete": DetectorSpec(
+        None, "", ("detail",), "Part of the scan (the git history) could not be read."),
     "unrecognised-evidence": DetectorSpec(
         None, "", ("detail",), "A file under the evidence directory that is no GitHub payload soc2lint knows."),
     "suppression-without-reason": DetectorSpec(
