@@ -323,15 +323,17 @@ def collect() -> None:
               help="Export the organization's settings and members. "
                    "[default: when the owner is an organization]")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
-              show_default=True, metavar="SECONDS", help="Seconds to wait for each response.")
+              show_default=True, metavar="SECONDS",
+              help="Seconds to wait for each response, body included.")
 def collect_github(repository: str, out: Path, api_url: str, branch: str | None, org: bool | None,
                    timeout: float) -> int:
     """Export GitHub REST API payloads of OWNER/REPO, unchanged, with a manifest.
 
     Reads the token from GITHUB_TOKEN, else GH_TOKEN. Endpoints the token may not read (403, 404)
-    are recorded in the manifest with their status and a note; collection goes on.
+    are recorded in the manifest with their status and a note; collection goes on. Exits 1 when
+    no settings endpoint could be read; an interrupted or failed run keeps the previous evidence.
     """
-    from soc2lint.collect.github import MANIFEST, parse_repository, token_from_env
+    from soc2lint.collect.github import MANIFEST, parse_repository, settings_read, token_from_env
     from soc2lint.collect.github import collect as run_collect
     from soc2lint.collect.http import Client, CollectError
 
@@ -341,6 +343,9 @@ def collect_github(repository: str, out: Path, api_url: str, branch: str | None,
         manifest = run_collect(client, owner, repo, out, branch=branch, org=org)
     except OSError as exc:
         raise CollectError(f"cannot write under {out}: {exc.strerror or exc}") from None
+    except KeyboardInterrupt:
+        click.echo(f"soc2lint: interrupted: the evidence in {out} was left as it was", err=True)
+        return 130
     files = manifest["files"]
     for entry in files:
         if entry.get("note"):
@@ -350,6 +355,11 @@ def collect_github(repository: str, out: Path, api_url: str, branch: str | None,
     click.echo(f"Collected {len(files)} endpoints of {manifest['repository']} (branch "
                f"{manifest['branch']}) into {out}: {ok} answered 200, {len(files) - ok} did not; "
                f"manifest: {out / MANIFEST}")
+    if settings_read(manifest) == 0:
+        click.echo(f"soc2lint: error: none of the {len(files) - 1} settings endpoints of "
+                   f"{manifest['repository']} could be read: the evidence in {out} proves nothing",
+                   err=True)
+        return EXIT_FINDINGS
     return EXIT_CLEAN
 
 

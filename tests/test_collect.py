@@ -59,6 +59,7 @@ class Reply(NamedTuple):
     body: bytes = b""
     headers: dict[str, str] = {}
     drop: bool = False
+    trickle: float = 0.0  # seconds between the body's bytes, sent one at a time
 
 
 def reply(status: int = 200, body: str | None = None, json_value: Any = None,
@@ -87,6 +88,7 @@ class Replay:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.problems: list[str] = []
         self.lock = threading.Lock()
+        self.stopping = threading.Event()
         replay = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -135,7 +137,17 @@ class Replay:
         h.send_header("Content-Type", "application/json; charset=utf-8")
         h.send_header("Content-Length", str(len(answer.body)))
         h.end_headers()
-        h.wfile.write(answer.body)
+        if not answer.trickle:
+            h.wfile.write(answer.body)
+            return
+        for i in range(len(answer.body)):
+            try:
+                h.wfile.write(answer.body[i:i + 1])
+                h.wfile.flush()
+            except OSError:  # the client gave up
+                return
+            if self.stopping.wait(answer.trickle):
+                return
 
     def paths(self) -> list[str]:
         return [path for path, _ in self.requests]
@@ -153,6 +165,7 @@ def replay() -> Iterator[Callable[..., Replay]]:
 
     yield start
     for server in started:
+        server.stopping.set()
         server.server.shutdown()
         server.server.server_close()
         server.thread.join(5)
@@ -212,8 +225,8 @@ def test_org_repository_end_to_end(run: Run, replay: Callable[..., Replay], tmp_
     assert [(e["path"], e["endpoint"]) for e in manifest["files"]] == [
         (path, endpoint) for path, endpoint, _ in ACME_FILES]
     for (path, _, payload), e in zip(ACME_FILES, manifest["files"], strict=True):
-        assert list(e) == ["path", "endpoint", "status", "collected_at", "sha256", "pages"]
-        assert e["status"] == 200 and ISO_Z.fullmatch(e["collected_at"])
+        assert list(e) == ["path", "endpoint", "status", "collected_at", "sha256", "pages", "evidence"]
+        assert e["status"] == 200 and e["evidence"] is True and ISO_Z.fullmatch(e["collected_at"])
         assert e["collected_at"] >= manifest["collected_at"]
         data = (out / path).read_bytes()
         assert e["sha256"] == hashlib.sha256(data).hexdigest()
@@ -606,3 +619,167 @@ def test_the_rules_run_on_what_the_collector_wrote(run: Run, replay: Callable[..
     assert paths and all(p.startswith(".soc2/github/acme/") for p in paths)
     # the answers recorded as 403/404 would be evidence-missing, these are all 200
     assert not [f["message"] for f in report["findings"] if f["rule_id"] == "GH023"]
+
+
+# --- only complete, readable answers are evidence; failures keep the old evidence ----------------
+
+def test_a_redirect_body_is_recorded_as_a_failure_not_as_settings(
+        run: Run, replay: Callable[..., Replay], tmp_path: Path) -> None:
+    """A 301 not followed (it leaves the API) is no protection export: before, its body was read
+    as empty branch protection (no reviews, no checks required)."""
+    server = replay()
+    moved = {"message": "Moved Permanently", "url": "https://elsewhere.example/protection"}
+    server.set(f"{R}/branches/main/protection",
+               reply(301, json_value=moved, headers={"Location": "http://127.0.0.2:9/protection"}))
+    repo = tmp_path / "repo"
+    assert collect_cli(run, server, repo / ".soc2")[0] == 0
+    e = entry(manifest_of(repo / ".soc2"), "github/acme/widgets/branches/main/protection.json")
+    assert (e["status"], e["evidence"]) == (301, False)
+    code, out, _ = run("--format", "json", "--select", "GH002,GH007,GH023", str(repo))
+    findings = [(f["rule_id"], f["path"], f["line"], f["message"].split(":")[0])
+                for f in json.loads(out)["findings"]]
+    assert findings == [
+        ("GH023", ".soc2/github/acme/widgets/branches/main/protection.json", 1,
+         "Branch protection of the default branch (GET /repos/O/R/branches/B/protection) is "
+         "error 301")]
+
+
+def test_a_200_that_is_not_the_expected_json_is_a_failure(
+        run: Run, replay: Callable[..., Replay], tmp_path: Path) -> None:
+    server = replay()
+    server.set(f"{R}/environments?per_page=100", Reply(200, b"<html>Service Unavailable</html>"))
+    server.set(f"{R}/actions/permissions/workflow", reply(200, json_value=[]))
+    out = tmp_path / "repo" / ".soc2"
+    assert collect_cli(run, server, out)[0] == 0
+    manifest = manifest_of(out)
+    env = entry(manifest, "github/acme/widgets/environments.json")
+    perms = entry(manifest, "github/acme/widgets/actions-permissions-workflow.json")
+    assert (env["status"], env["evidence"], perms["status"], perms["evidence"]) == (200, False, 200, False)
+    assert env["note"] == "the body is not the JSON this endpoint returns (an object): not evidence"
+    code, stdout, _ = run("--format", "json", "--select", "GH014,GH015,GH020,GH023",
+                          str(tmp_path / "repo"))
+    got = {(f["rule_id"], f["path"], f["message"].split(":")[0]) for f in json.loads(stdout)["findings"]}
+    assert got == {
+        ("GH023", ".soc2/manifest.json", "Deployment environments (GET /repos/O/R/environments) are "
+         "error (not the JSON the endpoint returns)"),
+        ("GH023", ".soc2/github/acme/widgets/actions-permissions-workflow.json",
+         "Actions workflow permissions (GET /repos/O/R/actions/permissions/workflow) are error (not "
+         "the JSON the endpoint returns)"),
+    }
+
+
+def test_a_secondary_rate_limit_403_without_retry_after_is_waited_out(
+        replay: Callable[..., Replay], tmp_path: Path) -> None:
+    """Before, it was recorded as `forbidden`; GitHub says to wait at least a minute."""
+    server = replay()
+    server.set(f"{R}/environments?per_page=100", reply(403, json_value={
+        "message": "You have exceeded a secondary rate limit. Please wait a few minutes before "
+                   "you try again.", "documentation_url": "https://docs.github.com/rest"}),
+        reply(200, "environments.json"))
+    sleeps: list[float] = []
+    manifest = collect(library_client(server, sleeps), "acme", "widgets", tmp_path)
+    assert sleeps == [60.0]  # RetryPolicy.unhinted_wait, recorded by the injected sleep
+    e = entry(manifest, "github/acme/widgets/environments.json")
+    assert (e["status"], e["evidence"], "note" in e) == (200, True, False)
+    assert server.served[f"{R}/environments?per_page=100"] == 2
+
+
+def test_a_trickling_answer_is_cut_off_at_the_request_deadline(
+        replay: Callable[..., Replay], tmp_path: Path) -> None:
+    """The timeout bounds the whole request: before, a server sending a byte every 0.1 s kept a
+    0.5 s-timeout request alive for as long as it liked (each read got its byte in time)."""
+    server = replay()
+    body = (PAYLOADS / "environments.json").read_bytes()
+    server.set(f"{R}/environments?per_page=100", Reply(200, body, trickle=0.1))
+    client = Client(server.base, TOKEN, timeout=0.5, retry=RetryPolicy(attempts=1))
+    with pytest.raises(CollectError) as caught:
+        collect(client, "acme", "widgets", tmp_path / "out")
+    assert str(caught.value) == (f"GET {R}/environments?per_page=100: no answer from {server.base} "
+                                 "after 1 attempts (no complete answer within 0.5 s); nothing was "
+                                 f"written to {tmp_path / 'out'}")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_collection_that_read_nothing_exits_1(run: Run, replay: Callable[..., Replay],
+                                                tmp_path: Path) -> None:
+    server = replay()
+    for key in list(server.routes):
+        if key != R:
+            server.set(key, reply(403, "forbidden.json"))
+    server.set(f"{R}/branches/main/protection", reply(500, "server-error.json"))
+    code, stdout, stderr = collect_cli(run, server, tmp_path, "--no-org")
+    assert code == 1
+    assert stdout.startswith("Collected 8 endpoints of acme/widgets (branch main)")
+    assert stderr.splitlines()[-1] == (
+        "soc2lint: error: none of the 7 settings endpoints of acme/widgets could be read: the "
+        f"evidence in {tmp_path} proves nothing")
+    assert [e["evidence"] for e in manifest_of(tmp_path)["files"]] == [True] + [False] * 7
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_failed_collection_keeps_the_previous_evidence(
+        run: Run, replay: Callable[..., Replay], tmp_path: Path) -> None:
+    server = replay()
+    out = tmp_path / ".soc2"
+    assert collect_cli(run, server, out)[0] == 0
+    before = _snapshot(out)
+    assert len(before) == 14
+    server.set(f"{R}/environments?per_page=100",
+               reply(403, "rate-limited.json", headers={"Retry-After": "3600"}))
+    code, stdout, stderr = collect_cli(run, server, out)
+    assert (code, stdout) == (2, "")
+    assert stderr.endswith(f"; the previous evidence in {out} was left unchanged\n")
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".soc2"]  # no staging directory left
+
+
+def test_an_interrupted_collection_keeps_the_previous_evidence(
+        replay: Callable[..., Replay], tmp_path: Path) -> None:
+    server = replay()
+    out = tmp_path / ".soc2"
+    collect(library_client(server, []), "acme", "widgets", out)
+    before = _snapshot(out)
+    server.set("/orgs/acme", reply(429, "rate-limited.json", headers={"Retry-After": "1"}))
+
+    def interrupt(seconds: float) -> None:  # Ctrl-C while waiting out the rate limit
+        raise KeyboardInterrupt
+
+    client = Client(server.base, TOKEN, timeout=5, sleep=interrupt, now=lambda: NOW)
+    with pytest.raises(KeyboardInterrupt):
+        collect(client, "acme", "widgets", out)
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".soc2"]
+
+
+@pytest.mark.parametrize(("status", "body", "value"), [
+    (401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
+     "forbidden"),
+    (403, {"message": "Resource protected by organization SAML enforcement. You must grant your "
+                      "Personal Access token access to this organization.",
+           "documentation_url": "https://docs.github.com/articles/authenticating-to-a-github-"
+                                "organization-with-saml-single-sign-on/"},
+     "forbidden (SAML single sign-on: authorise the token for the organization)"),
+    (500, {"message": "Server Error"}, "error 500"),
+], ids=["401", "saml-403", "500"])
+def test_failed_org_endpoints_reach_the_scan(run: Run, replay: Callable[..., Replay], tmp_path: Path,
+                                             status: int, body: dict[str, str], value: str) -> None:
+    """Before, a failed GET /orgs/O meant no organization document: 2FA and owners went unreported."""
+    server = replay()
+    for key in ("/orgs/acme", "/orgs/acme/members?filter=2fa_disabled&per_page=100",
+                "/orgs/acme/members?role=admin&per_page=100"):
+        server.set(key, reply(status, json_value=body))
+    repo = tmp_path / "repo"
+    collect(library_client(server, []), "acme", "widgets", repo / ".soc2")  # no real 5xx backoff
+    code, out, _ = run("--format", "json", "--select", "GH016,GH017,GH018,GH023", str(repo))
+    findings = sorted((f["rule_id"], f["path"], f["message"]) for f in json.loads(out)["findings"])
+    assert [(rule, path) for rule, path, _ in findings] == [
+        ("GH023", ".soc2/github/acme/members-2fa-disabled.json"),
+        ("GH023", ".soc2/github/acme/members-admin.json"),
+        ("GH023", ".soc2/github/acme/org.json")]
+    assert [m.split(f" {value}: ")[0] for _, _, m in findings] == [
+        "Members without 2FA (GET /orgs/O/members?filter=2fa_disabled) are",
+        "Organization owners (GET /orgs/O/members?role=admin) are",
+        "The organization (GET /orgs/O) is"]

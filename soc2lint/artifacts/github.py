@@ -74,6 +74,15 @@ _FILE_NAMES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) 
 class ManifestEntry:
     endpoint: str
     status: int
+    # the collector's verdict (`evidence: false`), or, in a manifest without one, any status but
+    # 200 (and the `404 Branch not protected` answer of the protection endpoint)
+    failed: bool | None = None
+    node: nodes.Node | None = field(default=None, compare=False)  # the entry in manifest.json
+
+    def is_failure(self, kind: str) -> bool:
+        if self.failed is not None:
+            return self.failed
+        return self.status != 200 and not (self.status == 404 and kind == PROTECTION)
 
 
 @dataclass
@@ -112,9 +121,11 @@ def recognise(root: nodes.Node, path: str, entry: ManifestEntry | None) -> str |
     if entry is not None:
         for pattern, kind in _ENDPOINTS:
             if pattern.search(entry.endpoint):
-                if entry.status == 404 and kind == PROTECTION:
+                # only a 200 answer with the expected JSON is evidence: a redirect's or an error
+                # page's body is not the settings, however it parses
+                if entry.status == 404 and kind == PROTECTION and not entry.failed:
                     return NOT_PROTECTED
-                return kind if entry.status < 400 else ERROR
+                return ERROR if entry.is_failure(kind) else kind
     if isinstance(root, nodes.MappingNode):
         if _text(_field(root, "tool")) == "soc2lint" and nodes.get(root, "files"):
             return MANIFEST
@@ -261,7 +272,7 @@ def _strings(node: nodes.Node | None) -> list[str]:
 
 
 def ruleset_applies(ruleset: nodes.Node, branch: str, default: str) -> bool:
-    """An active branch ruleset whose `conditions.ref_name` covers `branch`."""
+    """A branch ruleset whose `conditions.ref_name` covers `branch`."""
     if _text(_field(ruleset, "target")) not in ("", "branch"):
         return False
     ref_name = _field(_field(ruleset, "conditions") or ruleset, "ref_name")
@@ -272,18 +283,74 @@ def ruleset_applies(ruleset: nodes.Node, branch: str, default: str) -> bool:
     return _ref_matches(include, branch, default) and not _ref_matches(exclude, branch, default)
 
 
+UNKNOWN = None  # whether a ruleset targets a repository cannot be told from the evidence
+
+
+def ruleset_targets(ruleset: nodes.Node, repository: nodes.Node,
+                    properties: Mapping[str, list[str]] | None = None) -> bool | None:
+    """Whether an (organisation) ruleset's repository conditions take in `repository` (the
+    `GET /repos/O/R` object): True, False, or None (UNKNOWN) when they depend on something not
+    exported (custom properties without `properties`, or a repository without its `id`).
+
+    `repository_name`: `include`/`exclude` fnmatch patterns on the name, `~ALL` for every
+    repository (`protected` only stops renames from escaping the ruleset: it selects nothing).
+    `repository_id`: `repository_ids`. `repository_property`: `include`/`exclude` lists of
+    `{name, property_values}`. A ruleset without any of them (a repository's own) takes it in.
+    """
+    conditions = _field(ruleset, "conditions")
+    if conditions is None:
+        return True
+    verdicts: list[bool | None] = []
+    by_name = _field(conditions, "repository_name")
+    if by_name is not None:
+        name = (_text(_field(repository, "name"))
+                or _text(_field(repository, "full_name")).rpartition("/")[2]).lower()
+
+        def matches(patterns: list[str]) -> bool:
+            return any(p == "~ALL" or fnmatchcase(name, p.lower()) for p in patterns)
+
+        verdicts.append(matches(_strings(_field(by_name, "include")))
+                        and not matches(_strings(_field(by_name, "exclude"))))
+    by_id = _field(conditions, "repository_id")
+    if by_id is not None:
+        repo_id = _text(_field(repository, "id"))
+        ids = set(_strings(_field(by_id, "repository_ids")))
+        verdicts.append(UNKNOWN if not repo_id else repo_id in ids)
+    by_property = _field(conditions, "repository_property")
+    if by_property is not None:
+        if properties is None:
+            verdicts.append(UNKNOWN)
+        else:
+            def holds(item: nodes.Node) -> bool:
+                values = properties.get(_text(_field(item, "name")), [])
+                return any(v in values for v in _strings(_field(item, "property_values")))
+
+            include = _seq_items(_field(by_property, "include"))
+            exclude = _seq_items(_field(by_property, "exclude"))
+            verdicts.append(all(holds(i) for i in include) and not any(holds(e) for e in exclude))
+    if False in verdicts:
+        return False
+    return UNKNOWN if UNKNOWN in verdicts else True
+
+
 _FORBIDDEN = re.compile(r"(?i)must have admin|not accessible|forbidden|requires authentication|"
                         r"must be an? (owner|member)|bad credentials|resource protected")
+_SAML = re.compile(r"(?i)\bSAML\b")
 
 
 def _status_text(payload: Payload | None) -> str:
     if payload is None:
         return "missing"
     if payload.kind == ERROR:
-        if payload.status in (401, 403) or (payload.status < 400 and _FORBIDDEN.search(
-                _text(_field(payload.root, "message")))):
-            return "forbidden"  # a 403 body exported by hand has no status, only its message
-        return f"error {payload.status}" if payload.status >= 400 else "error"
+        message = _text(_field(payload.root, "message"))
+        if payload.status in (401, 403) or (not payload.endpoint and _FORBIDDEN.search(message)):
+            # (a 403 body exported by hand has no status, only its message)
+            if _SAML.search(message):
+                return "forbidden (SAML single sign-on: authorise the token for the organization)"
+            return "forbidden"
+        if payload.status != 200:
+            return f"error {payload.status}"
+        return "error (not the JSON the endpoint returns)" if payload.endpoint else "error"
     return "ok"
 
 
@@ -332,15 +399,40 @@ def build_repository(bundle: Bundle, org_payloads: Sequence[Payload],
         err = error_for(r"protection")
         evidence.append(("protection", status(_status_text(err), err)))
 
+    rules = one(BRANCH_RULES, True)
+    # the rulesets the effective branch rules come from: GitHub's own verdict on which apply
+    in_effect = {_text(_field(r, "ruleset_id")) for r in _seq_items(rules.root if rules else None)}
+    applying: list[nodes.Node] = []
+    undecided: list[Payload] = []  # rulesets whose repository conditions the evidence cannot settle
     rulesets = by_kind.get(RULESET, [])
-    applying = [p.root for p in rulesets if ruleset_applies(p.root, default, default)]
+    for p in rulesets:
+        if not ruleset_applies(p.root, default, default):
+            continue
+        verdict = ruleset_targets(p.root, repo.root)
+        if verdict is UNKNOWN and rules is not None:
+            verdict = _text(_field(p.root, "id")) in in_effect
+        if verdict is UNKNOWN:
+            if _text(_field(p.root, "enforcement")) == "active":
+                undecided.append(p)
+        elif verdict:
+            applying.append(p.root)
     active = [r for r in applying if _text(_field(r, "enforcement")) == "active"]
     pairs.append(("rulesets", seq(applying)))
     pairs.append(("active_rulesets", seq(active)))
-    rules = one(BRANCH_RULES, True)
-    if rules is not None:
+    listing_error = error_for(r"/rulesets(\.json|\?|/|$)")
+    if undecided:
+        # an organisation ruleset targeting repositories by custom property (not exported) or by
+        # id (the repository's id not exported): its effect is unknown, never protection
+        # (with the effective rules exported GitHub has decided, so this is without them)
+        evidence.append(("rulesets", status("unknown", undecided[0])))
+        pairs.append(("branch_rules", seq([])))
+    elif rules is not None:
         pairs.append(("branch_rules", rules.root))
-        evidence.append(("rulesets", status("ok", rules)))
+        if listing_error is not None:
+            # the effective rules alone do not show bypass lists or evaluate-mode rulesets
+            evidence.append(("rulesets", status(_status_text(listing_error), listing_error)))
+        else:
+            evidence.append(("rulesets", status("ok", rules)))
     else:
         # effective rules from the active rulesets' own rules, when the branch-rules export
         # (GET /repos/O/R/rules/branches/B) is missing
@@ -395,27 +487,46 @@ def _seq_items(node: nodes.Node | None) -> list[nodes.Node]:
     return list(node.value) if isinstance(node, nodes.SequenceNode) else []
 
 
+_ORG_ENDPOINT = re.compile(r"^GET /orgs/[^/?]+$|(^|/)org\.json$")
+
+
 def build_organization(owner: str, payloads: Sequence[Payload]) -> tuple[nodes.Node, dict[int, str]] | None:
-    """The `github-organization` document, when the organisation itself was exported."""
+    """The `github-organization` document: when the organisation was exported, and also when
+    its endpoints were asked and failed (401, 403 for SAML single sign-on, 5xx), so that the
+    failures are reported rather than the organisation's controls going unmentioned."""
     org = next((p for p in payloads if p.kind == ORG), None)
-    if org is None:
+    org_error = next((p for p in payloads if p.kind == ERROR
+                      and (_ORG_ENDPOINT.search(p.endpoint) or _ORG_ENDPOINT.search(p.path))), None)
+
+    def error_for(pattern: str) -> Payload | None:
+        return next((p for p in payloads if p.kind == ERROR and "/orgs/" in (p.endpoint or "/orgs/")
+                     and (re.search(pattern, p.path) or re.search(pattern, p.endpoint))), None)
+
+    failures = [p for p in payloads if p.kind == ERROR and "/orgs/" in p.endpoint]
+    anchor = org or org_error or (failures[0] if failures else None)
+    if anchor is None:
         return None
     sources = {id(p.root): p.path for p in payloads}
-    pairs: list[tuple[str, nodes.Node]] = [("organization", org.root)]
+    pairs: list[tuple[str, nodes.Node]] = []
     evidence: list[tuple[str, nodes.Node]] = []
+    if org is not None:
+        pairs.append(("organization", org.root))
+        evidence.append(("organization", _virtual_scalar("ok", org.root, sources, org.path)))
+    else:
+        evidence.append(("organization", _virtual_scalar(_status_text(org_error), anchor.root,
+                                                         sources, anchor.path)))
     for key, kind, pattern in (("members_2fa_disabled", MEMBERS_2FA_DISABLED, r"2fa"),
-                               ("admins", MEMBERS_ADMIN, r"admin")):
+                               ("admins", MEMBERS_ADMIN, r"role=admin|members-admin")):
         payload = next((p for p in payloads if p.kind == kind), None)
         if payload is not None:
             pairs.append((key, payload.root))
             evidence.append((key, _virtual_scalar("ok", payload.root, sources, payload.path)))
             continue
-        err = next((p for p in payloads if p.kind == ERROR
-                    and (re.search(pattern, p.path) or re.search(pattern, p.endpoint))), None)
-        at, path = (err.root, err.path) if err else (org.root, org.path)
+        err = error_for(pattern)
+        at, path = (err.root, err.path) if err else (anchor.root, anchor.path)
         evidence.append((key, _virtual_scalar(_status_text(err), at, sources, path)))
-    pairs.append(("evidence", _virtual_mapping(evidence, org.root, sources, org.path)))
-    return _virtual_mapping(pairs, org.root, sources, org.path), sources
+    pairs.append(("evidence", _virtual_mapping(evidence, anchor.root, sources, anchor.path)))
+    return _virtual_mapping(pairs, anchor.root, sources, anchor.path), sources
 
 
 @dataclass(frozen=True)
@@ -431,10 +542,13 @@ def bundle_documents(parsed: Sequence[ParsedArtifact], codeowners: ParsedArtifac
     """(the bundle documents, the parsed files whose shape is unknown). `codeowners`: the
     CODEOWNERS file of the scanned tree, which every repository document refers to."""
     manifest: dict[str, ManifestEntry] = {}
+    manifest_of: dict[str, str] = {}  # evidence file -> the manifest listing it
     for art in parsed:
         for doc in art.documents:
             if recognise(doc.root, art.artifact.path, None) == MANIFEST:
-                manifest.update(_manifest_entries(doc.root, posixpath.dirname(art.artifact.path)))
+                entries = _manifest_entries(doc.root, posixpath.dirname(art.artifact.path))
+                manifest.update(entries)
+                manifest_of.update(dict.fromkeys(entries, art.artifact.path))
     payloads: list[Payload] = []
     unknown: list[ParsedArtifact] = []
     texts = {art.artifact.path: art.text for art in parsed}
@@ -453,6 +567,16 @@ def bundle_documents(parsed: Sequence[ParsedArtifact], codeowners: ParsedArtifac
                           entry.endpoint if entry else "")
         _owner_repo(payload, payload.endpoint)
         payloads.append(payload)
+    # a failed endpoint whose body is absent, empty or unparsable is still a failure the rules
+    # must hear of: stand its manifest entry in for it
+    have = {p.path for p in payloads}
+    for path, entry in manifest.items():
+        kind = next((k for pattern, k in _ENDPOINTS if pattern.search(entry.endpoint)), None)
+        if path in have or kind is None or entry.node is None or not entry.is_failure(kind):
+            continue
+        payload = Payload(manifest_of[path], ERROR, entry.node, entry.status, entry.endpoint)
+        _owner_repo(payload, payload.endpoint)
+        payloads.append(payload)
 
     repos = sorted({p.repo for p in payloads if p.kind == REPO and p.repo})
     bundles = {r: Bundle(r) for r in repos}
@@ -466,6 +590,13 @@ def bundle_documents(parsed: Sequence[ParsedArtifact], codeowners: ParsedArtifac
                 org_payloads.setdefault(owner, []).append(p)
             if p.kind not in (ERROR, RULESETS, RULESET):
                 continue
+        if p.kind == RULESET and not p.repo:
+            # an organisation's ruleset: every repository of the organisation is a candidate,
+            # its conditions decide (see ruleset_targets)
+            for name in repos:
+                if not p.owner or name.split("/")[0] == p.owner:
+                    bundles[name].payloads.append(p)
+            continue
         target = p.repo if p.repo in bundles else (repos[0] if len(repos) == 1 else "")
         if target:
             bundles[target].payloads.append(p)
@@ -490,7 +621,10 @@ def _manifest_entries(root: nodes.Node, base: str) -> dict[str, ManifestEntry]:
     for item in files.value if isinstance(files, nodes.SequenceNode) else []:
         path = _text(_field(item, "path"))
         status = _text(_field(item, "status"))
+        flag = _field(item, "evidence")
+        said = nodes.scalar_value(flag) if isinstance(flag, nodes.ScalarNode) else None
+        failed = (not said) if isinstance(said, bool) else None
         if path:
             out[posixpath.normpath(posixpath.join(base, path))] = ManifestEntry(
-                _text(_field(item, "endpoint")), int(status) if status.isdigit() else 200)
+                _text(_field(item, "endpoint")), int(status) if status.isdigit() else 200, failed, item)
     return out

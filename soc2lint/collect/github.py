@@ -18,8 +18,14 @@ it (a list fetched in several pages: its items concatenated, `json.dumps(items, 
     OUT/github/OWNER/members-admin.json                      GET /orgs/O/members?role=admin
 
 Every endpoint is listed in the manifest in the order collected, with its status, also when it
-answered 403 or 404 (its body is written too). The manifest is written last: an evidence directory
-without one is an unfinished collection.
+answered 403 or 404 (its body is written too), and `evidence`: true only for a 200 answer whose
+body is the JSON the endpoint returns (an object, or a list) and for `404 Branch not protected`;
+anything else (a redirect, an error page, a 200 that is not that JSON) is a failure the rules
+report as evidence missing.
+
+A collection is written into a directory beside OUT and moved in only when it completes: an
+interrupted or failed run leaves the previous evidence as it was. The manifest is written last:
+an evidence directory without one is an unfinished collection.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -50,6 +57,7 @@ class Endpoint(NamedTuple):
     needs: str                  # who may read it, for the note on a 403/404
     paged: bool = False         # a list: per_page=100, follow Link rel="next"
     items_key: str | None = None  # a list wrapped in an object: the key holding the items
+    shape: type = dict          # the JSON a 200 answer must be to count as evidence
 
 
 def utc_now() -> datetime:
@@ -94,16 +102,18 @@ def repo_endpoints(owner: str, repo: str, branch: str) -> list[Endpoint]:
     write = "needs write access to the repository"
     return [
         Endpoint(f"{base}/branches/{bdir}/protection.json", f"{api}/branches/{b}/protection", admin),
-        Endpoint(f"{base}/branches/{bdir}/rules.json", f"{api}/rules/branches/{b}", read, paged=True),
-        Endpoint(f"{base}/rulesets.json", f"{api}/rulesets?includes_parents=true", read, paged=True),
+        Endpoint(f"{base}/branches/{bdir}/rules.json", f"{api}/rules/branches/{b}", read, paged=True,
+                 shape=list),
+        Endpoint(f"{base}/rulesets.json", f"{api}/rulesets?includes_parents=true", read, paged=True,
+                 shape=list),
         Endpoint(f"{base}/environments.json", f"{api}/environments", read, paged=True,
                  items_key="environments"),
         Endpoint(f"{base}/actions-permissions-workflow.json", f"{api}/actions/permissions/workflow",
                  admin),
         Endpoint(f"{base}/collaborators-all.json", f"{api}/collaborators?affiliation=all", write,
-                 paged=True),
+                 paged=True, shape=list),
         Endpoint(f"{base}/collaborators-outside.json", f"{api}/collaborators?affiliation=outside",
-                 write, paged=True),
+                 write, paged=True, shape=list),
     ]
 
 
@@ -118,9 +128,9 @@ def org_endpoints(owner: str) -> list[Endpoint]:
     return [
         Endpoint(f"{base}/org.json", api, "needs read access to the organization"),
         Endpoint(f"{base}/members-2fa-disabled.json", f"{api}/members?filter=2fa_disabled",
-                 "needs organization owner rights", paged=True),
+                 "needs organization owner rights", paged=True, shape=list),
         Endpoint(f"{base}/members-admin.json", f"{api}/members?role=admin",
-                 "needs organization membership", paged=True),
+                 "needs organization membership", paged=True, shape=list),
     ]
 
 
@@ -128,7 +138,10 @@ def collect(client: Client, owner: str, repo: str, out: Path, *, branch: str | N
             org: bool | None = None, clock: Clock = utc_now) -> dict[str, Any]:
     """Export every endpoint into `out`, write `out/manifest.json` last, and return the manifest.
 
-    Raises CollectError, writing nothing, when the repository itself cannot be read.
+    The payloads are collected into a directory beside `out` and moved into `out` only once every
+    endpoint has answered. Raises CollectError, leaving `out` as it was, when the repository
+    itself cannot be read or the collection cannot finish; an interruption (KeyboardInterrupt)
+    leaves it as it was too.
     """
     started = clock()
     repository = f"{owner}/{repo}"
@@ -149,16 +162,24 @@ def collect(client: Client, owner: str, repo: str, out: Path, *, branch: str | N
     is_org = isinstance(owner_info, dict) and owner_info.get("type") == "Organization"
     endpoints = repo_endpoints(owner, repo, branch)  # validates the branch before writing anything
 
-    _forget_previous(out, repository)
-    files: list[dict[str, Any]] = [_record(out, repo_ep, answer, received)]
-    for ep in endpoints:
-        files.append(_fetch(client, out, ep, clock))
-        if ep.path.endswith("/rulesets.json"):
-            for ruleset_id in _ruleset_ids(out, files[-1]):
-                files.append(_fetch(client, out, ruleset_endpoint(owner, repo, ruleset_id), clock))
-    if is_org if org is None else org:
-        for ep in org_endpoints(owner):
-            files.append(_fetch(client, out, ep, clock))
+    staging = _staging_dir(out)
+    try:
+        files: list[dict[str, Any]] = [_record(staging, repo_ep, answer, received)]
+        for ep in endpoints:
+            files.append(_fetch(client, staging, ep, clock))
+            if ep.path.endswith("/rulesets.json"):
+                for ruleset_id in _ruleset_ids(staging, files[-1]):
+                    files.append(_fetch(client, staging, ruleset_endpoint(owner, repo, ruleset_id),
+                                        clock))
+        if is_org if org is None else org:
+            for ep in org_endpoints(owner):
+                files.append(_fetch(client, staging, ep, clock))
+    except CollectError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise CollectError(f"{exc}{_kept(out)}") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
     manifest = {
         "tool": "soc2lint",
@@ -170,8 +191,36 @@ def collect(client: Client, owner: str, repo: str, out: Path, *, branch: str | N
         "collected_at": iso(started),
         "files": files,
     }
+    _forget_previous(out, repository)
+    for entry in files:
+        if entry["sha256"] is not None:
+            parts = PurePosixPath(entry["path"]).parts
+            target = out.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging.joinpath(*parts), target)
+    shutil.rmtree(staging, ignore_errors=True)
     _write_atomic(out / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return manifest
+
+
+def settings_read(manifest: Mapping[str, Any]) -> int:
+    """How many endpoints besides the repository itself gave evidence."""
+    return sum(1 for e in manifest["files"][1:] if e.get("evidence"))
+
+
+def _staging_dir(out: Path) -> Path:
+    """An empty directory beside `out` (same file system, so files move in by rename)."""
+    out = out.absolute()
+    staging = out.parent / f".{out.name or 'evidence'}.collecting"
+    shutil.rmtree(staging, ignore_errors=True)  # left over by a killed run
+    staging.mkdir(parents=True)
+    return staging
+
+
+def _kept(out: Path) -> str:
+    if (out / MANIFEST).is_file():
+        return f"; the previous evidence in {out} was left unchanged"
+    return f"; nothing was written to {out}"
 
 
 def _fetch(client: Client, out: Path, ep: Endpoint, clock: Clock) -> dict[str, Any]:
@@ -198,6 +247,7 @@ def _record(out: Path, ep: Endpoint, answer: Response, received: datetime) -> di
         "collected_at": iso(received),
         "sha256": digest,
         "pages": answer.pages,
+        "evidence": _is_evidence(ep, answer),
     }
     note = _note(ep, answer)
     if note:
@@ -205,13 +255,32 @@ def _record(out: Path, ep: Endpoint, answer: Response, received: datetime) -> di
     return entry
 
 
+def _is_evidence(ep: Endpoint, answer: Response) -> bool:
+    """A 200 answer with the JSON the endpoint returns, or the `404 Branch not protected` answer."""
+    if answer.status == 404 and _message(answer.body) == "Branch not protected":
+        return ep.path.endswith("/protection.json")
+    if answer.status != 200 or answer.note:
+        return False
+    data = _json(answer.body)
+    if not isinstance(data, ep.shape):
+        return False
+    return ep.items_key is None or (isinstance(data, dict) and isinstance(data.get(ep.items_key), list))
+
+
 def _note(ep: Endpoint, answer: Response) -> str:
     message = _message(answer.body)
     said = f" (GitHub: {message})" if message else ""
     if answer.note:
         return answer.note + said
-    if 200 <= answer.status < 300:
-        return "" if answer.body else "no body"
+    if answer.status == 200:
+        if not answer.body:
+            return "no body: not evidence"
+        if not _is_evidence(ep, answer):
+            what = "a list" if ep.shape is list else "an object"
+            return f"the body is not the JSON this endpoint returns ({what}): not evidence"
+        return ""
+    if 200 <= answer.status < 400 and answer.status != 200:
+        return f"HTTP {answer.status}, not 200: not evidence" + said
     if answer.status == 404 and message == "Branch not protected":
         return "branch not protected"
     if answer.status == 401:
@@ -246,7 +315,7 @@ def _json(body: bytes) -> Any:
 
 
 def _ruleset_ids(out: Path, rulesets: dict[str, Any]) -> list[int]:
-    if rulesets["status"] != 200 or rulesets["sha256"] is None:
+    if not rulesets["evidence"]:
         return []
     items = _json(out.joinpath(*PurePosixPath(rulesets["path"]).parts).read_bytes())
     ids: list[int] = []

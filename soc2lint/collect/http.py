@@ -30,6 +30,9 @@ MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 _NEXT = re.compile(r'<([^>]*)>\s*;\s*rel="([^"]*)"')
+# a 403 that is a secondary rate limit, not a refusal (GitHub sends no header for it at times)
+_SECONDARY = re.compile(r"(?i)secondary rate limit|abuse detection")
+_CHUNK = 65536
 
 
 class CollectError(Soc2lintError):
@@ -97,7 +100,11 @@ def next_link(headers: Mapping[str, str]) -> str | None:
 
 
 class Client:
-    """GET requests against one API root, each retried and rate-limit aware."""
+    """GET requests against one API root, each retried and rate-limit aware.
+
+    `timeout` bounds each request as a whole (connect, headers and body), not each read: a
+    server trickling one byte at a time cannot hold a request longer than that.
+    """
 
     def __init__(self, api_url: str, token: str, *, timeout: float = 30.0,
                  retry: RetryPolicy = DEFAULT_RETRY, sleep: Callable[[float], None] = time.sleep,
@@ -148,7 +155,7 @@ class Client:
                     self._sleep(self._retry.base_delay * 2 ** (tries - 1))
                     continue
                 return Response(status, headers, body, note=f"server error after {tries} attempts")
-            wait = self._rate_limit_wait(status, headers)
+            wait = self._rate_limit_wait(status, headers, body)
             if wait is not None:
                 waits += 1
                 if waits > self._retry.rate_limit_waits:
@@ -219,18 +226,22 @@ class Client:
             "User-Agent": f"soc2lint/{__version__}",
         })
         request.add_unredirected_header("Authorization", f"Bearer {self._token}")
+        deadline = time.monotonic() + self._timeout
         try:
             try:
                 with self._opener.open(request, timeout=self._timeout) as answer:
-                    return int(answer.status), _lower(answer.headers), answer.read()
+                    return int(answer.status), _lower(answer.headers), _read(answer, deadline)
             except urllib.error.HTTPError as exc:
                 with exc:
-                    return int(exc.code), _lower(exc.headers), exc.read()
+                    return int(exc.code), _lower(exc.headers), _read(exc, deadline)
+        except _Deadline:
+            raise _TransportError(f"no complete answer within {self._timeout:g} s") from None
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc
             raise _TransportError(self._redact(f"{type(exc).__name__}: {reason}")) from None
 
-    def _rate_limit_wait(self, status: int, headers: Mapping[str, str]) -> float | None:
+    def _rate_limit_wait(self, status: int, headers: Mapping[str, str], body: bytes = b"",
+                         ) -> float | None:
         """Seconds to wait before retrying a rate-limited answer; None for any other answer."""
         if status not in (403, 429):
             return None
@@ -242,10 +253,28 @@ class Client:
             if reset is None:
                 return self._retry.unhinted_wait
             return max(1.0, reset - self._now())
-        return self._retry.unhinted_wait if status == 429 else None
+        if status == 429 or _SECONDARY.search(body[:4096].decode("utf-8", "replace")):
+            return self._retry.unhinted_wait  # a secondary limit: GitHub says wait a minute
+        return None
 
     def _redact(self, text: str) -> str:
         return " ".join(text.replace(self._token, "[redacted]").split())[:300]
+
+
+class _Deadline(Exception):
+    """The request's overall time ran out while its body was still arriving."""
+
+
+def _read(answer: Any, deadline: float) -> bytes:
+    """The whole body, in reads of what has arrived, giving up at `deadline` (monotonic)."""
+    parts: list[bytes] = []
+    while True:
+        if time.monotonic() > deadline:
+            raise _Deadline()
+        chunk = answer.read1(_CHUNK) if hasattr(answer, "read1") else answer.read(_CHUNK)
+        if not chunk:
+            return b"".join(parts)
+        parts.append(chunk)
 
 
 def _lower(headers: Message | None) -> dict[str, str]:

@@ -1,0 +1,145 @@
+"""Missing evidence never passes: organisation rulesets judged by their repository conditions,
+both shapes of the protection booleans, failed endpoints reported, GH rules asked for explicitly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Run = Callable[..., tuple[int, str, str]]
+Write = Callable[..., Path]
+NOT_PROTECTED = '{"message": "Branch not protected", "documentation_url": "https://docs.github.com/rest"}\n'
+
+
+def scan(run: Run, root: Path, *extra: str) -> tuple[int, list[dict[str, Any]]]:
+    code, out, err = run("--format", "json", "--no-history", str(root), *extra)
+    assert code in (0, 1), err
+    return code, json.loads(out)["findings"]
+
+
+def unprotected_repository(write: Write, name: str, repo_id: int) -> None:
+    base = f".soc2/github/acme/{name}"
+    write(f"{base}/repo.json", json.dumps({
+        "id": repo_id, "name": name, "full_name": f"acme/{name}", "default_branch": "main",
+        "owner": {"login": "acme", "type": "Organization"}}))
+    write(f"{base}/branches/main/protection.json", NOT_PROTECTED)
+    write(f"{base}/rulesets.json", "[]")
+
+
+def org_ruleset(write: Write, conditions: dict[str, Any]) -> None:
+    """`gh api orgs/acme/rulesets/9`, an active ruleset protecting the default branch."""
+    write(".soc2/github/acme/rulesets/9.json", json.dumps({
+        "id": 9, "name": "org baseline", "target": "branch", "source_type": "Organization",
+        "source": "acme", "enforcement": "active",
+        "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}, **conditions},
+        "rules": [{"type": "pull_request", "parameters": {"required_approving_review_count": 1}},
+                  {"type": "non_fast_forward"}, {"type": "deletion"}],
+        "bypass_actors": []}, indent=2))
+
+
+# --- 1. organisation rulesets apply only to the repositories their conditions take in -----------
+
+@pytest.mark.parametrize(("conditions", "unprotected"), [
+    ({"repository_name": {"include": ["~ALL"], "exclude": ["shop"]}}, ["shop"]),
+    ({"repository_name": {"include": ["blog"], "exclude": [], "protected": True}}, ["shop"]),
+    ({"repository_name": {"include": ["SH*"], "exclude": []}}, ["blog"]),  # names: case-blind
+    ({"repository_id": {"repository_ids": [2]}}, ["shop"]),
+    ({"repository_name": {"include": ["~ALL"], "exclude": []}}, []),
+], ids=["all-but-shop", "only-blog", "pattern", "by-id", "all"])
+def test_org_ruleset_conditions_decide_which_repositories_it_protects(
+        write: Write, run: Run, tmp_path: Path, conditions: dict[str, Any],
+        unprotected: list[str]) -> None:
+    unprotected_repository(write, "shop", 1)
+    unprotected_repository(write, "blog", 2)
+    org_ruleset(write, conditions)
+    _, findings = scan(run, tmp_path, "--select", "GH001")
+    assert [(f["rule_id"], f["path"], f["line"], f["column"]) for f in findings] == [
+        ("GH001", f".soc2/github/acme/{name}/branches/main/protection.json", 1, 1)
+        for name in unprotected]
+
+
+def test_an_org_ruleset_excluding_the_only_repository_does_not_protect_it(
+        write: Write, run: Run, tmp_path: Path) -> None:
+    unprotected_repository(write, "shop", 1)
+    org_ruleset(write, {"repository_name": {"include": ["~ALL"], "exclude": ["shop"]}})
+    _, findings = scan(run, tmp_path, "--select", "GH001,GH002")
+    assert [(f["rule_id"], f["path"]) for f in findings] == [
+        ("GH001", ".soc2/github/acme/shop/branches/main/protection.json")]
+
+
+def test_a_custom_property_ruleset_is_unknown_never_protection(
+        write: Write, run: Run, tmp_path: Path) -> None:
+    unprotected_repository(write, "shop", 1)
+    org_ruleset(write, {"repository_property": {
+        "include": [{"name": "tier", "property_values": ["production"]}], "exclude": []}})
+    _, findings = scan(run, tmp_path, "--select", "GH001,GH002,GH023")
+    got = [(f["rule_id"], f["path"], f["line"], f["message"]) for f in findings
+           if f["message"].startswith("An active organization ruleset")]
+    assert got == [("GH023", ".soc2/github/acme/rulesets/9.json", 1,
+                    "An active organization ruleset on the default branch selects repositories by "
+                    "custom property (`repository_property`) or by id, which the export does not "
+                    "show for this repository: whether it protects the branch is unknown, so "
+                    "branch protection was not evaluated; not passing (export GET /repos/O/R/rules/"
+                    "branches/B: GitHub's list of the rules in effect settles it)")]
+    assert not [f for f in findings if f["rule_id"] in ("GH001", "GH002")]
+
+
+def test_the_effective_branch_rules_settle_a_custom_property_ruleset(
+        write: Write, run: Run, tmp_path: Path) -> None:
+    """rules.json is GitHub's own verdict: ruleset 9 is not among the rules in effect."""
+    unprotected_repository(write, "shop", 1)
+    write(".soc2/github/acme/shop/branches/main/rules.json", "[]")
+    org_ruleset(write, {"repository_property": {
+        "include": [{"name": "tier", "property_values": ["production"]}], "exclude": []}})
+    _, findings = scan(run, tmp_path, "--select", "GH001")
+    assert [(f["rule_id"], f["path"]) for f in findings] == [
+        ("GH001", ".soc2/github/acme/shop/branches/main/protection.json")]
+
+
+# --- 2. bare booleans are read like the object form ----------------------------------------------
+
+def test_bare_boolean_protection_settings_are_judged(write: Write, run: Run, tmp_path: Path) -> None:
+    """`"enforce_admins": false` and `"allow_force_pushes": true`, as older GHES versions give
+    them: before, GH010 and GH008 saw no `.enabled` and said nothing."""
+    base = ".soc2/github/acme/shop"
+    write(f"{base}/repo.json", '{"full_name": "acme/shop", "default_branch": "main"}')
+    write(f"{base}/rulesets.json", "[]")
+    write(f"{base}/branches/main/protection.json", (
+        '{\n'
+        '  "url": "https://ghe.example.com/api/v3/repos/acme/shop/branches/main/protection",\n'
+        '  "enforce_admins": false,\n'
+        '  "allow_force_pushes": true,\n'
+        '  "allow_deletions": false\n'
+        '}\n'))
+    _, findings = scan(run, tmp_path, "--select", "GH008,GH009,GH010")
+    assert [(f["rule_id"], f["path"], f["line"], f["column"]) for f in findings] == [
+        ("GH010", f"{base}/branches/main/protection.json", 3, 21),
+        ("GH008", f"{base}/branches/main/protection.json", 4, 25)]
+
+
+# --- 4. a failed ruleset listing is not hidden by the effective branch rules ---------------------
+
+def test_a_failed_ruleset_listing_is_reported_even_with_rules_json(
+        write: Write, run: Run, tmp_path: Path) -> None:
+    base = ".soc2/github/acme/shop"
+    write(".soc2/manifest.json", json.dumps({"tool": "soc2lint", "repository": "acme/shop", "files": [
+        {"path": "github/acme/shop/repo.json", "endpoint": "GET /repos/acme/shop", "status": 200},
+        {"path": "github/acme/shop/branches/main/rules.json",
+         "endpoint": "GET /repos/acme/shop/rules/branches/main", "status": 200},
+        {"path": "github/acme/shop/rulesets.json",
+         "endpoint": "GET /repos/acme/shop/rulesets?includes_parents=true", "status": 500,
+         "evidence": False}]}))
+    write(f"{base}/repo.json", '{"full_name": "acme/shop", "default_branch": "main"}')
+    write(f"{base}/branches/main/rules.json", json.dumps([
+        {"type": "pull_request", "ruleset_source_type": "Organization", "ruleset_source": "acme",
+         "ruleset_id": 9, "parameters": {"required_approving_review_count": 1}}]))
+    write(f"{base}/rulesets.json", '{"message": "Server Error"}')
+    _, findings = scan(run, tmp_path, "--select", "GH011,GH023")
+    got = [(f["rule_id"], f["path"], f["message"].split(":")[0]) for f in findings
+           if f["message"].startswith("Rulesets")]
+    assert got == [("GH023", f"{base}/rulesets.json", "Rulesets of the default branch (GET "
+                    "/repos/O/R/rulesets, /rules/branches/B) are error 500")]
