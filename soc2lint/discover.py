@@ -67,12 +67,11 @@ def _is_helm_template(root: Path, parts: list[str], charts: dict[str, bool]) -> 
 
 def _git_files(root: Path, pathspecs: Sequence[str]) -> list[str] | None:
     """Files git knows in `root` (tracked + untracked, not ignored), or None outside a work tree."""
+    from soc2lint import gitrun
+
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-             "--", *pathspecs],
-            capture_output=True, timeout=120, check=False,
-        )
+        proc = gitrun.run(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                          "--", *pathspecs)
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode != 0:

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from soc2lint import gitrun
 from soc2lint.errors import Soc2lintError
 
 # Files soc2lint reads for its own settings, copied from the work tree as they are now.
@@ -22,8 +23,7 @@ _SETTINGS = (".soc2lint.yaml", ".soc2lint.yml", ".soc2lint-baseline.yaml", ".sec
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
-        proc = subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True,
-                              timeout=120, check=False)
+        proc = gitrun.run(root, *args, stdin=stdin)
     except (OSError, subprocess.SubprocessError) as exc:
         raise Soc2lintError(f"{root}: cannot run git: {exc}") from exc
     if proc.returncode != 0:

@@ -4,6 +4,7 @@ take, and the value never in any output."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -234,7 +235,7 @@ def test_detached_head_and_a_repository_with_a_missing_object(run: Run, history:
     (history.root / "a.py").write_text("A = None\n")
     code, out, err = run("--format", "json", "--select", "SEC", "--no-cache", str(history.root))
     assert code in (0, 1) and "Traceback" not in err
-    assert "history not scanned: " in err and len([ln for ln in err.splitlines() if "history" in ln]) == 1
+    assert "history was not read for secrets: " in err and len([ln for ln in err.splitlines() if "history" in ln]) == 1
     assert json.loads(out)["findings"] == []
 
 
@@ -308,7 +309,7 @@ def test_a_corrupt_pack_is_one_note_and_the_tree_is_still_scanned(run: Run, hist
     code, out, err = run("--format", "json", "--select", "SEC", "--no-cache", str(history.root))
     assert code in (0, 1) and "Traceback" not in err
     notes = [ln for ln in err.splitlines() if "history" in ln]
-    assert len(notes) == 1 and "history not scanned: " in notes[0] and "cannot read the git history" in notes[0]
+    assert len(notes) == 1 and "history was not read for secrets: " in notes[0] and "cannot read the git history" in notes[0]
     assert sorted(f["path"] for f in json.loads(out)["findings"]) == [f"f{i}.py" for i in range(5)]
 
 
@@ -322,3 +323,71 @@ def test_the_cache_sees_commits_only_an_annotated_tag_reaches(run: Run, history:
     main.checkout()
     found = scan(run, history.root)
     assert [(f["rule_id"], f["properties"]["introduced_in"]) for f in found] == [("SEC002", tagged)]
+
+
+@pytest.mark.parametrize("attribute", ["*.py -diff", "*.py binary", "*.py diff=opaque"])
+def test_gitattributes_cannot_hide_a_secret_from_the_history(run: Run, history: History,
+                                                             attribute: str) -> None:
+    """A committed `.gitattributes` makes git print "Binary files differ" for text: the same
+    history is read as without it, and true binaries stay skipped."""
+    with history.repo.config_writer() as config:
+        config.set_value('diff "opaque"', "binary", "true")
+    history.commit("attributes", **{".gitattributes": f"{attribute}\n*.bin binary\n"})
+    history.commit("setup", **{"app.py": "import os\n", "data.bin": b"\x00\x01"})
+    sha = history.commit("add key", **{"app.py": f'import os\nKEY = "{AWS}"\n',
+                                       "data.bin": b"\x00\x01" + f'K = "{SLACK}"\n'.encode()})
+    history.commit("remove key", **{"app.py": 'import os\nKEY = os.environ["KEY"]\n'})
+    code, out, err = run("--format", "json", "--select", "SEC", "--no-cache", str(history.root))
+    found = [(f["rule_id"], f["path"], f["line"], f["column"], f["properties"]["introduced_in"])
+             for f in json.loads(out)["findings"]]
+    assert found == [("SEC002", "app.py", 2, 8, sha)]
+    # the NUL-holding file stays a binary, skipped and said so
+    assert "binary or oversized file versions were not scanned" in " ".join(json.loads(out)["notes"])
+
+
+def test_the_cache_keeps_no_plain_hash_of_a_secret(run: Run, history: History) -> None:
+    history.commit("add", **{"a.py": f'A = "{AWS}"\nS = "{SLACK}"\n'})
+    history.commit("remove", **{"a.py": None})
+    first = scan(run, history.root)
+    assert len(first) == 2
+    folder = history.root / ".git" / "soc2lint"
+    stored = "".join(p.read_text(encoding="latin-1") for p in folder.iterdir())
+    for value in (AWS, SLACK):
+        for digest in (hashlib.sha1, hashlib.sha256, hashlib.md5):
+            assert digest(value.encode()).hexdigest() not in stored
+    salt = folder / "salt"
+    assert len(salt.read_bytes()) == 32 and salt.stat().st_mode & 0o777 == 0o600
+    assert all(p.stat().st_mode & 0o077 == 0 for p in folder.iterdir())
+    assert scan(run, history.root) == first  # from the cache
+    # detect-secrets' audit still applies to what the cache holds
+    (history.root / ".secrets.baseline").write_text(json.dumps({"results": {"a.py": [
+        {"type": "AWS Access Key", "hashed_secret": hashlib.sha1(AWS.encode()).hexdigest(),
+         "is_secret": False}]}}))
+    code, out, err = run("--format", "json", "--select", "SEC", str(history.root))
+    assert "no new commits" in err
+    assert [f["message"].split(" (")[0] for f in json.loads(out)["findings"]] == ["Slack Token"]
+
+
+def test_soc2lint_own_files_in_the_history_are_no_secrets(run: Run, history: History) -> None:
+    """Baselines hold commit ids and hashes: random, and no secrets, wherever they are kept."""
+    sha = history.commit("add", **{"a.py": f'A = "{AWS}"\n'})
+    history.commit("remove", **{"a.py": None})
+    code, out, err = run("baseline", str(history.root))
+    assert code == 0
+    text = (history.root / ".soc2lint-baseline.yaml").read_text()
+    assert sha in text
+    audit = json.dumps({"results": {"a.py": [{"type": "Hex High Entropy String",
+                                              "hashed_secret": hashlib.sha1(b"x").hexdigest(),
+                                              "is_secret": True}]}})
+    history.commit("baselines", **{".soc2lint-baseline.yaml": text, ".secrets.baseline": audit,
+                                   "ci__known-secrets.yaml": text})
+    history.commit("moved", **{".soc2lint-baseline.yaml": None, ".secrets.baseline": None,
+                               "ci__known-secrets.yaml": None})
+    assert [(f["rule_id"], f["path"]) for f in scan(run, history.root, "--no-cache")] == [
+        ("SEC002", "a.py"), ("SEC002", "ci/known-secrets.yaml")]
+    # a baseline kept at a configured path: the engine passes it as exclude_paths
+    from soc2lint.secrets.history import scan_history
+
+    result = scan_history(history.root, 10_000_000, use_cache=False,
+                          exclude_paths=("ci/known-secrets.yaml",))
+    assert sorted(s.path for s in result.sightings.values()) == ["a.py"]

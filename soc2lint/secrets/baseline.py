@@ -32,6 +32,20 @@ from soc2lint.model import Finding
 
 DEFAULT_NAME = ".soc2lint-baseline.yaml"
 DETECT_SECRETS_NAME = ".secrets.baseline"
+# soc2lint's own files, at any depth: baselines and config hold fingerprints, hashes and commit
+# ids, random by design, and are never scanned for secrets (in the tree or in the history).
+OWN_FILES = frozenset({DEFAULT_NAME, DETECT_SECRETS_NAME, ".soc2lint.yaml", ".soc2lint.yml"})
+
+
+def is_own_file(path: str, baseline: str = DEFAULT_NAME) -> bool:
+    """Whether `path` (relative to the scan root, `/`-separated) is one of soc2lint's own files
+    or the baseline kept at the configured path `baseline` (relative to the scan root)."""
+    import posixpath
+
+    return path.rsplit("/", 1)[-1] in OWN_FILES or path == posixpath.normpath(
+        baseline.replace("\\", "/"))
+
+
 HEADER = """\
 soc2lint secrets baseline: the secrets known when it was written, by fingerprint (a hash of
 type and value; values are never stored). When a secret is rotated, record it here:
@@ -62,14 +76,33 @@ def secret_fingerprint(finding: Finding) -> str | None:
     return None
 
 
+def _read(path: Path) -> str:
+    """The baseline's text, refused (one line naming the file) when its aliases would expand
+    past the limit scanned YAML has: constructing an alias bomb, or printing one of its values,
+    takes memory without bound."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the baseline: {' '.join(str(exc).split())[:200]}") from exc
+    if "&" in text:  # no anchor, no alias
+        from soc2lint.artifacts.yamlfile import parse_yaml
+        from soc2lint.model import Artifact, ArtifactKind
+
+        parsed = parse_yaml(Artifact(str(path), str(path), ArtifactKind.YAML, len(text)), text)
+        if parsed.error_rule == "excessive-yaml-aliases":
+            raise ConfigError(f"{path}:{parsed.error_line}: the baseline {parsed.error}")
+    return text
+
+
 def load(path: Path) -> dict[str, Entry]:
     if not path.is_file():
         return {}
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    text = _read(path)
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+        data = YAML(typ="safe").load(text) or {}
     except (OSError, YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read the baseline: {' '.join(str(exc).split())[:200]}") from exc
     secrets = data.get("secrets") if isinstance(data, dict) else None
@@ -96,7 +129,7 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
     yaml.indent(mapping=2, sequence=4, offset=2)
     existing: Any = None
     if path.is_file():
-        existing = yaml.load(path.read_text(encoding="utf-8"))
+        existing = yaml.load(_read(path))
     doc = existing if isinstance(existing, CommentedMap) else CommentedMap()
     if not isinstance(existing, CommentedMap):
         doc["version"] = 1
@@ -104,17 +137,21 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
     secrets = doc.get("secrets")
     if not isinstance(secrets, CommentedMap):
         secrets = doc["secrets"] = CommentedMap()
+    written: set[str] = set()
     for f in sorted(findings, key=lambda f: (f.location.path, f.location.start_line)):
         fp = secret_fingerprint(f)
-        if fp is None:
-            continue
+        if fp is None or fp in written:
+            continue  # a secret in several places: recorded where it is first, in path order
+        written.add(fp)
         props = dict(f.properties)
         entry = secrets.get(fp)
         if not isinstance(entry, CommentedMap):
             entry = secrets[fp] = CommentedMap()
         entry["type"] = props.get("secret_type") or f.message.split(" (", 1)[0].split(" in this file", 1)[0]
         entry["rule"] = f.rule.id
-        entry["path"] = props.get("introduced_path", f.location.path)
+        # path and line of one occurrence: where the finding is (for a secret still in the tree,
+        # `introduced_in` says which commit added it, wherever that was)
+        entry["path"] = f.location.path
         entry["line"] = f.location.start_line
         if "introduced_in" in props:
             entry["introduced_in"] = props["introduced_in"]

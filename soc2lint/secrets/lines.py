@@ -58,8 +58,8 @@ def engine() -> tuple[Any, Callable[[str], bool] | None]:
     # detect-secrets logs skipped values at INFO level: never let that reach any handler
     logging.getLogger("detect-secrets").setLevel(logging.ERROR)
     cache_bust()
-    configure_settings_from_baseline({"plugins_used": [
-        {"name": plugin.__name__} for plugin in get_mapping_from_secret_type_to_class().values()]})
+    plugins: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    configure_settings_from_baseline({"plugins_used": [{"name": p.__name__} for p in plugins]})
     get_settings().disable_filters("detect_secrets.filters.common.is_invalid_file")
     get_filters.cache_clear()  # (cache_bust would also drop the settings just made)
     return _process_line_based_plugins, _prefilter()
