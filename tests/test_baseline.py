@@ -63,3 +63,54 @@ def test_a_broken_baseline_is_one_line(write: Write, run: Run, tmp_path: Path) -
     write(".soc2lint-baseline.yaml", "secrets: [1, 2]\n")
     code, _, err = run(str(tmp_path))
     assert code == 2 and "key 'secrets'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_entry_takes_path_and_line_from_the_same_occurrence(run: Run, tmp_path: Path) -> None:
+    """A secret committed at old.py:1 and now at new.py:3: the entry says new.py, line 3 (and
+    the commit that introduced it), never old.py with new.py's line."""
+    import git
+
+    repo = git.Repo.init(tmp_path, initial_branch="main")
+    actor = git.Actor("Dana Dev", "dana@example.com")
+    (tmp_path / "old.py").write_text(f'KEY = "{AWS}"\n', encoding="utf-8")
+    repo.index.add(["old.py"])
+    sha = repo.index.commit("add", author=actor, committer=actor).hexsha
+    (tmp_path / "new.py").write_text(f'import os\n\nKEY = "{AWS}"\n', encoding="utf-8")
+    repo.index.remove(["old.py"], working_tree=True)
+    repo.index.add(["new.py"])
+    repo.index.commit("move", author=actor, committer=actor)
+    code, _, err = run("baseline", str(tmp_path))
+    assert code == 0, err
+    from ruamel.yaml import YAML
+
+    (entry,) = YAML(typ="safe").load((tmp_path / ".soc2lint-baseline.yaml").read_text())["secrets"].values()
+    assert (entry["path"], entry["line"], entry["introduced_in"]) == ("new.py", 3, sha)
+
+
+def test_an_alias_bomb_in_the_baseline_is_one_line_and_bounded(write: Write, tmp_path: Path) -> None:
+    """Nine levels of nine aliases (387 million strings once expanded) under a field the
+    baseline prints: refused before it is constructed, in bounded memory and time."""
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    levels = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    names = "abcdefghi"
+    for prev, name in zip(names, names[1:], strict=False):
+        levels.append(f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]")
+    bomb = "\n".join(levels) + "\nsecrets:\n  91b83ff4c140c591:\n    rotated_on: 2026-01-05\n    ticket: *i\n"
+    write(".soc2lint-baseline.yaml", bomb)
+    write("app.py", "x = 1\n")
+
+    def limit() -> None:  # 1 GiB of address space: the expansion would need hundreds
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    for argv in (["--no-history", str(tmp_path)], ["baseline", "--no-history", str(tmp_path)]):
+        start = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "soc2lint", *argv], capture_output=True,
+                              text=True, timeout=60, preexec_fn=limit, check=False)
+        assert time.monotonic() - start < 30
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        (line,) = proc.stderr.strip().splitlines()
+        assert ".soc2lint-baseline.yaml" in line and "alias" in line
