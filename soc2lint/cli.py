@@ -166,6 +166,27 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
         rule_parameters=config.rule_parameters,
         preview=config.preview if preview is None else preview,
     )
+    from soc2lint.artifacts.github import (
+        EVIDENCE_MISSING,
+        evidence_needed,
+        explicitly_selected,
+        reads_evidence,
+    )
+
+    # GH rules asked for by id, name or the GH prefix, or `evidence: required`: missing GitHub
+    # settings evidence is a medium finding, not an info note
+    evidence_required = config.evidence == "required" or any(
+        reads_evidence(r) and explicitly_selected(_split(select) or config.select, r) for r in active)
+    missing = next((r for r in rules if r.name == EVIDENCE_MISSING), None)
+    scope = None
+    if (evidence_required and missing is not None and missing.id not in {r.id for r in active}
+            and not explicitly_selected(config.ignore + _split(ignore), missing)):
+        # the rule that says the evidence is missing runs whenever evidence is asked for: about
+        # the evidence the selected rules need (all of it with `evidence: required`)
+        if config.evidence != "required":
+            scope = frozenset().union(*(evidence_needed(r) for r in active if reads_evidence(r)))
+        active = [*active, *select_rules(rules, select=(missing.id,), severities=config.severity,
+                                         preview=True)]
     if staged:
         from soc2lint.staged import staged_tree
 
@@ -173,12 +194,14 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
             raise click.UsageError("--staged reads the files from git's index: give no file paths")
         with staged_tree(root) as (top, files):
             result = run_scan(top, active, config, files or None, readers=rules, jobs=jobs,
-                              history=False)
+                              history=False, evidence_required=evidence_required,
+                              evidence_scope=scope)
     else:
         result = run_scan(root, active, config, targets, readers=rules, jobs=jobs,
                           history=config.history and not no_history, history_cache=not no_cache,
                           since=since, progress=sys.stderr.isatty() and not quiet,
-                          unreachable=unreachable)
+                          unreachable=unreachable, evidence_required=evidence_required,
+                          evidence_scope=scope)
     if fmt == "sarif":
         from soc2lint.report import sarif
 

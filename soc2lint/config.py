@@ -47,6 +47,7 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     evidence_dir: str = ".soc2"
     history: bool = True
+    evidence: str = "auto"  # "required": GitHub settings evidence must be there (GH023 medium)
     baseline: str = ".soc2lint-baseline.yaml"
     exceptions: tuple[ExceptionEntry, ...] = ()
     # line of each key naming a rule (`severity.GHA001`, `exceptions.2.rule`), for error messages
@@ -121,6 +122,7 @@ def load_config(path: Path) -> Config:
         max_file_size=int(data.get("max_file_size", DEFAULT_MAX_FILE_SIZE)),
         evidence_dir=str(data.get("evidence_dir", ".soc2")).strip("/") or ".soc2",
         history=bool(data.get("history", True)),
+        evidence=str(data.get("evidence", "auto")),
         baseline=str(data.get("baseline", ".soc2lint-baseline.yaml")),
         exceptions=tuple(
             ExceptionEntry(

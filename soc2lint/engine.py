@@ -17,7 +17,7 @@ from soc2lint.config import Config
 from soc2lint.discover import discover
 from soc2lint.errors import Soc2lintError
 from soc2lint.match import Hit
-from soc2lint.model import ArtifactKind, Document, Finding, Location, ParsedArtifact, Rule
+from soc2lint.model import ArtifactKind, Document, Finding, Location, ParsedArtifact, Rule, Severity
 from soc2lint.routes import identity as route_identity
 from soc2lint.routes import locate, span_location
 from soc2lint.suppress import MIN_REASON, exception_for, inline_for, parse_inline
@@ -44,6 +44,9 @@ class ScanResult:
     files: int  # artifacts parsed
     notes: tuple[str, ...] = ()
     expired: tuple[str, ...] = field(default=())  # expired exceptions that matched findings
+    # settings rules that reached no verdict for lack of evidence, and rules that had no file
+    # of their kind to read: their controls were not evaluated
+    not_evaluated: tuple[str, ...] = ()
 
 
 def format_message(template: str, fields: Mapping[str, Any]) -> str:
@@ -120,6 +123,11 @@ class _Scanner:
         # (`--select parse-error`), those the whole rule set would read
         self.readers = self.doc_rules if self.doc_rules else list(readers)
         self.detectors: dict[str, Any] = {}
+        self.evidence_required = False  # GitHub settings evidence must be there (GH023 medium)
+        # the evidence the explicitly selected rules need, when GH023 runs only on their behalf
+        self.evidence_scope: frozenset[str] | None = None
+        self.kinds_found: frozenset[ArtifactKind] = frozenset()
+        self.not_evaluated: list[str] = []
 
     def scan_artifact(self, artifact: Any) -> tuple[list[Finding], bool]:
         """Read an artifact once; parse it for the rules reading its structure (once) and give
@@ -214,6 +222,7 @@ class _Scanner:
             codeowners = parsed
         wanted = _targets_for(self.doc_rules or self.readers, ArtifactKind.GITHUB_EVIDENCE)
         if not payloads or not wanted:
+            findings.extend(self._evidence_verdicts([], []))
             return findings, len(owners_files[:1])
         parsed_payloads = []
         for artifact in payloads:
@@ -244,7 +253,42 @@ class _Scanner:
                     if hit.fields.get("identity"):
                         ident += "#" + hit.fields["identity"]
                     findings.append(_finding(rule, location, hit.fields, ident, hit.message))
+        findings[:] = self._evidence_verdicts(documents, findings)
         return findings, len(payloads) + len(owners_files[:1])
+
+    def _evidence_verdicts(self, documents: Sequence[Any], findings: list[Finding]) -> list[Finding]:
+        """Record which rules reached no verdict; when evidence is required, raise evidence-missing
+        to medium and report an evidence directory without any repository export."""
+        from soc2lint.artifacts.github import (
+            EVIDENCE_MISSING,
+            evidence_of,
+            not_evaluated,
+            reads_evidence,
+        )
+
+        self.not_evaluated = not_evaluated(self.doc_rules, documents) + [
+            r.id for r in self.doc_rules if not reads_evidence(r)
+            and not any(k in self.kinds_found for t in r.targets for k in TARGETS[t].kinds)]
+        if not self.kinds_found:  # not a file: parse errors and the like had nothing to look at
+            self.not_evaluated += [r.id for r in self.engine_rules.values()]
+        rule = next((r for r in self.doc_rules if r.name == EVIDENCE_MISSING), None)
+        if rule is None or not self.evidence_required:
+            return findings
+        overridden = rule.id in self.config.severity or rule.name in self.config.severity
+        raised = Severity.MEDIUM if not overridden and rule.severity < Severity.MEDIUM else None
+        scope = self.evidence_scope
+        out = [replace(f, severity=raised) if raised and f.rule.id == rule.id else f
+               for f in findings if f.rule.id != rule.id or scope is None
+               or evidence_of(f.identity) in scope]
+        if not any(d.target == "github-repository" for d in documents):
+            where = self.config.evidence_dir
+            message = (f"No GitHub settings export under {where}/ (no GET /repos/O/R payload): "
+                       "branch protection, rulesets, environments, collaborators and the other "
+                       "GitHub settings controls were not evaluated; not passing (run `soc2lint "
+                       "collect github OWNER/REPO`)")
+            finding = _finding(rule, Location(where, 1, 1, 1, 1), {}, "no-evidence", message)
+            out.append(replace(finding, severity=raised) if raised else finding)
+        return out
 
     def _parse(self, artifact: Any) -> ParsedArtifact:
         from soc2lint.artifacts.read import PARSERS, read_text
@@ -331,6 +375,8 @@ def scan(
     since: str | None = None,
     progress: bool = False,
     unreachable: bool = False,
+    evidence_required: bool = False,
+    evidence_scope: frozenset[str] | None = None,
 ) -> ScanResult:
     """Scan `root` (or `paths` under it) with `rules`; returns every finding, suppressed ones marked.
 
@@ -338,12 +384,18 @@ def scan(
     as parse-error) were selected. `jobs`: worker processes for large scans (default: the CPUs).
     `history`: scan the git history for secrets when a rule asks for it (not for explicit paths,
     as pre-commit gives them); `unreachable`: also the commits no ref reaches.
+    `evidence_required`: GitHub settings evidence must be there (GH023 medium, and reported
+    when absent); `evidence_scope`: report only the evidence-missing findings about these
+    statuses (GH023 run on behalf of the selected rules), None for all.
     """
     from soc2lint.parallel import MIN_FILES, default_jobs, scan_all
 
     today = today or dt.date.today()
     found = discover(root, paths, config.exclude, config.evidence_dir)
     scanner = _Scanner(rules, config, readers, root.resolve())
+    scanner.evidence_required = evidence_required
+    scanner.evidence_scope = evidence_scope
+    scanner.kinds_found = frozenset(a.kind for a in found.artifacts)
     # GitHub settings payloads and CODEOWNERS are read together, after the per-file pass
     together = (ArtifactKind.GITHUB_EVIDENCE, ArtifactKind.CODEOWNERS)
     evidence = [a for a in found.artifacts if a.kind in together]
@@ -364,7 +416,8 @@ def scan(
     findings = baseline.apply(findings, baseline.load(root / config.baseline))
     findings, expired = _apply_exceptions(findings, config, today)
     return ScanResult(tuple(_unique(sorted(findings, key=sort_key))), tuple(rules), files,
-                      tuple(notes), tuple(expired))
+                      tuple(notes), tuple(expired),
+                      not_evaluated=tuple(scanner.not_evaluated))
 
 
 def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list[str],

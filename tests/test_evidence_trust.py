@@ -143,3 +143,100 @@ def test_a_failed_ruleset_listing_is_reported_even_with_rules_json(
            if f["message"].startswith("Rulesets")]
     assert got == [("GH023", f"{base}/rulesets.json", "Rulesets of the default branch (GET "
                     "/repos/O/R/rulesets, /rules/branches/B) are error 500")]
+
+
+# --- 5 and 8. evidence asked for: missing evidence is a medium finding and fails the run ---------
+
+FORBIDDEN_WORKFLOW_PERMS = {
+    ".soc2/manifest.json": json.dumps({"tool": "soc2lint", "repository": "acme/shop", "files": [
+        {"path": "github/acme/shop/repo.json", "endpoint": "GET /repos/acme/shop", "status": 200},
+        {"path": "github/acme/shop/actions-permissions-workflow.json",
+         "endpoint": "GET /repos/acme/shop/actions/permissions/workflow", "status": 403}]}),
+    ".soc2/github/acme/shop/repo.json": '{"full_name": "acme/shop", "default_branch": "main"}',
+    ".soc2/github/acme/shop/actions-permissions-workflow.json":
+        '{"message": "Must have admin rights to Repository.", "documentation_url": "x"}',
+}
+
+
+@pytest.mark.parametrize("select", [["--select", "GH001"], ["--select", "default-branch-unprotected"],
+                                    ["--select", "GH"], ["--select", "GH0"]])
+def test_gh_rules_selected_without_evidence_fail_the_run(run: Run, tmp_path: Path,
+                                                         select: list[str]) -> None:
+    """Before, `--select GH001` on a tree without .soc2/ exited 0 with nothing to say."""
+    code, findings = scan(run, tmp_path, *select)
+    assert code == 1
+    assert [(f["rule_id"], f["path"], f["line"], f["severity"]) for f in findings] == [
+        ("GH023", ".soc2", 1, "medium")]
+    assert findings[0]["message"].startswith("No GitHub settings export under .soc2/ (no GET "
+                                             "/repos/O/R payload)")
+
+
+def test_selecting_another_family_asks_for_no_evidence(run: Run, tmp_path: Path) -> None:
+    code, findings = scan(run, tmp_path, "--select", "GHA")
+    assert (code, findings) == (0, [])
+
+
+def test_evidence_required_in_config(write: Write, run: Run, tmp_path: Path) -> None:
+    write(".soc2lint.yaml", "evidence: required\n")
+    code, findings = scan(run, tmp_path)
+    assert code == 1
+    assert [(f["rule_id"], f["path"], f["severity"]) for f in findings] == [
+        ("GH023", ".soc2", "medium")]
+
+
+def test_config_select_of_the_gh_family_counts_as_explicit(write: Write, run: Run,
+                                                         tmp_path: Path) -> None:
+    write(".soc2lint.yaml", "select: [GH]\n")
+    assert [f["severity"] for f in scan(run, tmp_path)[1]] == ["medium"]
+
+
+def test_an_invalid_evidence_setting_is_a_config_error(write: Write, run: Run, tmp_path: Path) -> None:
+    write(".soc2lint.yaml", "evidence: maybe\n")
+    code, out, err = run(str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"soc2lint: error: {tmp_path / '.soc2lint.yaml'}:1") and "evidence" in err
+
+
+def test_a_refused_export_is_info_by_default_and_medium_when_gh_is_selected(
+        write: Write, run: Run, tmp_path: Path) -> None:
+    for path, text in FORBIDDEN_WORKFLOW_PERMS.items():
+        write(path, text)
+    where = ".soc2/github/acme/shop/actions-permissions-workflow.json"
+    code, findings = scan(run, tmp_path, "--select", "GH014,GH015,GH023")  # ids: explicit
+    assert code == 1
+    assert [(f["path"], f["severity"]) for f in findings if f["path"] == where] == [(where, "medium")]
+    _, findings = scan(run, tmp_path)  # every rule, none asked for by name: evidence is auto
+    assert [(f["path"], f["severity"]) for f in findings if f["path"] == where] == [(where, "info")]
+
+
+def test_the_text_summary_tells_a_compliant_repository_from_an_empty_one(
+        run: Run, tmp_path: Path) -> None:
+    """Before, both printed `0 findings ...` and nothing else."""
+    compliant = Path(__file__).resolve().parent.parent / "examples" / "evidence" / "compliant"
+    code, out, _ = run("--no-history", str(compliant))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("0 findings in 0 of ")
+    passed = next(x for x in lines if x.startswith("Controls evaluated: "))
+    assert "CC8.1" in passed.split("passed: ")[1]
+    assert not any(x.startswith("Controls not evaluated: ") and "CC8.1" in x for x in lines)
+    code, out, _ = run("--no-history", str(tmp_path))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "0 findings in 0 of 0 files scanned with " + lines[0].split(" with ")[1]
+    not_evaluated = next(x for x in lines if x.startswith("Controls not evaluated: "))
+    assert "CC8.1" in not_evaluated.split(" (")[0] and "GH001" in not_evaluated
+    assert not any(x.startswith("Controls evaluated: ") and "passed: " in x for x in lines)
+
+
+def test_explicitly_selected_is_id_name_or_whole_family_prefix() -> None:
+    from soc2lint.artifacts.github import explicitly_selected
+    from soc2lint.ruleset import builtin_rules_dir, load_rules
+
+    rules = {r.id: r for r in load_rules([builtin_rules_dir()])}
+    gh001, gha001 = rules["GH001"], rules["GHA001"]
+    assert [explicitly_selected([p], gh001) for p in ("GH001", "gh001", "default-branch-unprotected",
+                                                       "GH", "GH0", "GH00")] == [True] * 6
+    assert [explicitly_selected([p], gh001) for p in ("G", "GH002", "GHA", "")] == [False] * 4
+    assert explicitly_selected(["GH"], gha001) is False
+    assert explicitly_selected(["GHA"], gha001) is True
