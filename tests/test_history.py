@@ -391,3 +391,19 @@ def test_soc2lint_own_files_in_the_history_are_no_secrets(run: Run, history: His
     result = scan_history(history.root, 10_000_000, use_cache=False,
                           exclude_paths=("ci/known-secrets.yaml",))
     assert sorted(s.path for s in result.sightings.values()) == ["a.py"]
+
+
+def test_versions_hidden_by_attributes_are_read_in_bounded_batches(
+        history: History, monkeypatch: pytest.MonkeyPatch) -> None:
+    from soc2lint.secrets import history as module
+
+    monkeypatch.setattr(module, "HIDDEN_BATCH", 1)  # one version per batch
+    history.commit("attributes", **{".gitattributes": "*.py -diff\n*.png binary\n"})
+    first = history.commit("one", **{"a.py": f'A = "{AWS}"\n', "logo.png": b"\x89PNG\x00\x01"})
+    second = history.commit("two", **{"a.py": f'A = "{AWS}"\nS = "{SLACK}"\n',
+                                      "logo.png": b"\x89PNG\x00\x02"})
+    history.commit("three", **{"a.py": None})
+    result = module.scan_history(history.root, 10_000_000, use_cache=False)
+    assert sorted((s.path, s.line, s.commit.sha) for s in result.sightings.values()) == [
+        ("a.py", 1, first), ("a.py", 2, second)]
+    assert result.skipped_binary == 2  # the two PNG versions

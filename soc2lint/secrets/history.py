@@ -35,6 +35,7 @@ from soc2lint.errors import Soc2lintError
 from soc2lint.secrets.lines import is_config, scan_line, scan_transformed
 
 BINARY_PROBE = 8000  # git's own test: a NUL in the first 8000 bytes makes a file binary
+HIDDEN_BATCH = 64 * 1024 * 1024  # bytes of file versions hidden by attributes read at once
 
 _FORMAT = "%x00%H%x1f%an%x1f%aI"
 
@@ -176,9 +177,10 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
                     config_blobs.append((blob, commit, path))
                 continue
             if first == b"B" and line.startswith("Binary files ") and line.endswith(" differ"):
-                counts["binary"] = counts.get("binary", 0) + 1
-                if commit is not None and header and blob.strip("0"):
-                    hidden.append((commit, header, tuple(o for o in olds if o.strip("0")), blob))
+                if blob.strip("0"):  # (a deletion adds nothing to read)
+                    counts["binary"] = counts.get("binary", 0) + 1
+                    if commit is not None and header:
+                        hidden.append((commit, header, tuple(o for o in olds if o.strip("0")), blob))
                 continue
             if first == b"@":
                 marker = "@" * (parents + 1)
@@ -215,26 +217,36 @@ def hidden_lines(root: Path, max_file_size: int, counts: dict[str, Any],
     attributes = _diff_attributes(root, sorted({path for _, path, _, _ in hidden}))
     # "unspecified" (and "set"): git's own test found the file binary, or too large
     suspects = [h for h in hidden if attributes.get(h[1], "unspecified") not in ("unspecified", "set")]
-    wanted = sorted({b for _, _, olds, new in suspects for b in (*olds, new)})
-    sizes = _sizes(root, wanted)
-    contents = _contents(root, [b for b in wanted if sizes.get(b, max_file_size + 1) <= max_file_size])
+    sizes = _sizes(root, sorted({b for _, _, olds, new in suspects for b in (*olds, new)}))
+    readable = [h for h in suspects if 0 <= sizes.get(h[3], -1) <= max_file_size]
     config_blobs = counts.setdefault("config_blobs", [])
-    for commit, path, olds, new in suspects:
-        data = contents.get(new)
-        if data is None or b"\0" in data[:BINARY_PROBE]:
-            continue  # binary after all, too large or missing: counted as skipped
-        counts["binary"] -= 1
-        before: set[bytes] = set()
-        for old in olds:
-            before.update(contents.get(old, b"").split(b"\n"))
-        lines = data.split(b"\n")
-        if lines and lines[-1] == b"":
-            lines.pop()
-        for number, raw in enumerate(lines, start=1):
-            if raw not in before:
-                yield commit, path, number, raw.decode("utf-8", "replace")
-        if is_config(path) and not _own(path, frozenset()):
-            config_blobs.append((new, commit, path))
+    # in batches of at most HIDDEN_BATCH bytes (`*.png binary` is common: most suspects are
+    # images), and a version's parents only once it proved to be text
+    batch: list[tuple[Commit, str, tuple[str, ...], str]] = []
+    total = 0
+    for index, item in enumerate(readable):
+        batch.append(item)
+        total += sizes[item[3]]
+        if total < HIDDEN_BATCH and index + 1 < len(readable):
+            continue
+        news = _contents(root, sorted({new for _, _, _, new in batch}))
+        text = [h for h in batch if h[3] in news and b"\0" not in news[h[3]][:BINARY_PROBE]]
+        olds = _contents(root, sorted({o for _, _, parents, _ in text for o in parents
+                                       if sizes.get(o, max_file_size + 1) <= max_file_size}))
+        for commit, path, parents, new in text:
+            counts["binary"] -= 1
+            before: set[bytes] = set()
+            for old in parents:
+                before.update(olds.get(old, b"").split(b"\n"))
+            lines = news[new].split(b"\n")
+            if lines and lines[-1] == b"":
+                lines.pop()
+            for number, raw in enumerate(lines, start=1):
+                if raw not in before:
+                    yield commit, path, number, raw.decode("utf-8", "replace")
+            if is_config(path) and not _own(path, frozenset()):
+                config_blobs.append((new, commit, path))
+        batch, total = [], 0
 
 
 def _diff_attributes(root: Path, paths: list[str]) -> dict[str, str]:
