@@ -356,7 +356,7 @@ def test_the_cache_keeps_no_plain_hash_of_a_secret(run: Run, history: History) -
         for digest in (hashlib.sha1, hashlib.sha256, hashlib.md5):
             assert digest(value.encode()).hexdigest() not in stored
     salt = folder / "salt"
-    assert len(salt.read_bytes()) == 32 and salt.stat().st_mode & 0o777 == 0o600
+    assert len(bytes.fromhex(salt.read_text())) == 32 and salt.stat().st_mode & 0o777 == 0o600
     assert all(p.stat().st_mode & 0o077 == 0 for p in folder.iterdir())
     assert scan(run, history.root) == first  # from the cache
     # detect-secrets' audit still applies to what the cache holds

@@ -364,18 +364,24 @@ def cache_path(root: Path) -> Path | None:
     return Path(git_dir) / "soc2lint" / name
 
 
+def _read_salt(path: Path) -> bytes | None:
+    try:
+        data = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+    return data if len(data) == 32 else None
+
+
 def salt(directory: Path | None) -> bytes:
-    """The repository's secret key for `keyed`: 32 random bytes in `.git/soc2lint/salt` (mode
-    0600), made on first use; a fresh one per run where it cannot be kept."""
+    """The repository's secret key for `keyed`: 32 random bytes, kept as hex in
+    `.git/soc2lint/salt` (mode 0600), made on first use; a fresh one per run where it cannot be
+    kept."""
     if directory is None:
         return os.urandom(32)
     path = directory / "salt"
-    try:
-        data = path.read_bytes()
-        if len(data) == 32:
-            return data
-    except OSError:
-        pass
+    key = _read_salt(path)
+    if key is not None:
+        return key
     import contextlib
     import tempfile
 
@@ -383,22 +389,22 @@ def salt(directory: Path | None) -> bytes:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".salt-")  # mode 0600
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(os.urandom(32))
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(os.urandom(32).hex() + "\n")
             try:
                 os.link(tmp, path)  # only where there is none: a concurrent run's stays
             except FileExistsError:
-                if len(path.read_bytes()) != 32:
+                if _read_salt(path) is None:
                     os.replace(tmp, path)  # a broken one
             except OSError:  # a file system without hard links
                 os.replace(tmp, path)
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        data = path.read_bytes()
     except OSError:
         return os.urandom(32)
-    return data if len(data) == 32 else os.urandom(32)
+    key = _read_salt(path)
+    return key if key is not None else os.urandom(32)
 
 
 def keyed(key: bytes, value: str) -> str:
