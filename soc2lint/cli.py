@@ -192,10 +192,15 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
 
         if targets is not None:
             raise click.UsageError("--staged reads the files from git's index: give no file paths")
+        from dataclasses import replace
+
+        from soc2lint.engine import repository_prefix
+
         with staged_tree(root) as (top, files):
             result = run_scan(top, active, config, files or None, readers=rules, jobs=jobs,
                               history=False, evidence_required=evidence_required,
                               evidence_scope=scope)
+        result = replace(result, base=repository_prefix(root))
     else:
         result = run_scan(root, active, config, targets, readers=rules, jobs=jobs,
                           history=config.history and not no_history, history_cache=not no_cache,

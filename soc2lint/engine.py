@@ -44,6 +44,7 @@ class ScanResult:
     files: int  # artifacts parsed
     notes: tuple[str, ...] = ()
     expired: tuple[str, ...] = field(default=())  # expired exceptions that matched findings
+    base: str = ""  # the scan root below the git work tree's top (`services/api/`), or ""
     # settings rules that reached no verdict for lack of evidence, and rules that had no file
     # of their kind to read: their controls were not evaluated
     not_evaluated: tuple[str, ...] = ()
@@ -413,11 +414,41 @@ def scan(
                             progress, unreachable)
     from soc2lint.secrets import baseline
 
+    # the baseline lists fingerprints and commit ids, never secrets, wherever the config keeps it
+    findings = [f for f in findings if not (f.rule.detector == "secret-in-file"
+                                            and baseline.is_own_file(f.location.path, config.baseline))]
     findings = baseline.apply(findings, baseline.load(root / config.baseline))
     findings, expired = _apply_exceptions(findings, config, today)
     return ScanResult(tuple(_unique(sorted(findings, key=sort_key))), tuple(rules), files,
-                      tuple(notes), tuple(expired),
+                      tuple(notes), tuple(expired), repository_prefix(root),
                       not_evaluated=tuple(scanner.not_evaluated))
+
+
+def _is_shallow(root: Path) -> bool:
+    import subprocess
+
+    from soc2lint import gitrun
+
+    try:
+        proc = gitrun.run(root, "rev-parse", "--is-shallow-repository", timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0 and proc.stdout.strip() == b"true"
+
+
+def repository_prefix(root: Path) -> str:
+    """Where `root` lies below the top of its git work tree (`services/api/`), "" at the top or
+    outside one: SARIF paths start at the repository's root, where code scanning resolves them."""
+    import subprocess
+
+    from soc2lint import gitrun
+
+    try:
+        proc = gitrun.run(root, "rev-parse", "--show-prefix", timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    prefix = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return prefix if proc.returncode == 0 and prefix.endswith("/") else ""
 
 
 def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list[str],
@@ -438,11 +469,14 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
     try:
         allowed = tuple(rule.params.get("allowed_secrets", ()) or ())
         result = scan_history(root, scanner.config.max_file_size, since, use_cache, progress,
-                              allowed, unreachable)
+                              allowed, unreachable, exclude_paths=(scanner.config.baseline,))
     except Soc2lintError as exc:  # a corrupt or partial repository: say so, keep the tree scan
         _incomplete(scanner, findings, notes, f"the git history was not read for secrets: {exc}")
         return findings
     notes.extend(result.notes)
+    if _is_shallow(root):
+        _incomplete(scanner, findings, notes, "the clone is shallow: the commits before its "
+                    "oldest one were not read for secrets")
     if result.skipped_binary:
         notes.append(f"history: {result.skipped_binary} binary or oversized file versions were "
                      "not scanned for secrets")
@@ -461,8 +495,6 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
 
     for fp, s in sorted(result.sightings.items(), key=lambda kv: (kv[1].path, kv[1].line)):
         if fp in in_tree or any(matches(s.path, pattern) for pattern in scanner.config.exclude):
-            continue
-        if s.hashed in scanner.context.false_positives:
             continue
         location = Location(s.path, s.line, s.column, s.line, s.column + s.length)
         fields = {"secret_type": s.kind, "preview": s.preview,

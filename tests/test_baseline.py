@@ -114,3 +114,25 @@ def test_an_alias_bomb_in_the_baseline_is_one_line_and_bounded(write: Write, tmp
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
         (line,) = proc.stderr.strip().splitlines()
         assert ".soc2lint-baseline.yaml" in line and "alias" in line
+
+
+def test_a_baseline_at_a_custom_path_is_no_secret_in_the_tree_or_the_history(
+        write: Write, run: Run, tmp_path: Path) -> None:
+    """The baseline lists fingerprints, commit ids and authors: at the path the config names it
+    is soc2lint's own file, not a secret (it was SEC001 critical and SEC002 before)."""
+    import git
+
+    repo = git.Repo.init(tmp_path)
+    actor = git.Actor("A", "a@example.com")
+    write(".soc2lint.yaml", "baseline: compliance/known-secrets.yaml\n")
+    write("app/settings.py", f'AWS = "{AWS}"\n')
+    repo.index.add([".soc2lint.yaml", "app/settings.py"])
+    repo.index.commit("add settings", author=actor, committer=actor)
+    code, out, err = run("baseline", str(tmp_path))
+    assert code == 0, err
+    assert (tmp_path / "compliance" / "known-secrets.yaml").is_file()
+    repo.index.add(["compliance/known-secrets.yaml"])
+    repo.index.commit("record the known secrets", author=actor, committer=actor)
+    _, items = findings(run, tmp_path)
+    assert [(f["path"], f["rule_id"]) for f in items] == [("app/settings.py", "SEC001")]
+    assert items[0]["properties"]["baseline"] == "known"

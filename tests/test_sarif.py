@@ -186,3 +186,41 @@ def test_examples_directory_sarif_validates(run: Callable[..., tuple[int, str, s
     if not examples.is_dir():
         pytest.skip("no examples directory")
     validator.validate(sarif(run, examples))
+
+
+def _uris(out: str) -> list[str]:
+    return [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(out)["runs"][0]["results"]]
+
+
+def test_paths_start_at_the_repository_root_when_a_subdirectory_is_scanned(
+        write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path,
+        validator: jsonschema.Draft4Validator) -> None:
+    """Scanning `services/api` of a monorepo: code scanning resolves `%SRCROOT%` at the
+    repository's root, so the URIs must carry the subdirectory (text and JSON keep paths
+    relative to the scanned directory)."""
+    import git
+
+    repo = git.Repo.init(tmp_path)
+    workflow = write("services/api/.github/workflows/ci.yml", DEPLOY)
+    repo.index.add([str(workflow.relative_to(tmp_path))])
+    actor = git.Actor("A", "a@example.com")
+    repo.index.commit("one", author=actor, committer=actor)
+    sub = tmp_path / "services" / "api"
+
+    code, out, err = run(str(sub), "--format", "sarif", "--no-history", "--select", "GHA002")
+    assert code == 1, err
+    validator.validate(json.loads(out))
+    assert _uris(out) == ["services/api/.github/workflows/ci.yml"]
+    # pre-commit's way: file paths, from inside the subdirectory
+    code, out, err = run(".github/workflows/ci.yml", "--format", "sarif", "--select", "GHA002", cwd=sub)
+    assert _uris(out) == ["services/api/.github/workflows/ci.yml"]
+    # the repository's top, and a directory outside any repository, are unchanged
+    code, out, err = run(str(tmp_path), "--format", "sarif", "--no-history", "--select", "GHA002")
+    assert _uris(out) == ["services/api/.github/workflows/ci.yml"]
+    plain = tmp_path.parent / (tmp_path.name + "-plain")
+    write(".github/workflows/ci.yml", DEPLOY, root=plain)
+    code, out, err = run(str(plain), "--format", "sarif", "--select", "GHA002")
+    assert _uris(out) == [".github/workflows/ci.yml"]
+    code, out, err = run(str(sub), "--format", "json", "--no-history", "--select", "GHA002")
+    assert [f["path"] for f in json.loads(out)["findings"]] == [".github/workflows/ci.yml"]

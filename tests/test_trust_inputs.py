@@ -285,3 +285,26 @@ def test_detector_setting_is_a_rule_parameter_that_takes_effect(run: Run, write:
     code, _, err = run(str(tmp_path), "--no-history")
     assert code == 2
     assert "parameter 'include_inputs' for GHA004: expected a bool" in _one_error(err)
+
+
+def test_shallow_clone_is_an_incomplete_history(run: Run, tmp_path: Path) -> None:
+    import subprocess
+
+    import git
+
+    origin = tmp_path / "origin"
+    repo = git.Repo.init(origin)
+    actor = git.Actor("A", "a@example.com")
+    for i in range(3):
+        (origin / "app.py").write_text(f"print({i})\n", encoding="utf-8")
+        repo.index.add(["app.py"])
+        repo.index.commit(f"commit {i}", author=actor, committer=actor)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", origin.as_uri(), str(clone)], check=True)
+    code, report = _json(run, str(clone))
+    assert code == 1
+    (finding,) = report["findings"]
+    assert (finding["path"], finding["rule_id"]) == (".git", "SL005")
+    assert "the clone is shallow" in finding["message"]
+    code, report = _json(run, str(origin))
+    assert (code, report["findings"]) == (0, [])

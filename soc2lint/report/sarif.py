@@ -47,7 +47,7 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
     return descriptor
 
 
-def _result(finding: Finding, index: int) -> dict[str, Any]:
+def _result(finding: Finding, index: int, base: str = "") -> dict[str, Any]:
     loc = finding.location
     region: dict[str, Any] = {"startLine": loc.start_line, "startColumn": loc.start_column}
     if (loc.end_line, loc.end_column) > (loc.start_line, loc.start_column):
@@ -60,7 +60,8 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         "message": {"text": finding.message},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": quote(loc.path, safe="/"), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": quote(base + loc.path, safe="/"),
+                                     "uriBaseId": "%SRCROOT%"},
                 "region": region,
             },
         }],
@@ -98,7 +99,9 @@ def build(result: ScanResult, category: str = "soc2lint") -> dict[str, Any]:
         "automationDetails": {"id": f"{category.rstrip('/')}/"},
         "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The root of the scanned repository"}}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index[f.rule.id]) for f in shown],
+        # paths from the repository's root, as code scanning resolves them, when a monorepo's
+        # subdirectory was scanned
+        "results": [_result(f, index[f.rule.id], result.base) for f in shown],
         "properties": {
             "suppressedCount": len(suppressed),
             "suppressedByKind": dict(sorted(by_kind.items())),
