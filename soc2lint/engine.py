@@ -45,9 +45,11 @@ class ScanResult:
     notes: tuple[str, ...] = ()
     expired: tuple[str, ...] = field(default=())  # expired exceptions that matched findings
     base: str = ""  # the scan root below the git work tree's top (`services/api/`), or ""
-    # settings rules that reached no verdict for lack of evidence, and rules that had no file
-    # of their kind to read: their controls were not evaluated
+    # rules that reached no verdict for lack of evidence (settings exports, the history): their
+    # controls cannot pass
     not_evaluated: tuple[str, ...] = ()
+    # rules that had no file of their kind to read (no workflows, no manifests): nothing to judge
+    not_applicable: tuple[str, ...] = ()
 
 
 def format_message(template: str, fields: Mapping[str, Any]) -> str:
@@ -129,6 +131,7 @@ class _Scanner:
         self.evidence_scope: frozenset[str] | None = None
         self.kinds_found: frozenset[ArtifactKind] = frozenset()
         self.not_evaluated: list[str] = []
+        self.not_applicable: list[str] = []
 
     def scan_artifact(self, artifact: Any) -> tuple[list[Finding], bool]:
         """Read an artifact once; parse it for the rules reading its structure (once) and give
@@ -267,11 +270,12 @@ class _Scanner:
             reads_evidence,
         )
 
-        self.not_evaluated = not_evaluated(self.doc_rules, documents) + [
+        self.not_evaluated += not_evaluated(self.doc_rules, documents)
+        self.not_applicable = [
             r.id for r in self.doc_rules if not reads_evidence(r)
             and not any(k in self.kinds_found for t in r.targets for k in TARGETS[t].kinds)]
         if not self.kinds_found:  # not a file: parse errors and the like had nothing to look at
-            self.not_evaluated += [r.id for r in self.engine_rules.values()]
+            self.not_applicable += [r.id for r in self.engine_rules.values()]
         rule = next((r for r in self.doc_rules if r.name == EVIDENCE_MISSING), None)
         if rule is None or not self.evidence_required:
             return findings
@@ -421,7 +425,8 @@ def scan(
     findings, expired = _apply_exceptions(findings, config, today)
     return ScanResult(tuple(_unique(sorted(findings, key=sort_key))), tuple(rules), files,
                       tuple(notes), tuple(expired), repository_prefix(root),
-                      not_evaluated=tuple(scanner.not_evaluated))
+                      not_evaluated=tuple(sorted(set(scanner.not_evaluated))),
+                      not_applicable=tuple(scanner.not_applicable))
 
 
 def _is_shallow(root: Path) -> bool:
@@ -508,6 +513,9 @@ def _history(root: Path, scanner: _Scanner, findings: list[Finding], notes: list
 def _incomplete(scanner: _Scanner, findings: list[Finding], notes: list[str], detail: str) -> None:
     """A part of the scan that could not run: a finding (SARIF, JSON, exit code) when
     scan-incomplete is selected, else at least a note."""
+    history = scanner.engine_rules.get("secrets-history")
+    if history is not None:  # its controls cannot pass on a history it did not read
+        scanner.not_evaluated.append(history.id)
     rule = scanner.engine_rules.get("scan-incomplete")
     if rule is None:
         notes.append(detail)

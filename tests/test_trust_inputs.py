@@ -308,3 +308,24 @@ def test_shallow_clone_is_an_incomplete_history(run: Run, tmp_path: Path) -> Non
     assert "the clone is shallow" in finding["message"]
     code, report = _json(run, str(origin))
     assert (code, report["findings"]) == (0, [])
+
+
+def test_controls_of_an_unread_history_do_not_pass_in_any_format(run: Run, tmp_path: Path) -> None:
+    """SEC002 (CC6.1, CC6.6) could not read the history: those controls are evaluated only in
+    part (SEC001 read the files), never passed, in JSON, SARIF and text alike."""
+    _broken_repo(tmp_path)
+    _, report = _json(run, str(tmp_path))
+    controls = report["summary"]["controls"]
+    assert "CC6.6" in controls["evaluated_in_part"] and "CC6.6" not in controls["passed"]
+    assert controls["rules_not_evaluated"]["CC6.6"] == ["SEC002"]
+    _, out, _ = run(str(tmp_path), "--format", "sarif")
+    assert json.loads(out)["runs"][0]["properties"]["controls"] == controls
+    _, out, _ = run(str(tmp_path))
+    partly = next(x for x in out.splitlines() if x.startswith("Controls evaluated only in part:"))
+    assert "CC6.6" in partly and "SEC002" in partly
+    # the same files in a plain directory: nothing was missed, the control passes
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "app.py").write_text("print('hello')\n", encoding="utf-8")
+    _, report = _json(run, str(plain))
+    assert "CC6.6" in report["summary"]["controls"]["passed"]

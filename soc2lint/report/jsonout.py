@@ -8,6 +8,7 @@ from typing import Any
 from soc2lint import __version__
 from soc2lint.engine import ScanResult
 from soc2lint.model import Finding
+from soc2lint.report.coverage import as_dict, coverage
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -46,6 +47,7 @@ def render(result: ScanResult) -> str:
             "suppressed": len(result.findings) - len(active),
             "by_severity": _count(f.severity.label for f in active),
             "by_control": _count(c for f in active for c in f.rule.controls),
+            "controls": as_dict(coverage(result)),
         },
         "findings": [finding_dict(f) for f in result.findings],
         "notes": list(result.notes) + list(result.expired),

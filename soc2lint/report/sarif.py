@@ -10,6 +10,7 @@ from urllib.parse import quote
 from soc2lint import __version__
 from soc2lint.engine import ScanResult
 from soc2lint.model import SARIF_LEVEL, SECURITY_SEVERITY, Finding, Rule
+from soc2lint.report.coverage import as_dict, coverage
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/soc2lint/soc2lint"
@@ -107,6 +108,8 @@ def build(result: ScanResult, category: str = "soc2lint") -> dict[str, Any]:
             "suppressedByKind": dict(sorted(by_kind.items())),
             "suppressedByRule": dict(sorted(by_rule.items())),
             "filesScanned": result.files,
+            # not evaluated is neither a pass nor a result: say which controls, and why
+            "controls": as_dict(coverage(result)),
         },
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

@@ -69,7 +69,7 @@ def _summary(result: ScanResult, active: list[Finding]) -> list[str]:
             detail = ", ".join(f"{rid} x{n}" for rid, n in sorted(rules.items()))
             out.append(f"  {control:<6} {title[:60]:<60} {total:>4}  ({detail})")
         out.append("")
-    coverage = _coverage(result, active, catalog.sort_key)
+    coverage = _coverage(result)
     if active:  # under the table of findings per control; else after the line of totals
         out.extend([*coverage, ""] if coverage else [])
     severities = Counter(f.severity for f in active)
@@ -87,39 +87,23 @@ def _summary(result: ScanResult, active: list[Finding]) -> list[str]:
     return out
 
 
-def _coverage(result: ScanResult, active: list[Finding], sort_key: Callable[[str], int],
-              ) -> list[str]:
-    """Which controls the rules that ran evaluated, which of those passed (no finding), and
-    which no rule could evaluate (no evidence, or no file of the rule's kind): a control without
-    findings is not a control that passed."""
-    skipped = set(result.not_evaluated)
-    with_findings = {c for f in active for c in f.rule.controls}
-    judged: set[str] = set()
-    missing: dict[str, set[str]] = defaultdict(set)
-    for rule in result.rules:
-        for control in rule.controls:
-            if rule.id in skipped:
-                missing[control].add(rule.id)
-            else:
-                judged.add(control)
-    if not judged and not missing:
+def _coverage(result: ScanResult) -> list[str]:
+    """Which controls the rules that ran evaluated, which of those passed, and which no rule
+    could evaluate (no evidence, or no file of the rule's kind)."""
+    from soc2lint.report.coverage import coverage
+
+    cov = coverage(result)
+    if not cov.evaluated and not cov.not_evaluated:
         return []
-
-    def listed(controls: set[str]) -> str:
-        return ", ".join(sorted(controls, key=sort_key))
-
-    passed = judged - with_findings
-    out = [f"Controls evaluated: {len(judged | with_findings)}"
-           + (f" ({len(with_findings)} with findings)" if with_findings else "")
-           + (f"; passed: {listed(passed)}" if passed else "; none passed")]
-    unjudged = {c for c in missing if c not in judged and c not in with_findings}
-    partly = {c for c in missing if c in judged or c in with_findings}
-    if unjudged:
-        out.append(f"Controls not evaluated: {listed(unjudged)} (no evidence or no files for "
-                   f"{_some({r for c in unjudged for r in missing[c]})})")
-    if partly:
-        out.append(f"Controls evaluated only in part: {listed(partly)} (no evidence or no files "
-                   f"for {_some({r for c in partly for r in missing[c]})})")
+    out = [f"Controls evaluated: {len(cov.evaluated)}"
+           + (f" ({len(cov.failed)} with findings)" if cov.failed else "")
+           + (f"; passed: {', '.join(cov.passed)}" if cov.passed else "; none passed")]
+    if cov.not_evaluated:
+        out.append(f"Controls not evaluated: {', '.join(cov.not_evaluated)} (no evidence or no "
+                   f"files for {_some(set(cov.rules_for(cov.not_evaluated)))})")
+    if cov.partly:
+        out.append(f"Controls evaluated only in part: {', '.join(cov.partly)} (no evidence "
+                   f"for {_some(set(cov.rules_for(cov.partly)))})")
     return out
 
 
