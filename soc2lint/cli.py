@@ -32,7 +32,7 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 def _load(root: Path, config_path: Path | None, extra_rules: Sequence[Path], no_config: bool = False,
           ) -> tuple[Config, list[Rule]]:
     from soc2lint.config import Config, find_config, load_config
-    from soc2lint.ruleset import builtin_rules_dir, load_rules
+    from soc2lint.language.rules import builtin_rules_dir, load_rules
 
     if config_path is not None:
         config = load_config(config_path)
@@ -55,7 +55,7 @@ def _check_config_names(config: Config, rules: Sequence[Rule]) -> None:
     for key, code in named:
         if code not in known:
             raise ConfigError(f"{config.where(key)}: unknown rule {code!r}")
-    from soc2lint.ruleset import check_codes
+    from soc2lint.language.rules import check_codes
 
     for section in ("select", "ignore"):
         for i, code in enumerate(getattr(config, section)):
@@ -144,16 +144,16 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
          quiet: bool, jobs: int | None, no_history: bool, no_cache: bool,
          since: str | None, unreachable: bool, staged: bool) -> int:
     """Scan PATHS (default: the current directory) and report findings."""
-    from soc2lint.engine import scan as run_scan
+    from soc2lint.language.rules import select_rules
     from soc2lint.model import Severity
-    from soc2lint.ruleset import select_rules
+    from soc2lint.scan.engine import scan as run_scan
 
     if len(paths) == 1 and paths[0].is_dir() and not paths[0].is_symlink():
         root, targets = paths[0], None
     else:
         root, targets = Path.cwd(), (list(paths) or None)
     config, rules = _load(root, config_path, extra_rules, no_config)
-    from soc2lint.ruleset import check_codes
+    from soc2lint.language.rules import check_codes
 
     check_codes(rules, _split(select), "--select")
     check_codes(rules, _split(ignore), "--ignore")
@@ -166,7 +166,7 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
         rule_parameters=config.rule_parameters,
         preview=config.preview if preview is None else preview,
     )
-    from soc2lint.artifacts.github import (
+    from soc2lint.formats.github import (
         EVIDENCE_MISSING,
         evidence_needed,
         explicitly_selected,
@@ -188,13 +188,13 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
         active = [*active, *select_rules(rules, select=(missing.id,), severities=config.severity,
                                          preview=True)]
     if staged:
-        from soc2lint.staged import staged_tree
+        from soc2lint.scan.staged import staged_tree
 
         if targets is not None:
             raise click.UsageError("--staged reads the files from git's index: give no file paths")
         from dataclasses import replace
 
-        from soc2lint.engine import repository_prefix
+        from soc2lint.scan.engine import repository_prefix
 
         with staged_tree(root) as (top, files):
             result = run_scan(top, active, config, files or None, readers=rules, jobs=jobs,
@@ -402,8 +402,8 @@ def baseline_cmd(path: Path | None, output: Path | None, no_history: bool) -> in
     Existing entries keep their rotation records (rotated_on, ticket, reason) and comments. A
     later scan marks each secret finding new, known, or rotated (info-level evidence).
     """
-    from soc2lint.engine import scan as run_scan
-    from soc2lint.ruleset import select_rules
+    from soc2lint.language.rules import select_rules
+    from soc2lint.scan.engine import scan as run_scan
     from soc2lint.secrets import baseline
 
     root = path or Path.cwd()

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint import yamlconf
-from soc2lint.artifacts import nodes
 from soc2lint.errors import ConfigError
+from soc2lint.formats import nodes
 
 CONFIG_NAMES = (".soc2lint.yaml", ".soc2lint.yml")
 SCHEMA_FILE = Path(__file__).parent / "schema" / "config.schema.json"

@@ -34,7 +34,7 @@ def _fence(example: Example, default_path: str) -> str:
 
 def rule_page(rule: Rule) -> str:
     from soc2lint.catalog import load_catalog
-    from soc2lint.targets import TARGETS
+    from soc2lint.formats.targets import TARGETS
 
     catalog = load_catalog()
     target = TARGETS[rule.target]
@@ -117,7 +117,7 @@ def expected_pages(rules: Sequence[Rule]) -> dict[str, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from soc2lint.ruleset import builtin_rules_dir, load_rules
+    from soc2lint.language.rules import builtin_rules_dir, load_rules
 
     args = list(sys.argv[1:] if argv is None else argv)
     check = "--check" in args
@@ -140,10 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         stale.append(name)
         if not check:
             (out / name).unlink()
-    from soc2lint.ruleset import VALIDATED_FILE, validated_text
+    from soc2lint.language.rules import VALIDATED_FILE, validated_text
 
     # Every built-in rule just loaded passed the schema: record their digests and data (see
-    # ruleset.validated_files).
+    # language.rules.validated_files).
     stamp = builtin_rules_dir() / VALIDATED_FILE
     digests = validated_text(builtin_rules_dir())
     if (stamp.read_text(encoding="utf-8") if stamp.exists() else None) != digests:

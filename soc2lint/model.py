@@ -97,7 +97,7 @@ class Rule:
     params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     matchers: tuple[Any, ...] = field(default=(), hash=False, compare=False, repr=False)
     # named conditions the match may use; kept so that a built-in rule, already proven by the
-    # test suite, is compiled only when it first runs (see ruleset.matchers_of)
+    # test suite, is compiled only when it first runs (see language.rules.matchers_of)
     conditions: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
     prefilter: Any = field(default=None, hash=False, compare=False, repr=False)  # re.Pattern
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from soc2lint.artifacts import nodes
 from soc2lint.errors import Soc2lintError
+from soc2lint.formats import nodes
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # soc2lint's own inputs get the limits scanned files get: a config, rule or baseline file is
@@ -36,7 +36,7 @@ def read_input(path: Path, source: str, error: type[Soc2lintError], what: str) -
 
 def check_aliases(root: nodes.Node, source: str, error: type[Soc2lintError]) -> None:
     """Refuse a document that would grow past the scanned-YAML limit once aliases expand."""
-    from soc2lint.artifacts.yamlfile import ALIAS_EXPANSION_LIMIT
+    from soc2lint.formats.yamldoc import ALIAS_EXPANSION_LIMIT
 
     if nodes.expanded_size(root, ALIAS_EXPANSION_LIMIT) >= ALIAS_EXPANSION_LIMIT:
         raise error(f"{source}:{root.start_mark.line + 1}: expands to more than "

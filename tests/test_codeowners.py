@@ -12,15 +12,15 @@ from typing import Any
 import git
 import pytest
 
-from soc2lint.artifacts import nodes
-from soc2lint.artifacts.codeowners import owners_of, parse_codeowners, pattern_matches
 from soc2lint.config import Config
 from soc2lint.detectors import DETECTORS, load
 from soc2lint.detectors.codeowners import DEFAULT_PROTECTED, detect, entries_of, last_match
-from soc2lint.engine import scan
+from soc2lint.formats import nodes
+from soc2lint.formats.codeowners import owners_of, parse_codeowners, pattern_matches
+from soc2lint.language.routes import locate
+from soc2lint.language.rules import builtin_rules_dir, load_rules
 from soc2lint.model import Artifact, ArtifactKind, Document
-from soc2lint.routes import locate
-from soc2lint.ruleset import builtin_rules_dir, load_rules
+from soc2lint.scan.engine import scan
 
 Write = Callable[..., Path]
 

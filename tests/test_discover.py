@@ -1,4 +1,4 @@
-"""Discovery: which files a scan reads, and as what (soc2lint/discover.py).
+"""Discovery: which files a scan reads, and as what (soc2lint/scan/discover.py).
 
 Real git repositories (gitpython, in tmp_path), real directory walks, and the real CLI entry point
 for end-to-end checks; `discover()` and `classify()` are called directly only to pin the artifact
@@ -16,8 +16,8 @@ import git
 import pytest
 from snippets import WRITE_ALL_WORKFLOW as WRITE_ALL
 
-from soc2lint.discover import classify, discover
 from soc2lint.model import ArtifactKind
+from soc2lint.scan.discover import classify, discover
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]

@@ -10,8 +10,8 @@ from typing import Any
 
 import git
 
-from soc2lint.artifacts.github import ERROR, PROTECTION, REPO, RULESETS, ManifestEntry, recognise
-from soc2lint.artifacts.yamlfile import parse_json
+from soc2lint.formats.github import ERROR, PROTECTION, REPO, RULESETS, ManifestEntry, recognise
+from soc2lint.formats.yamldoc import parse_json
 from soc2lint.model import Artifact, ArtifactKind
 
 Run = Callable[..., tuple[int, str, str]]

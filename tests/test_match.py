@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from soc2lint.match import MatchError, compile_match, parse_path
-from soc2lint.routes import locate, render
+from soc2lint.language.match import MatchError, compile_match, parse_path
+from soc2lint.language.routes import locate, render
 
 WORKFLOW = """\
 on:
@@ -277,7 +277,7 @@ jobs:
 
 
 def test_match_blocks_add_up_with_their_own_messages() -> None:
-    from soc2lint.match import compile_matches
+    from soc2lint.language.match import compile_matches
 
     root = yaml.compose(WORKFLOW, Loader=yaml.CSafeLoader)
     matchers = compile_matches([
@@ -312,7 +312,7 @@ def test_caseless_prefilters_find_whatever_the_case_blind_pattern_finds() -> Non
     import random
     import re
 
-    from soc2lint.engine import _caseless
+    from soc2lint.scan.engine import _caseless
 
     rnd = random.Random(3)
     patterns = [r"(?i)secrets\s*\[|tojson\s*\(\s*secrets",

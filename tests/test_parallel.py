@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from soc2lint.parallel import MIN_FILES
+from soc2lint.scan.parallel import MIN_FILES
 
 
 def test_workers_give_byte_identical_reports(write: Callable[..., Path],

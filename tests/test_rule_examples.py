@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from soc2lint.config import Config
-from soc2lint.engine import scan
+from soc2lint.formats.targets import TARGETS
+from soc2lint.language.rules import builtin_rules_dir, load_rules, select_rules
 from soc2lint.model import Example, Rule
-from soc2lint.ruleset import builtin_rules_dir, load_rules, select_rules
-from soc2lint.targets import TARGETS
+from soc2lint.scan.engine import scan
 
 RULES = load_rules([builtin_rules_dir()])
 ALL_ACTIVE = select_rules(RULES, preview=True)

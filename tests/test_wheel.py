@@ -159,7 +159,7 @@ def test_wheel_declares_the_console_script(wheel: Path, wheel_names: set[str]) -
 def test_installed_package_runs_from_the_virtualenv_not_the_checkout(venv: Path,
                                                                      elsewhere: Path) -> None:
     proc = _ok(_run(venv / BIN / f"python{EXE}", "-c",
-                    "import soc2lint, soc2lint.ruleset as r; print(soc2lint.__file__); "
+                    "import soc2lint, soc2lint.language.rules as r; print(soc2lint.__file__); "
                     "print(r.builtin_rules_dir())", cwd=elsewhere))
     package, rules_dir = (Path(line) for line in proc.stdout.splitlines())
     assert package.resolve().is_relative_to(venv.resolve())

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from soc2lint.match import Hit
+from soc2lint.language.match import Hit
 from soc2lint.model import Document
 
 

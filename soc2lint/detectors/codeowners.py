@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from soc2lint.artifacts import nodes
-from soc2lint.artifacts.codeowners import pattern_matches
-from soc2lint.match import Hit
+from soc2lint.formats import nodes
+from soc2lint.formats.codeowners import pattern_matches
+from soc2lint.language.match import Hit
 from soc2lint.model import Document
 
 DEFAULT_PROTECTED = (
@@ -69,13 +69,13 @@ def last_match(entries: Sequence[Entry], path: str) -> Entry | None:
 
 
 def _git_files(root: Path, pathspecs: Sequence[str]) -> list[str] | None:
-    from soc2lint.discover import _git_files as git_files
+    from soc2lint.scan.discover import _git_files as git_files
 
     return git_files(root, pathspecs)
 
 
 def _walk(root: Path, start: Path) -> list[str]:
-    from soc2lint.discover import _walk as walk
+    from soc2lint.scan.discover import _walk as walk
 
     return list(walk(root, start))
 

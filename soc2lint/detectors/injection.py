@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from soc2lint.artifacts import nodes
-from soc2lint.match import Hit
+from soc2lint.formats import nodes
+from soc2lint.language.match import Hit
 from soc2lint.model import Document
 
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)

@@ -85,7 +85,7 @@ def _read(path: Path) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the baseline: {' '.join(str(exc).split())[:200]}") from exc
     if "&" in text:  # no anchor, no alias
-        from soc2lint.artifacts.yamlfile import parse_yaml
+        from soc2lint.formats.yamldoc import parse_yaml
         from soc2lint.model import Artifact, ArtifactKind
 
         parsed = parse_yaml(Artifact(str(path), str(path), ArtifactKind.YAML, len(text)), text)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from soc2lint.artifacts import nodes
-from soc2lint.routes import Route
+from soc2lint.formats import nodes
+from soc2lint.language.routes import Route
 
 ROOT = "$"
 WILDCARD = object()  # a path step matching every child
@@ -684,7 +684,7 @@ class Matcher:
         if witness.route[:len(route)] != route:
             # the finding points outside its candidate (a workflow-level key shared by every
             # job): the candidate is part of what is flagged, so of the fingerprint too
-            from soc2lint.routes import render
+            from soc2lint.language.routes import render
 
             fields["identity"] = render(route)
         yield Hit(witness.route, witness.focus, fields, message=self.message)
@@ -709,7 +709,7 @@ def _label(root: nodes.Node, route: Route) -> str:
 
 
 def _fields(root: nodes.Node, candidate: Route, witness: Witness) -> dict[str, str]:
-    from soc2lint.routes import render
+    from soc2lint.language.routes import render
 
     node = _node_at(root, witness.route)
     value = node.value if isinstance(node, nodes.ScalarNode) else ""

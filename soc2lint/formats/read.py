@@ -47,19 +47,19 @@ def _size(count: int) -> str:
 
 
 def _parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
-    from soc2lint.artifacts.yamlfile import parse_yaml
+    from soc2lint.formats.yamldoc import parse_yaml
 
     return parse_yaml(artifact, text)
 
 
 def _parse_json(artifact: Artifact, text: str) -> ParsedArtifact:
-    from soc2lint.artifacts.yamlfile import parse_json
+    from soc2lint.formats.yamldoc import parse_json
 
     return parse_json(artifact, text)
 
 
 def _parse_codeowners(artifact: Artifact, text: str) -> ParsedArtifact:
-    from soc2lint.artifacts.codeowners import parse_codeowners
+    from soc2lint.formats.codeowners import parse_codeowners
 
     return parse_codeowners(artifact, text)
 

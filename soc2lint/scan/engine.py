@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint.config import Config
-from soc2lint.discover import discover
 from soc2lint.errors import Soc2lintError
-from soc2lint.match import Hit
+from soc2lint.formats.targets import TARGETS, Target
+from soc2lint.language.match import Hit
+from soc2lint.language.routes import identity as route_identity
+from soc2lint.language.routes import locate, span_location
 from soc2lint.model import ArtifactKind, Document, Finding, Location, ParsedArtifact, Rule, Severity
-from soc2lint.routes import identity as route_identity
-from soc2lint.routes import locate, span_location
-from soc2lint.suppress import MIN_REASON, exception_for, inline_for, parse_inline
-from soc2lint.targets import TARGETS, Target
+from soc2lint.scan.discover import discover
+from soc2lint.scan.suppress import MIN_REASON, exception_for, inline_for, parse_inline
 
 ENGINE_DETECTORS = ("parse-error", "excessive-yaml-aliases", "suppression-without-reason",
                     "unrecognised-evidence", "secrets-history", "scan-incomplete")
@@ -136,7 +136,7 @@ class _Scanner:
     def scan_artifact(self, artifact: Any) -> tuple[list[Finding], bool]:
         """Read an artifact once; parse it for the rules reading its structure (once) and give
         its text to the rules reading any file's lines (secrets), even when it does not parse."""
-        from soc2lint.artifacts.read import BINARY_ERROR, PARSERS, read_text
+        from soc2lint.formats.read import BINARY_ERROR, PARSERS, read_text
 
         applicable = _targets_for(self.doc_rules, artifact.kind)
         readers = applicable if self.doc_rules else _targets_for(self.readers, artifact.kind)
@@ -199,7 +199,7 @@ class _Scanner:
 
     def _hits(self, rule: Rule, doc: Document, memo: dict[Any, Any], path: str = "") -> Iterable[Hit]:
         if rule.match is not None:
-            from soc2lint.ruleset import matchers_of
+            from soc2lint.language.rules import matchers_of
 
             return (hit for m in matchers_of(rule) for hit in m.run(doc.root, rule.params, memo))
         from soc2lint import detectors
@@ -214,7 +214,7 @@ class _Scanner:
         """GitHub settings payloads, parsed each, then assembled per repository and organisation
         into one document that the github-* rules read as a whole; and CODEOWNERS, which the
         codeowners rules read alone and the repository document refers to."""
-        from soc2lint.artifacts.github import bundle_documents
+        from soc2lint.formats.github import bundle_documents
 
         findings: list[Finding] = []
         owners_files = [a for a in artifacts if a.kind is ArtifactKind.CODEOWNERS]
@@ -263,7 +263,7 @@ class _Scanner:
     def _evidence_verdicts(self, documents: Sequence[Any], findings: list[Finding]) -> list[Finding]:
         """Record which rules reached no verdict; when evidence is required, raise evidence-missing
         to medium and report an evidence directory without any repository export."""
-        from soc2lint.artifacts.github import (
+        from soc2lint.formats.github import (
             EVIDENCE_MISSING,
             evidence_of,
             not_evaluated,
@@ -296,7 +296,7 @@ class _Scanner:
         return out
 
     def _parse(self, artifact: Any) -> ParsedArtifact:
-        from soc2lint.artifacts.read import PARSERS, read_text
+        from soc2lint.formats.read import PARSERS, read_text
 
         raw = read_text(artifact, self.config.max_file_size)
         return PARSERS[artifact.kind](artifact, raw.text) if raw.error is None else raw
@@ -393,7 +393,7 @@ def scan(
     when absent); `evidence_scope`: report only the evidence-missing findings about these
     statuses (GH023 run on behalf of the selected rules), None for all.
     """
-    from soc2lint.parallel import MIN_FILES, default_jobs, scan_all
+    from soc2lint.scan.parallel import MIN_FILES, default_jobs, scan_all
 
     today = today or dt.date.today()
     found = discover(root, paths, config.exclude, config.evidence_dir)
@@ -536,7 +536,7 @@ def _commit_properties(s: Any, result: Any) -> tuple[tuple[str, str], ...]:
 def _prepare(rules: Sequence[Rule]) -> None:
     """Compile the rules' matches and warm their detectors in this process."""
     from soc2lint import detectors
-    from soc2lint.ruleset import matchers_of
+    from soc2lint.language.rules import matchers_of
 
     for rule in rules:
         matchers_of(rule)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from soc2lint.artifacts import nodes
+from soc2lint.formats import nodes
 from soc2lint.model import ArtifactKind, Document
 
 YAML_KINDS = frozenset({ArtifactKind.GITHUB_WORKFLOW, ArtifactKind.GITHUB_ACTION, ArtifactKind.YAML})

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint import yamlconf
-from soc2lint.artifacts import nodes
 from soc2lint.catalog import load_catalog
 from soc2lint.errors import RuleError
+from soc2lint.formats import nodes
 from soc2lint.model import Example, Rule, Severity
 
-SCHEMA_FILE = Path(__file__).parent / "schema" / "rule.schema.json"
+SCHEMA_FILE = Path(__file__).parent.parent / "schema" / "rule.schema.json"
 DOCS_BASE = "https://github.com/soc2lint/soc2lint/blob/main/docs/rules/"
 BASE_FIELDS = ("value", "key", "candidate", "route", "path")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
@@ -26,7 +26,7 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 
 def builtin_rules_dir() -> Path:
     """Rules ship inside the wheel as `soc2lint/rules`; a source checkout keeps them at `rules/`."""
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent
     packaged = here / "rules"
     return packaged if packaged.is_dir() else here.parent / "rules"
 
@@ -266,8 +266,8 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
     `validated`: the schema check already passed for these exact bytes (see validated_files).
     """
     from soc2lint.detectors import DETECTORS
-    from soc2lint.match import MatchError, compile_matches
-    from soc2lint.targets import TARGETS
+    from soc2lint.formats.targets import TARGETS
+    from soc2lint.language.match import MatchError, compile_matches
 
     error = None if validated else _schema_error(data, source, root)
     if error:
@@ -397,7 +397,7 @@ def matchers_of(rule: Rule) -> tuple[Any, ...]:
     key = id(rule.match)  # shared by the copies select_rules makes (params, severity)
     entry = _COMPILED.get(key)
     if entry is None or entry[0] is not rule.match:
-        from soc2lint.match import compile_matches
+        from soc2lint.language.match import compile_matches
 
         entry = _COMPILED[key] = (rule.match, compile_matches(rule.match, rule.parameters,
                                                               rule.conditions))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import yaml
 
-from soc2lint.artifacts import nodes
+from soc2lint.formats import nodes
 from soc2lint.model import Artifact, Document, ParsedArtifact
 
 NAMES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")

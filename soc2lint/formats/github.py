@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from soc2lint.artifacts import nodes
+from soc2lint.formats import nodes
 from soc2lint.model import Document, ParsedArtifact, Rule
 
 # payload kinds

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from soc2lint.artifacts import nodes
+from soc2lint.formats import nodes
 from soc2lint.model import Location
 
 Step = str | int

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from soc2lint.artifacts import nodes
+from soc2lint.formats import nodes
 from soc2lint.model import Artifact, Document, ParsedArtifact
 
 # An expansion this large is no configuration anyone wrote by hand; refuse it (billion laughs).

@@ -1,1 +1,0 @@
-"""Parsers: one per artifact format, each returning documents whose nodes keep positions."""

@@ -1,0 +1,1 @@
+"""Artifact formats: recognising, reading and parsing files into position-carrying nodes."""

@@ -1,0 +1,1 @@
+"""Rule files: loading and validation, selection, the matcher and routes."""

@@ -1,0 +1,1 @@
+"""A scan: discovery, the per-file and assembled passes, suppressions and exceptions."""
