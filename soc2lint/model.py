@@ -173,3 +173,29 @@ class ParsedArtifact:
     error_line: int = 1
     error_column: int = 1
     error_rule: str = "parse-error"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place a rule fires: a route in a document, and the fields its message may quote."""
+
+    route: tuple[str | int, ...]
+    focus: str
+    fields: Mapping[str, str]
+    span: tuple[int, int] | None = None  # character offsets in the file, to point inside a scalar
+    message: str | None = None  # the match block's own message, if it has one
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    findings: tuple[Finding, ...]  # suppressed ones included, marked
+    rules: tuple[Rule, ...]  # the rules that ran
+    files: int  # artifacts parsed
+    notes: tuple[str, ...] = ()
+    expired: tuple[str, ...] = field(default=())  # expired exceptions that matched findings
+    base: str = ""  # the scan root below the git work tree's top (`services/api/`), or ""
+    # rules that reached no verdict for lack of evidence (settings exports, the history): their
+    # controls cannot pass
+    not_evaluated: tuple[str, ...] = ()
+    # rules that had no file of their kind to read (no workflows, no manifests): nothing to judge
+    not_applicable: tuple[str, ...] = ()

@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from soc2lint.language.match import Hit
-from soc2lint.model import Document
+from soc2lint.model import Document, Hit
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ from typing import Any
 
 from soc2lint.formats import nodes
 from soc2lint.formats.codeowners import pattern_matches
-from soc2lint.language.match import Hit
-from soc2lint.model import Document
+from soc2lint.model import Document, Hit
 
 DEFAULT_PROTECTED = (
     ".github/workflows/", ".github/actions/", "terraform/", "infra/", "infrastructure/", "k8s/",

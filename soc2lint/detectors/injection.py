@@ -12,8 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from soc2lint.formats import nodes
-from soc2lint.language.match import Hit
-from soc2lint.model import Document
+from soc2lint.model import Document, Hit
 
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 CONTEXT = re.compile(r"\b(?:github|inputs|steps|needs|env|matrix)(?:\.[A-Za-z0-9_*\-]+|\[[^\]]*\])+")

@@ -11,9 +11,8 @@ from dataclasses import replace
 from typing import Any
 
 from soc2lint.formats import nodes
-from soc2lint.language.match import Hit
 from soc2lint.language.routes import Route
-from soc2lint.model import Document
+from soc2lint.model import Document, Hit
 from soc2lint.redact import fingerprint, preview
 from soc2lint.secrets.baseline import hashed
 from soc2lint.secrets.lines import (

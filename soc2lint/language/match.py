@@ -16,6 +16,7 @@ from typing import Any
 
 from soc2lint.formats import nodes
 from soc2lint.language.routes import Route
+from soc2lint.model import Hit
 
 ROOT = "$"
 WILDCARD = object()  # a path step matching every child
@@ -633,17 +634,6 @@ def _over_path(
 
 
 # --------------------------------------------------------------------------- rules
-
-@dataclass(frozen=True)
-class Hit:
-    """One place a rule fires: a route in a document, and the fields its message may quote."""
-
-    route: Route
-    focus: str
-    fields: Mapping[str, str]
-    span: tuple[int, int] | None = None  # character offsets in the file, to point inside a scalar
-    message: str | None = None  # the match block's own message, if it has one
-
 
 @dataclass(frozen=True)
 class Matcher:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from soc2lint.catalog import load_catalog
-from soc2lint.scan.engine import ScanResult
+from soc2lint.model import ScanResult
 
 
 @dataclass(frozen=True)

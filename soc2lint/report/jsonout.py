@@ -6,9 +6,8 @@ import json
 from typing import Any
 
 from soc2lint import __version__
-from soc2lint.model import Finding
+from soc2lint.model import Finding, ScanResult
 from soc2lint.report.coverage import as_dict, coverage
-from soc2lint.scan.engine import ScanResult
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

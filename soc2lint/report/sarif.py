@@ -8,9 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from soc2lint import __version__
-from soc2lint.model import SARIF_LEVEL, SECURITY_SEVERITY, Finding, Rule
+from soc2lint.model import SARIF_LEVEL, SECURITY_SEVERITY, Finding, Rule, ScanResult
 from soc2lint.report.coverage import as_dict, coverage
-from soc2lint.scan.engine import ScanResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/soc2lint/soc2lint"

@@ -6,8 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from soc2lint.catalog import load_catalog
-from soc2lint.model import Finding, Severity
-from soc2lint.scan.engine import ScanResult
+from soc2lint.model import Finding, ScanResult, Severity
 
 _COLORS = {
     Severity.CRITICAL: "magenta",

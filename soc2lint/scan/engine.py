@@ -8,7 +8,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,19 @@ from typing import Any
 from soc2lint.config import Config
 from soc2lint.errors import Soc2lintError
 from soc2lint.formats.targets import TARGETS, Target
-from soc2lint.language.match import Hit
 from soc2lint.language.routes import identity as route_identity
 from soc2lint.language.routes import locate, span_location
-from soc2lint.model import ArtifactKind, Document, Finding, Location, ParsedArtifact, Rule, Severity
+from soc2lint.model import (
+    ArtifactKind,
+    Document,
+    Finding,
+    Hit,
+    Location,
+    ParsedArtifact,
+    Rule,
+    ScanResult,
+    Severity,
+)
 from soc2lint.scan.discover import discover
 from soc2lint.scan.suppress import MIN_REASON, exception_for, inline_for, parse_inline
 
@@ -35,21 +44,6 @@ class DetectorContext:
 
     root: Path
     false_positives: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    findings: tuple[Finding, ...]  # suppressed ones included, marked
-    rules: tuple[Rule, ...]  # the rules that ran
-    files: int  # artifacts parsed
-    notes: tuple[str, ...] = ()
-    expired: tuple[str, ...] = field(default=())  # expired exceptions that matched findings
-    base: str = ""  # the scan root below the git work tree's top (`services/api/`), or ""
-    # rules that reached no verdict for lack of evidence (settings exports, the history): their
-    # controls cannot pass
-    not_evaluated: tuple[str, ...] = ()
-    # rules that had no file of their kind to read (no workflows, no manifests): nothing to judge
-    not_applicable: tuple[str, ...] = ()
 
 
 def format_message(template: str, fields: Mapping[str, Any]) -> str:
