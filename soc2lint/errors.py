@@ -21,12 +21,3 @@ class RuleError(Soc2lintError):
 class ConfigError(Soc2lintError):
     """A configuration file that cannot be used."""
 
-
-def where(path: str, line: int | None = None, key: str | None = None) -> str:
-    """Render `path:line: key 'a.b':` prefixes consistently."""
-    out = path
-    if line is not None:
-        out += f":{line}"
-    if key:
-        out += f": key '{key}'"
-    return out
