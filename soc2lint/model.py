@@ -56,6 +56,50 @@ class ArtifactKind(str, enum.Enum):
     TEXT = "text"  # any other file: read only by rules that look at every file (secrets)
 
 
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A position in a file, 0-based like PyYAML's marks (whose `.line`, `.column` and `.index`
+    it shares): reports add 1."""
+
+    line: int
+    column: int
+    index: int = 0  # the character offset in the file, where the parser knows it
+
+
+class Node:
+    """A node of the parser-neutral tree that rules match: a mapping (`value` is a list of
+    (key node, value node) pairs), a sequence (a list of nodes) or a scalar (its text).
+
+    PyYAML's composed nodes have the same attributes and count as the same node kinds (see
+    `formats.nodes`), so YAML and JSON are matched as the C parser builds them, with no copy;
+    other formats (CODEOWNERS, assembled GitHub evidence, HCL) build these."""
+
+    __slots__ = ("tag", "value", "start_mark", "end_mark", "style")
+
+    def __init__(self, tag: str, value: Any, start_mark: Mark, end_mark: Mark,
+                 style: str | None = None) -> None:
+        self.tag = tag
+        self.value = value
+        self.start_mark = start_mark
+        self.end_mark = end_mark
+        self.style = style  # a scalar's quoting: None plain, '"' or "'" quoted (typed as text)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.tag!r}, {self.value!r})"
+
+
+class MappingNode(Node):
+    __slots__ = ()
+
+
+class SequenceNode(Node):
+    __slots__ = ()
+
+
+class ScalarNode(Node):
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Example:
     """A rule example: a file snippet (or several `files`, for rules reading many payloads) and,

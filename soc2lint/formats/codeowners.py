@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import yaml
-
 from soc2lint.formats import nodes
 from soc2lint.model import Artifact, Document, ParsedArtifact
 
@@ -22,24 +20,20 @@ _OWNER = re.compile(r"^(@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9.
 _TOKEN = re.compile(r"(?:\\.|\S)+")
 
 
-def _mark(index: int, line: int, column: int) -> yaml.error.Mark:
-    # no buffer: the marks only carry positions (PyYAML's stubs want an int pointer)
-    return yaml.error.Mark("CODEOWNERS", index, line, column, None, 0)
-
-
 def _scalar(text: str, line: int, column: int, index: int) -> nodes.ScalarNode:
-    start = _mark(index, line, column)
-    end = _mark(index + len(text), line, column + len(text))
-    return yaml.ScalarNode(nodes.STR_TAG, text, start, end, style='"')
+    start = nodes.mark(line, column, index)
+    end = nodes.mark(line, column + len(text), index + len(text))
+    return nodes.scalar(text, start, end)
 
 
 def _mapping(pairs: list[tuple[str, nodes.Node]], at: nodes.Node) -> nodes.MappingNode:
-    value = [(yaml.ScalarNode(nodes.STR_TAG, k, v.start_mark, v.end_mark), v) for k, v in pairs]
-    return yaml.MappingNode("tag:yaml.org,2002:map", value, at.start_mark, at.end_mark)
+    value: list[tuple[nodes.Node, nodes.Node]] = [
+        (nodes.scalar(k, v.start_mark, v.end_mark, style=None), v) for k, v in pairs]
+    return nodes.mapping(value, at.start_mark, at.end_mark)
 
 
-def _sequence(items: Sequence[nodes.Node], at: yaml.error.Mark) -> nodes.SequenceNode:
-    return yaml.SequenceNode("tag:yaml.org,2002:seq", list(items), at, at)
+def _sequence(items: Sequence[nodes.Node], at: nodes.Mark) -> nodes.SequenceNode:
+    return nodes.sequence(list(items), at, at)
 
 
 def parse_codeowners(artifact: Artifact, text: str) -> ParsedArtifact:
@@ -70,7 +64,7 @@ def parse_codeowners(artifact: Artifact, text: str) -> ParsedArtifact:
                 errors.append(_mapping([("problem", _scalar(problem, at.start_mark.line, at.start_mark.column,
                                                            at.start_mark.index)), ("at", at)], at))
         offset += len(line)
-    start = _mark(0, 0, 0)
+    start = nodes.mark(0, 0, 0)
     anchor = _scalar("", 0, 0, 0)
     root = _mapping([("entries", _sequence(entries, start)), ("errors", _sequence(errors, start))], anchor)
     return ParsedArtifact(artifact, text, (Document(0, root, "", text),))

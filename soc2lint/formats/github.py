@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-import yaml
-
 from soc2lint.formats import nodes
 from soc2lint.model import Document, ParsedArtifact, Rule
 
@@ -232,7 +230,7 @@ def _mark_of(node: nodes.Node) -> tuple[Any, Any]:
 def _virtual_scalar(value: str, at: nodes.Node, sources: dict[int, str], path: str) -> nodes.ScalarNode:
     """A scalar soc2lint adds (an evidence status): placed, for findings, at `at` in `path`."""
     start, end = _mark_of(at)
-    node = yaml.ScalarNode(nodes.STR_TAG, value, start, end, style='"')
+    node = nodes.scalar(value, start, end)
     sources[id(node)] = path
     return node
 
@@ -240,9 +238,9 @@ def _virtual_scalar(value: str, at: nodes.Node, sources: dict[int, str], path: s
 def _virtual_mapping(pairs: Sequence[tuple[str, nodes.Node]], at: nodes.Node,
                      sources: dict[int, str], path: str) -> nodes.MappingNode:
     start, end = _mark_of(at)
-    value = [(yaml.ScalarNode(nodes.STR_TAG, k, v.start_mark, v.start_mark, style=None), v)
-             for k, v in pairs]
-    node = yaml.MappingNode("tag:yaml.org,2002:map", value, start, end)
+    value: list[tuple[nodes.Node, nodes.Node]] = [
+        (nodes.scalar(k, v.start_mark, v.start_mark, style=None), v) for k, v in pairs]
+    node = nodes.mapping(value, start, end)
     sources[id(node)] = path
     return node
 
@@ -250,7 +248,7 @@ def _virtual_mapping(pairs: Sequence[tuple[str, nodes.Node]], at: nodes.Node,
 def _virtual_sequence(items: Sequence[nodes.Node], at: nodes.Node,
                       sources: dict[int, str], path: str) -> nodes.SequenceNode:
     start, end = _mark_of(at)
-    node = yaml.SequenceNode("tag:yaml.org,2002:seq", list(items), start, end)
+    node = nodes.sequence(list(items), start, end)
     sources[id(node)] = path
     return node
 

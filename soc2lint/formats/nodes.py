@@ -1,4 +1,11 @@
-"""Helpers over PyYAML composed node trees (never constructed into Python objects).
+"""The node model rules match, and the helpers over it.
+
+One model, two implementations with the same attributes (`tag`, `value`, `start_mark` and
+`end_mark` with 0-based `.line`/`.column`, `style`): PyYAML's composed nodes, which the C parser
+builds for YAML and JSON (converting them would cost a third of the parse), and soc2lint's own
+(`model.Node`) for every other format. `MappingNode`, `SequenceNode` and `ScalarNode` here are
+the unions of both, for annotations and `isinstance` alike; `mapping`, `sequence`, `scalar` and
+`mark` build neutral nodes.
 
 Composing keeps every node's start/end mark and leaves aliases as shared references, so an alias
 bomb stays a small graph here. Everything that walks a tree either follows a bounded path or
@@ -12,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from soc2lint import model
+
 STR_TAG = "tag:yaml.org,2002:str"
 INT_TAG = "tag:yaml.org,2002:int"
 FLOAT_TAG = "tag:yaml.org,2002:float"
@@ -19,10 +28,32 @@ BOOL_TAG = "tag:yaml.org,2002:bool"
 NULL_TAG = "tag:yaml.org,2002:null"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
-Node = yaml.Node
-MappingNode = yaml.MappingNode
-SequenceNode = yaml.SequenceNode
-ScalarNode = yaml.ScalarNode
+MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+
+Node = yaml.Node | model.Node
+MappingNode = yaml.MappingNode | model.MappingNode
+SequenceNode = yaml.SequenceNode | model.SequenceNode
+ScalarNode = yaml.ScalarNode | model.ScalarNode
+Mark = yaml.error.Mark | model.Mark
+
+
+def mark(line: int, column: int, index: int = 0) -> model.Mark:
+    """A 0-based position."""
+    return model.Mark(line, column, index)
+
+
+def scalar(text: str, start: Any, end: Any, style: str | None = '"') -> model.ScalarNode:
+    """A string scalar (quoted by default: typed as text, never as a YAML 1.1 boolean)."""
+    return model.ScalarNode(STR_TAG, text, start, end, style)
+
+
+def mapping(pairs: list[tuple[Node, Node]], start: Any, end: Any) -> model.MappingNode:
+    return model.MappingNode(MAP_TAG, pairs, start, end)
+
+
+def sequence(items: list[Node], start: Any, end: Any) -> model.SequenceNode:
+    return model.SequenceNode(SEQ_TAG, items, start, end)
 
 _TRUE = {"true", "yes", "on", "y"}
 # Documents are composed with the base resolver (every scalar tagged str): the full resolver
@@ -68,11 +99,6 @@ def scalar_value(node: ScalarNode) -> Any:
         except ValueError:
             return text
     return text
-
-
-def value_of(node: Node) -> Any:
-    """Scalar value for scalars; the node itself for collections (compared by operators)."""
-    return scalar_value(node) if isinstance(node, ScalarNode) else node
 
 
 def _merged(node: MappingNode) -> Iterator[tuple[Node, Node]]:
@@ -129,24 +155,6 @@ def children(node: Node) -> Iterator[tuple[str | int, Node | None, Node]]:
     elif isinstance(node, SequenceNode):
         for i, child in enumerate(node.value):
             yield i, None, child
-
-
-def iter_unique(root: Node) -> Iterator[Node]:
-    """Every distinct node reachable from `root`, once each (aliases are not re-walked)."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        if isinstance(node, MappingNode):
-            for key, value in reversed(node.value):
-                stack.append(value)
-                stack.append(key)
-        elif isinstance(node, SequenceNode):
-            stack.extend(reversed(node.value))
 
 
 def expanded_size(root: Node, limit: int) -> int:

@@ -66,13 +66,11 @@ def _parse_codeowners(artifact: Artifact, text: str) -> ParsedArtifact:
 
 def _parse_text(artifact: Artifact, text: str) -> ParsedArtifact:
     """Any file: its text, for rules that read lines (secrets); no structure."""
-    import yaml
-
+    from soc2lint.formats import nodes
     from soc2lint.model import Document
 
-    mark = yaml.error.Mark(artifact.path, 0, 0, 0, None, 0)
-    root = yaml.MappingNode("tag:yaml.org,2002:map", [], mark, mark)
-    return ParsedArtifact(artifact, text, (Document(0, root, "", text),))
+    start = nodes.mark(0, 0, 0)
+    return ParsedArtifact(artifact, text, (Document(0, nodes.mapping([], start, start), "", text),))
 
 
 PARSERS: dict[ArtifactKind, Callable[[Artifact, str], ParsedArtifact]] = {
