@@ -11,7 +11,7 @@ import git
 
 Run = Callable[..., tuple[int, str, str]]
 
-# fake credentials in the formats of detect-secrets' plugins
+# fake credentials in the formats of detect-secrets' plugins, each one detected (tested below)
 SECRETS = {
     "aws": "AKIAZ7XQ4MNB2LKJ5PRE",
     "github": "ghp_R8mZq2Lx7Vb4Nc9Kd1Fs6Hj3Wp5Ty0Ue8Gi2",
@@ -23,8 +23,28 @@ SECRETS = {
     "gitlab": "glpat-0123456789abcdefghij",
     "twilio": "SK0123456789abcdef0123456789abcdef",
     "password": "Tr0ub4dor-and-3-horses",
-    "entropy": "c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQ",
+    # above detect-secrets' Base64 limit of 4.5 bits per symbol (it needs more than the limit)
+    "entropy": "Zm9yZ2V0LXRoZS1rZXktOTc0MzEyODA1Ng+Q/xW7",
     "basic": "s3cr3tP4ssw0rd",
+    "key": "BEGIN RSA PRIVATE KEY",
+}
+# the same formats with other values: secrets only the history holds. Each differs within the
+# part its plugin reports (the Stripe plugin reads 24 characters after `sk_live_`, the JWT one
+# header and payload), so none is the tree's secret again.
+OLD = {
+    "aws": "AKIAQ3WERT7YUIOP9ASD",
+    "github": "ghp_T4nBv8Xc2Mz6Lq1Wr9Ks5Dh7Fj3Gp0Ya6Ei4",
+    "slack": "xoxb-113355779911-2244668800224-PoIuYtReWqLkJhGfDsAzMxNcBv",
+    "stripe": "sk_live_9Xw2Rt5Yb8Nm1Kq4Lz7Hd3Jf6Gc0Vs2Pe",
+    "jwt": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI5ODc2NTQzMjEwIn0.Qk9mXr2Lw7Vb4Nc9Kd1Fs6Hj3Wp5Ty0Ue8Gi2AaB3cD",
+    "npm": "npm_zyxwvutsrqponmlkjihgfedcba9876543210",
+    "sendgrid": "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",
+    "gitlab": "glpat-jihgfedcba9876543210",
+    "twilio": "SKfedcba9876543210fedcba9876543210",
+    "password": "C0rrect-h0rse-battery",
+    "entropy": "Qm9yZ2V0LXRoZS1vbGQta2V5LTUyODE5MzcwNA/+Zk3",
+    "basic": "0ldP4ssw0rdX9q",
+    "key": "BEGIN OPENSSH PRIVATE KEY",
 }
 FILE = "\n".join([
     f'AWS = "{SECRETS["aws"]}"', f'GH = "{SECRETS["github"]}"', f'SLACK = "{SECRETS["slack"]}"',
@@ -32,16 +52,20 @@ FILE = "\n".join([
     f'NPMRC = "//registry.npmjs.org/:_authToken={SECRETS["npm"]}"',
     f'SENDGRID = "{SECRETS["sendgrid"]}"', f'GITLAB = "{SECRETS["gitlab"]}"',
     f'TWILIO = "{SECRETS["twilio"]}"', f'password = "{SECRETS["password"]}"',
-    f'blob = "{SECRETS["entropy"]}"', f'URL = "https://admin:{SECRETS["basic"]}@db.example.com/app"',
-    "-----BEGIN RSA PRIVATE KEY-----",
+    f'blob = "{SECRETS["entropy"]}"',
+    # not an example.com host: soc2lint rightly ignores credentials for reserved hosts
+    f'URL = "https://admin:{SECRETS["basic"]}@db.prod.internal/app"',
+    f'-----{SECRETS["key"]}-----',
 ]) + "\n"
-
-
-# the same formats with other values: secrets only the history holds
-OLD = {name: value[:-2] + ("QZ" if value[-2:] != "QZ" else "XY") for name, value in SECRETS.items()}
 OLD_FILE = FILE
 for _name, _value in SECRETS.items():
     OLD_FILE = OLD_FILE.replace(_value, OLD[_name])
+# (line, column, type detect-secrets gives it) of each value, the same in both files
+PLANTED = [(1, 8, "AWS Access Key"), (2, 7, "GitHub Token"), (3, 10, "Slack Token"),
+           (4, 11, "Stripe Access Key"), (5, 8, "JSON Web Token"), (6, 43, "NPM tokens"),
+           (7, 13, "SendGrid API Key"), (8, 11, "GitLab Token"), (9, 11, "Twilio API Key"),
+           (10, 13, "Secret Keyword"), (11, 9, "Base64 High Entropy String"),
+           (12, 22, "Basic Auth Credentials"), (13, 6, "Private Key")]
 
 
 def _leaks(text: str) -> list[str]:
@@ -75,8 +99,16 @@ def test_no_value_in_any_output_or_file_soc2lint_writes(run: Run, tmp_path: Path
         outputs[f"cache {cache.name}"] = cache.read_text()
     report = json.loads(json_out)
     rules = {f["rule_id"] for f in report["findings"]}
-    assert {"SEC001", "SEC002", "SEC003"} <= rules
-    assert len([f for f in report["findings"] if f["rule_id"] == "SEC002"]) >= 6
+    assert rules == {"SEC001", "SEC002", "SEC003"}
+    # every planted secret is found: in the tree (SEC001) and, the old values, in the history
+    # (SEC002), each at its value's position, with the type of the plugin that knows its format
+    found = sorted((f["rule_id"], f["path"], f["line"], f["column"],
+                    dict(f.get("properties", {})).get("secret_type", ""))
+                   for f in report["findings"])
+    assert found == sorted(
+        [("SEC003", ".env", 1, 1, ""), ("SEC001", ".env", 1, 19, "Secret Keyword")]
+        + [("SEC001", "settings.py", *planted) for planted in PLANTED]
+        + [("SEC002", "old.py", *planted) for planted in PLANTED])
     assert any(name.startswith("cache") for name in outputs)
     for name, blob in outputs.items():
         assert _leaks(blob) == [], f"{name} leaks {_leaks(blob)}"
