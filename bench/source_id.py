@@ -12,7 +12,7 @@ from pathlib import Path
 
 def source_id() -> str:
     import soc2lint
-    from soc2lint.language.rules import builtin_rules_dir
+    from soc2lint.language.load import builtin_rules_dir
 
     h = hashlib.sha256()
     pkg = Path(soc2lint.__file__).parent

@@ -32,7 +32,7 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 def _load(root: Path, config_path: Path | None, extra_rules: Sequence[Path], no_config: bool = False,
           ) -> tuple[Config, list[Rule]]:
     from soc2lint.config import Config, find_config, load_config
-    from soc2lint.language.rules import builtin_rules_dir, load_rules
+    from soc2lint.language.load import builtin_rules_dir, load_rules
 
     if config_path is not None:
         config = load_config(config_path)
@@ -55,7 +55,7 @@ def _check_config_names(config: Config, rules: Sequence[Rule]) -> None:
     for key, code in named:
         if code not in known:
             raise ConfigError(f"{config.where(key)}: unknown rule {code!r}")
-    from soc2lint.language.rules import check_codes
+    from soc2lint.language.select import check_codes
 
     for section in ("select", "ignore"):
         for i, code in enumerate(getattr(config, section)):
@@ -144,7 +144,7 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
          quiet: bool, jobs: int | None, no_history: bool, no_cache: bool,
          since: str | None, unreachable: bool, staged: bool) -> int:
     """Scan PATHS (default: the current directory) and report findings."""
-    from soc2lint.language.rules import select_rules
+    from soc2lint.language.select import select_rules
     from soc2lint.model import Severity
     from soc2lint.scan.engine import scan as run_scan
 
@@ -153,7 +153,7 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
     else:
         root, targets = Path.cwd(), (list(paths) or None)
     config, rules = _load(root, config_path, extra_rules, no_config)
-    from soc2lint.language.rules import check_codes
+    from soc2lint.language.select import check_codes
 
     check_codes(rules, _split(select), "--select")
     check_codes(rules, _split(ignore), "--ignore")
@@ -402,7 +402,7 @@ def baseline_cmd(path: Path | None, output: Path | None, no_history: bool) -> in
     Existing entries keep their rotation records (rotated_on, ticket, reason) and comments. A
     later scan marks each secret finding new, known, or rotated (info-level evidence).
     """
-    from soc2lint.language.rules import select_rules
+    from soc2lint.language.select import select_rules
     from soc2lint.scan.engine import scan as run_scan
     from soc2lint.secrets import baseline
 

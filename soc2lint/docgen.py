@@ -117,7 +117,7 @@ def expected_pages(rules: Sequence[Rule]) -> dict[str, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from soc2lint.language.rules import builtin_rules_dir, load_rules
+    from soc2lint.language.load import builtin_rules_dir, load_rules
 
     args = list(sys.argv[1:] if argv is None else argv)
     check = "--check" in args
@@ -140,10 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         stale.append(name)
         if not check:
             (out / name).unlink()
-    from soc2lint.language.rules import VALIDATED_FILE, validated_text
+    from soc2lint.language.validated import VALIDATED_FILE, validated_text
 
     # Every built-in rule just loaded passed the schema: record their digests and data (see
-    # language.rules.validated_files).
+    # language.validated.validated_files).
     stamp = builtin_rules_dir() / VALIDATED_FILE
     digests = validated_text(builtin_rules_dir())
     if (stamp.read_text(encoding="utf-8") if stamp.exists() else None) != digests:

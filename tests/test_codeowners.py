@@ -17,8 +17,8 @@ from soc2lint.detectors import DETECTORS, load
 from soc2lint.detectors.codeowners import DEFAULT_PROTECTED, detect, entries_of, last_match
 from soc2lint.formats import nodes
 from soc2lint.formats.codeowners import owners_of, parse_codeowners, pattern_matches
+from soc2lint.language.load import builtin_rules_dir, load_rules
 from soc2lint.language.routes import locate
-from soc2lint.language.rules import builtin_rules_dir, load_rules
 from soc2lint.model import Artifact, ArtifactKind, Document
 from soc2lint.scan.engine import scan
 

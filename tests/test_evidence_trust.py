@@ -231,7 +231,7 @@ def test_the_text_summary_tells_a_compliant_repository_from_an_empty_one(
 
 def test_explicitly_selected_is_id_name_or_whole_family_prefix() -> None:
     from soc2lint.formats.github import explicitly_selected
-    from soc2lint.language.rules import builtin_rules_dir, load_rules
+    from soc2lint.language.load import builtin_rules_dir, load_rules
 
     rules = {r.id: r for r in load_rules([builtin_rules_dir()])}
     gh001, gha001 = rules["GH001"], rules["GHA001"]

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from soc2lint.language.match import MatchError, compile_match, parse_path
+from soc2lint.language.match import compile_match
+from soc2lint.language.paths import MatchError, parse_path
 from soc2lint.language.routes import locate, render
 
 WORKFLOW = """\

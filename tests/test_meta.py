@@ -6,7 +6,8 @@ import re
 
 from soc2lint.catalog import load_catalog
 from soc2lint.docgen import expected_pages
-from soc2lint.language.rules import builtin_rules_dir, load_rules, rule_files
+from soc2lint.language.load import builtin_rules_dir, load_rules
+from soc2lint.language.validated import rule_files
 from tests.conftest import REPO
 
 RULES = load_rules([builtin_rules_dir()])
@@ -70,7 +71,7 @@ def test_rule_docs_are_up_to_date() -> None:
 
 
 def test_validated_digests_match_and_every_file_passes_the_schema() -> None:
-    from soc2lint.language.rules import VALIDATED_FILE, validated_text
+    from soc2lint.language.validated import VALIDATED_FILE, validated_text
 
     directory = builtin_rules_dir()
     assert (directory / VALIDATED_FILE).read_text(encoding="utf-8") == validated_text(directory), (

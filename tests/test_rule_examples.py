@@ -11,7 +11,8 @@ import pytest
 
 from soc2lint.config import Config
 from soc2lint.formats.targets import TARGETS
-from soc2lint.language.rules import builtin_rules_dir, load_rules, select_rules
+from soc2lint.language.load import builtin_rules_dir, load_rules
+from soc2lint.language.select import select_rules
 from soc2lint.model import Example, Rule
 from soc2lint.scan.engine import scan
 

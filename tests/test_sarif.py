@@ -161,7 +161,7 @@ def test_category_option(write: Callable[..., Path], run: Callable[..., tuple[in
 def test_sarif_from_every_rule_example_validates(tmp_path: Path, validator: jsonschema.Draft4Validator,
                                                  run: Callable[..., tuple[int, str, str]]) -> None:
     from soc2lint.formats.targets import TARGETS
-    from soc2lint.language.rules import builtin_rules_dir, load_rules
+    from soc2lint.language.load import builtin_rules_dir, load_rules
 
     # every example in its own directory of one tree (workflows are recognised at any depth)
     count = 0

@@ -193,7 +193,7 @@ class _Scanner:
 
     def _hits(self, rule: Rule, doc: Document, memo: dict[Any, Any], path: str = "") -> Iterable[Hit]:
         if rule.match is not None:
-            from soc2lint.language.rules import matchers_of
+            from soc2lint.language.match import matchers_of
 
             return (hit for m in matchers_of(rule) for hit in m.run(doc.root, rule.params, memo))
         from soc2lint import detectors
@@ -530,7 +530,7 @@ def _commit_properties(s: Any, result: Any) -> tuple[tuple[str, str], ...]:
 def _prepare(rules: Sequence[Rule]) -> None:
     """Compile the rules' matches and warm their detectors in this process."""
     from soc2lint import detectors
-    from soc2lint.language.rules import matchers_of
+    from soc2lint.language.match import matchers_of
 
     for rule in rules:
         matchers_of(rule)
