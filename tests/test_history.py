@@ -179,7 +179,7 @@ def test_history_findings_never_print_the_value(run: Run, history: History, fmt:
 
 
 def test_incremental_cache_reads_only_new_commits(run: Run, history: History) -> None:
-    from soc2lint.secrets.history import cache_path
+    from soc2lint.secrets.history_cache import cache_path
 
     history.commit("add", **{"a.py": f'A = "{AWS}"\n'})
     history.commit("remove", **{"a.py": None})
@@ -395,15 +395,16 @@ def test_soc2lint_own_files_in_the_history_are_no_secrets(run: Run, history: His
 
 def test_versions_hidden_by_attributes_are_read_in_bounded_batches(
         history: History, monkeypatch: pytest.MonkeyPatch) -> None:
-    from soc2lint.secrets import history as module
+    from soc2lint.secrets import gitlog
+    from soc2lint.secrets.history import scan_history
 
-    monkeypatch.setattr(module, "HIDDEN_BATCH", 1)  # one version per batch
+    monkeypatch.setattr(gitlog, "HIDDEN_BATCH", 1)  # one version per batch
     history.commit("attributes", **{".gitattributes": "*.py -diff\n*.png binary\n"})
     first = history.commit("one", **{"a.py": f'A = "{AWS}"\n', "logo.png": b"\x89PNG\x00\x01"})
     second = history.commit("two", **{"a.py": f'A = "{AWS}"\nS = "{SLACK}"\n',
                                       "logo.png": b"\x89PNG\x00\x02"})
     history.commit("three", **{"a.py": None})
-    result = module.scan_history(history.root, 10_000_000, use_cache=False)
+    result = scan_history(history.root, 10_000_000, use_cache=False)
     assert sorted((s.path, s.line, s.commit.sha) for s in result.sightings.values()) == [
         ("a.py", 1, first), ("a.py", 2, second)]
     assert result.skipped_binary == 2  # the two PNG versions
