@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -160,24 +161,35 @@ def test_category_option(write: Callable[..., Path], run: Callable[..., tuple[in
 
 def test_sarif_from_every_rule_example_validates(tmp_path: Path, validator: jsonschema.Draft4Validator,
                                                  run: Callable[..., tuple[int, str, str]]) -> None:
+    """Every single-file rule example in one tree, one SARIF run: it validates, and each
+    example's own rule is reported exactly at the example's `expect` positions (none for a
+    passing example), as `region.startLine`/`startColumn` of the example's file."""
     from soc2lint.formats.targets import TARGETS
     from soc2lint.language.load import builtin_rules_dir, load_rules
 
     # every example in its own directory of one tree (workflows are recognised at any depth)
-    count = 0
+    expected: dict[tuple[str, str], list[tuple[int, int]]] = {}  # (rule, uri) -> positions
     for rule in load_rules([builtin_rules_dir()]):
         for j, example in enumerate(rule.fail_examples + rule.pass_examples):
-            if example.files or example.history:  # read from the root's .soc2/ or git only
+            path_in_repo = example.path or TARGETS[rule.target].example_path
+            # evidence (.soc2/), CODEOWNERS and the history are read at the repository's root only
+            if example.files or example.history or path_in_repo.startswith(".soc2/") \
+                    or posixpath.basename(path_in_repo) == "CODEOWNERS":
                 continue
-            path = tmp_path / f"{rule.id}-{j}" / (example.path or TARGETS[rule.target].example_path)
+            rel = f"{rule.id}-{j}/{path_in_repo}"
+            path = tmp_path / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(example.code, encoding="utf-8")
-            count += 1
+            expected[rule.id, rel] = sorted((line, col) for _, line, col in example.expect)
     doc = sarif(run, tmp_path, "--preview")
     validator.validate(doc)
-    results = doc["runs"][0]["results"]
-    assert count > 50 and len(results) > count // 2
-    assert {r["ruleId"] for r in results} >= {"GHA001", "GHA004", "GHA012", "KUB001", "SL001"}
+    found: dict[tuple[str, str], list[tuple[int, int]]] = {key: [] for key in expected}
+    for result in doc["runs"][0]["results"]:
+        location = result["locations"][0]["physicalLocation"]
+        key = (result["ruleId"], location["artifactLocation"]["uri"])
+        if key in found:
+            found[key].append((location["region"]["startLine"], location["region"]["startColumn"]))
+    assert {k: sorted(v) for k, v in found.items()} == expected
 
 
 def test_examples_directory_sarif_validates(run: Callable[..., tuple[int, str, str]],
