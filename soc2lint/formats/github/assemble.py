@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from soc2lint.formats import nodes
 from soc2lint.formats.github.payload import Payload, field_of, items, text
 from soc2lint.formats.github.rulesets import UNKNOWN, ruleset_applies, ruleset_targets
@@ -88,21 +86,21 @@ class _Draft:
         """A scalar soc2lint adds (an evidence status), placed at the payload it is about."""
         at, path = (payload.root, payload.path) if payload is not None else (self.anchor, self.path)
         start, end = _mark_of(at)
-        node = yaml.ScalarNode(nodes.STR_TAG, value, start, end, style='"')
+        node = nodes.scalar(value, start, end)
         self.sources[id(node)] = path
         return node
 
     def seq(self, values: Sequence[nodes.Node]) -> nodes.SequenceNode:
         start, end = _mark_of(self.anchor)
-        node = yaml.SequenceNode("tag:yaml.org,2002:seq", list(values), start, end)
+        node = nodes.sequence(list(values), start, end)
         self.sources[id(node)] = self.path
         return node
 
     def mapping(self, pairs: Sequence[tuple[str, nodes.Node]]) -> nodes.MappingNode:
         start, end = _mark_of(self.anchor)
-        value = [(yaml.ScalarNode(nodes.STR_TAG, k, _mark_of(v)[0], _mark_of(v)[0], style=None), v)
-                 for k, v in pairs]
-        node = yaml.MappingNode("tag:yaml.org,2002:map", value, start, end)
+        value: list[tuple[nodes.Node, nodes.Node]] = [
+            (nodes.scalar(k, v.start_mark, v.start_mark, style=None), v) for k, v in pairs]
+        node = nodes.mapping(value, start, end)
         self.sources[id(node)] = self.path
         return node
 
