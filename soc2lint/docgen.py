@@ -1,11 +1,13 @@
-"""Rule documentation pages, generated from the rule files (docs/rules/<ID>.md).
+"""Rule documentation pages, generated from the rule files (docs/rules/<ID>.md), and the tables
+of docs/rule-language.md (operators, targets, detectors, families), generated from the code.
 
-`python -m soc2lint.docgen docs/rules` rewrites the pages; `--check` exits 1 when one is stale.
+`python -m soc2lint.docgen docs/rules` rewrites them; `--check` exits 1 when one is stale.
 Examples in the pages are the rule's own test fixtures, so docs cannot drift from behaviour.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -116,6 +118,54 @@ def expected_pages(rules: Sequence[Rule]) -> dict[str, str]:
     return pages
 
 
+LANGUAGE_DOC = "rule-language.md"  # beside the rules' pages directory
+_GENERATED = re.compile(r"(<!-- generated: ([a-z-]+) -->\n).*?(<!-- end -->)", re.S)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def language_tables(rules: Sequence[Rule]) -> dict[str, str]:
+    """The tables of docs/rule-language.md, from the code: the operator set, the targets, the
+    detectors, and the rule families of the built-in rules."""
+    from soc2lint.detectors import DETECTORS
+    from soc2lint.formats.targets import TARGETS
+    from soc2lint.language.conditions import OPERATOR_TABLE
+
+    families: dict[str, tuple[str, set[str]]] = {}
+    for rule in sorted(rules, key=lambda r: r.id):
+        prefix = rule.id.rstrip("0123456789")
+        family = families.setdefault(prefix, (Path(rule.source).parent.name, set()))
+        family[1].update(rule.targets)
+    return {
+        "operators": _table(("operator", "holds when the node(s) at `path` ..."),
+                            [(row.syntax, row.holds) for row in OPERATOR_TABLE]),
+        "targets": _table(("target", "reads", "examples default to"),
+                          [(f"`{name}`", t.description, f"`{t.example_path}`")
+                           for name, t in TARGETS.items()]),
+        "detectors": _table(("detector", "finds", "message fields"),
+                            [(f"`{name}`", spec.description.rstrip(".") + (" (engine)" if spec.module is None else ""),
+                              ", ".join(f"`{{{f}}}`" for f in spec.fields))
+                             for name, spec in DETECTORS.items()]),
+        "families": _table(("prefix", "rules", "targets"),
+                           [(f"`{prefix}`", f"`rules/{directory}/`",
+                             ", ".join(f"`{t}`" for t in sorted(targets)))
+                            for prefix, (directory, targets) in families.items()]),
+    }
+
+
+def with_tables(text: str, tables: dict[str, str]) -> str:
+    """`text` with each `<!-- generated: NAME -->` ... `<!-- end -->` block holding table NAME."""
+    def fill(m: re.Match[str]) -> str:
+        if m.group(2) not in tables:
+            raise KeyError(f"{LANGUAGE_DOC}: no generated table {m.group(2)!r}")
+        return m.group(1) + tables[m.group(2)] + m.group(3)
+    return _GENERATED.sub(fill, text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from soc2lint.language.load import builtin_rules_dir, load_rules
 
@@ -125,7 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args[0] if args else "docs/rules")
     # read as user rules: parsed and validated from their YAML, not from validated.json, which
     # this run writes
-    pages = expected_pages(load_rules([builtin_rules_dir()], trust_validated=False))
+    rules = load_rules([builtin_rules_dir()], trust_validated=False)
+    pages = expected_pages(rules)
     stale = []
     for name, content in sorted(pages.items()):
         path = out / name
@@ -150,6 +201,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         stale.append(str(stamp))
         if not check:
             stamp.write_text(digests, encoding="utf-8")
+    language = out.parent / LANGUAGE_DOC
+    if language.exists():
+        current = language.read_text(encoding="utf-8")
+        expected = with_tables(current, language_tables(rules))
+        if expected != current:
+            stale.append(str(language))
+            if not check:
+                language.write_text(expected, encoding="utf-8")
     if check and stale:
         print(f"stale generated files: {', '.join(stale)}; run `python -m soc2lint.docgen {out}`")
         return 1

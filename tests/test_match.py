@@ -328,3 +328,27 @@ def test_caseless_prefilters_find_whatever_the_case_blind_pattern_finds() -> Non
                             for w in rnd.sample(words, 3))
             assert bool(blind.search(text)) == bool(fast.search(text.lower())), text
     assert _caseless(re.compile(r"(?i)\x41")) is None and _caseless(re.compile("Foo")) is None
+
+
+def test_the_operator_table_is_exactly_the_operators_the_compiler_accepts() -> None:
+    """docs/rule-language.md's operator table is generated from OPERATOR_TABLE: each operator in
+    it compiles, and a key not in it is an unknown operator."""
+    from soc2lint.language.conditions import OPERATOR_TABLE, OPERATORS
+
+    samples: dict[str, Any] = {
+        "exists": True, "absent": True, "equals": 1, "not_equals": 1, "in": [1], "not_in": [1],
+        "regex": "a", "not_regex": "a", "glob": "a*", "not_glob": "a*", "gt": 1, "ge": 1,
+        "lt": 1, "le": 1, "length": {"ge": 1}, "contains": "a", "not_contains": "a", "has": "a",
+        "not_has": "a", "type": "string", "all": [{"exists": True, "path": "a"}],
+        "any": [{"exists": True, "path": "a"}], "not": {"exists": True, "path": "a"},
+        "use": "named", "references": {"in": "$.jobs", "where": {"exists": True, "path": "a"}},
+        "count": {"ge": 1},
+    }
+    assert sorted(OPERATORS) == sorted(samples)
+    assert len(OPERATORS) == len(set(OPERATORS))  # each documented in one row
+    assert all(row.syntax and row.holds for row in OPERATOR_TABLE)
+    for op, operand in samples.items():
+        compile_match({"for_each": "jobs.*", "where": {"path": "steps", op: operand}}, {},
+                      {"named": {"exists": True, "path": "a"}})
+    with pytest.raises(MatchError, match="unknown operator 'matches'"):
+        compile_match({"where": {"path": "a", "matches": "x"}}, {})

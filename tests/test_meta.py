@@ -104,3 +104,14 @@ def test_a_modified_builtin_rule_is_validated_again(tmp_path) -> None:  # type: 
     target.write_text(target.read_text().replace("severity: high", "severity: severe"))
     with pytest.raises(RuleError, match=r"GHA002-write-all-permissions.yaml:\d+: key 'severity'"):
         load_rules([copy])
+
+
+def test_rule_language_tables_are_generated_from_the_code() -> None:
+    from soc2lint.docgen import LANGUAGE_DOC, language_tables, with_tables
+
+    text = (REPO / "docs" / LANGUAGE_DOC).read_text(encoding="utf-8")
+    tables = language_tables(RULES)
+    for name in ("operators", "targets", "detectors", "families"):
+        assert f"<!-- generated: {name} -->\n{tables[name]}<!-- end -->" in text, (
+            f"{LANGUAGE_DOC}: table {name!r} is stale: run `python -m soc2lint.docgen docs/rules`")
+    assert with_tables(text, tables) == text

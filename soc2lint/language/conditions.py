@@ -46,7 +46,7 @@ Condition = Callable[[Context, nodes.Node, Route], Result]
 class OperatorDoc(NamedTuple):
     operators: tuple[str, ...]  # the keys this row documents
     syntax: str
-    holds: str  # "holds when the node at `path` ..."
+    holds: str  # "holds when the node(s) at `path` ..."
 
 
 OPERATOR_TABLE: tuple[OperatorDoc, ...] = (
@@ -79,8 +79,8 @@ OPERATOR_TABLE: tuple[OperatorDoc, ...] = (
                 "of them satisfies `where`; with `transitive: true`, also nodes named the same way "
                 "from there"),
     OperatorDoc(("count",), "`count: {ge: N, where: {..}}`",
-                "are, counted (only those satisfying `where`, if given), `ge`, `gt`, `le`, `lt` or "
-                "`equals` `N` (`path` required)"),
+                "number at least `N` (`ge`; or `gt`, `le`, `lt`, `equals`), counting only those that "
+                "satisfy `where`, if given (`path` required)"),
 )
 OPERATORS = tuple(op for row in OPERATOR_TABLE for op in row.operators)
 NEGATED = {"not_equals": "equals", "not_in": "in", "not_regex": "regex", "not_glob": "glob",
