@@ -1,7 +1,9 @@
 """`soc2lint collect github OWNER/REPO`: GitHub REST payloads into an evidence directory.
 
-The layout is a contract with the rules that read it; every payload is written as the API returned
-it (a list fetched in several pages: its items concatenated, `json.dumps(items, indent=2)`):
+The endpoints and the layout are the rows of the evidence schema (`ENDPOINTS` in
+soc2lint/formats/github/schema.py), which the recogniser reads too: adding an endpoint is adding a
+row. Every payload is written as the API returned it (a list fetched in several pages: its items
+concatenated, `json.dumps(items, indent=2)`):
 
     OUT/manifest.json
     OUT/github/OWNER/REPO/repo.json                          GET /repos/O/R
@@ -43,6 +45,13 @@ from urllib.parse import quote
 
 from soc2lint import __version__
 from soc2lint.collect.http import API_VERSION, PER_PAGE, Client, CollectError, Response
+from soc2lint.formats.github.schema import (
+    BY_NAME,
+    ENDPOINTS,
+    ORGANIZATION_DOCUMENT,
+    REPOSITORY_DOCUMENT,
+    Endpoint,
+)
 
 MANIFEST = "manifest.json"
 _OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?")
@@ -51,13 +60,18 @@ _REPO = re.compile(r"[A-Za-z0-9._-]+")
 Clock = Callable[[], datetime]
 
 
-class Endpoint(NamedTuple):
-    path: str                   # the file, relative to OUT, `/`-separated
-    request: str                # the API path and query as the manifest names it
-    needs: str                  # who may read it, for the note on a 403/404
-    paged: bool = False         # a list: per_page=100, follow Link rel="next"
-    items_key: str | None = None  # a list wrapped in an object: the key holding the items
-    shape: type = dict          # the JSON a 200 answer must be to count as evidence
+class Fetch(NamedTuple):
+    """One request of a collection: a row of the evidence schema, its placeholders filled in."""
+
+    path: str      # the file, relative to OUT, `/`-separated
+    request: str   # the API path and query as the manifest names it
+    row: Endpoint  # what it is: who may read it, paging, the JSON a 200 answer must be
+
+
+# read first, alone: it names the default branch and says whether the owner is an organisation
+_REPOSITORY = BY_NAME["repository"]
+# rows fetched once for each `id` in the list another row (`lists`) answered
+_PER_ID = frozenset(e.lists for e in ENDPOINTS if e.lists)
 
 
 def utc_now() -> datetime:
@@ -93,45 +107,28 @@ def branch_dir(branch: str) -> str:
     return branch
 
 
-def repo_endpoints(owner: str, repo: str, branch: str) -> list[Endpoint]:
+def fetch_of(row: Endpoint, owner: str, repo: str, branch: str = "", ruleset_id: int = 0) -> Fetch:
+    """A schema row's request and file for this repository (and branch, and listed id)."""
+    return Fetch(row.file.format(owner=owner, repo=repo, branch=branch_dir(branch) if branch else "",
+                                 id=ruleset_id),
+                 row.request.format(owner=owner, repo=repo, branch=quote(branch, safe=""),
+                                    id=ruleset_id),
+                 row)
+
+
+def _rows(document: str) -> list[Endpoint]:
+    return [e for e in ENDPOINTS if e.collected and e.document == document
+            and e is not _REPOSITORY and e.name not in _PER_ID]
+
+
+def repo_endpoints(owner: str, repo: str, branch: str) -> list[Fetch]:
     """The repository endpoints after repo.json, in order; rulesets/ID.json follow rulesets.json."""
-    base, api = f"github/{owner}/{repo}", f"/repos/{owner}/{repo}"
-    b, bdir = quote(branch, safe=""), branch_dir(branch)
-    read = "needs read access to the repository"
-    admin = "needs admin rights on the repository"
-    write = "needs write access to the repository"
-    return [
-        Endpoint(f"{base}/branches/{bdir}/protection.json", f"{api}/branches/{b}/protection", admin),
-        Endpoint(f"{base}/branches/{bdir}/rules.json", f"{api}/rules/branches/{b}", read, paged=True,
-                 shape=list),
-        Endpoint(f"{base}/rulesets.json", f"{api}/rulesets?includes_parents=true", read, paged=True,
-                 shape=list),
-        Endpoint(f"{base}/environments.json", f"{api}/environments", read, paged=True,
-                 items_key="environments"),
-        Endpoint(f"{base}/actions-permissions-workflow.json", f"{api}/actions/permissions/workflow",
-                 admin),
-        Endpoint(f"{base}/collaborators-all.json", f"{api}/collaborators?affiliation=all", write,
-                 paged=True, shape=list),
-        Endpoint(f"{base}/collaborators-outside.json", f"{api}/collaborators?affiliation=outside",
-                 write, paged=True, shape=list),
-    ]
+    branch_dir(branch)  # validated before anything is written
+    return [fetch_of(e, owner, repo, branch) for e in _rows(REPOSITORY_DOCUMENT)]
 
 
-def ruleset_endpoint(owner: str, repo: str, ruleset_id: int) -> Endpoint:
-    return Endpoint(f"github/{owner}/{repo}/rulesets/{ruleset_id}.json",
-                    f"/repos/{owner}/{repo}/rulesets/{ruleset_id}",
-                    "needs read access to the repository")
-
-
-def org_endpoints(owner: str) -> list[Endpoint]:
-    base, api = f"github/{owner}", f"/orgs/{owner}"
-    return [
-        Endpoint(f"{base}/org.json", api, "needs read access to the organization"),
-        Endpoint(f"{base}/members-2fa-disabled.json", f"{api}/members?filter=2fa_disabled",
-                 "needs organization owner rights", paged=True, shape=list),
-        Endpoint(f"{base}/members-admin.json", f"{api}/members?role=admin",
-                 "needs organization membership", paged=True, shape=list),
-    ]
+def org_endpoints(owner: str) -> list[Fetch]:
+    return [fetch_of(e, owner, "") for e in _rows(ORGANIZATION_DOCUMENT)]
 
 
 def collect(client: Client, owner: str, repo: str, out: Path, *, branch: str | None = None,
@@ -145,35 +142,24 @@ def collect(client: Client, owner: str, repo: str, out: Path, *, branch: str | N
     """
     started = clock()
     repository = f"{owner}/{repo}"
-    repo_ep = Endpoint(f"github/{owner}/{repo}/repo.json", f"/repos/{owner}/{repo}",
-                       "needs read access to the repository")
-    answer = client.get(repo_ep.request)
+    first = fetch_of(_REPOSITORY, owner, repo)
+    answer = client.get(first.request)
     received = clock()
-    if answer.status != 200:
-        raise CollectError(f"cannot read {repository}: GET {repo_ep.request} answered "
-                           f"{answer.status}: {_repo_failure(answer)}")
-    info = _json(answer.body)
-    if not isinstance(info, dict):
-        raise CollectError(f"GET {repo_ep.request} did not answer a repository object")
+    info = _repository_object(repository, first, answer)
     branch = branch or info.get("default_branch")
     if not isinstance(branch, str) or not branch:
         raise CollectError(f"{repository} has no default branch (empty repository?): pass --branch")
     owner_info = info.get("owner")
     is_org = isinstance(owner_info, dict) and owner_info.get("type") == "Organization"
     endpoints = repo_endpoints(owner, repo, branch)  # validates the branch before writing anything
+    if is_org if org is None else org:
+        endpoints += org_endpoints(owner)
 
     staging = _staging_dir(out)
     try:
-        files: list[dict[str, Any]] = [_record(staging, repo_ep, answer, received)]
+        files: list[dict[str, Any]] = [_record(staging, first, answer, received)]
         for ep in endpoints:
-            files.append(_fetch(client, staging, ep, clock))
-            if ep.path.endswith("/rulesets.json"):
-                for ruleset_id in _ruleset_ids(staging, files[-1]):
-                    files.append(_fetch(client, staging, ruleset_endpoint(owner, repo, ruleset_id),
-                                        clock))
-        if is_org if org is None else org:
-            for ep in org_endpoints(owner):
-                files.append(_fetch(client, staging, ep, clock))
+            files += _fetch_with_listed(client, staging, ep, owner, repo, clock)
     except CollectError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise CollectError(f"{exc}{_kept(out)}") from None
@@ -192,6 +178,35 @@ def collect(client: Client, owner: str, repo: str, out: Path, *, branch: str | N
         "files": files,
     }
     _forget_previous(out, repository)
+    _move_in(staging, out, files)
+    _write_atomic(out / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    return manifest
+
+
+def _repository_object(repository: str, first: Fetch, answer: Response) -> dict[str, Any]:
+    """The `GET /repos/O/R` object, or CollectError: without it nothing else is collected."""
+    if answer.status != 200:
+        raise CollectError(f"cannot read {repository}: GET {first.request} answered "
+                           f"{answer.status}: {_repo_failure(answer)}")
+    info = _json(answer.body)
+    if not isinstance(info, dict):
+        raise CollectError(f"GET {first.request} did not answer a repository object")
+    return info
+
+
+def _fetch_with_listed(client: Client, out: Path, ep: Fetch, owner: str, repo: str,
+                       clock: Clock) -> list[dict[str, Any]]:
+    """`ep`'s manifest entry, then (a list whose row `lists` another) each listed id's."""
+    files = [_fetch(client, out, ep, clock)]
+    if ep.row.lists:
+        row = BY_NAME[ep.row.lists]
+        for ruleset_id in _ruleset_ids(out, files[0]):
+            files.append(_fetch(client, out, fetch_of(row, owner, repo, ruleset_id=ruleset_id), clock))
+    return files
+
+
+def _move_in(staging: Path, out: Path, files: list[dict[str, Any]]) -> None:
+    """Move the written payloads from `staging` into `out`, and remove `staging`."""
     for entry in files:
         if entry["sha256"] is not None:
             parts = PurePosixPath(entry["path"]).parts
@@ -199,8 +214,6 @@ def collect(client: Client, owner: str, repo: str, out: Path, *, branch: str | N
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging.joinpath(*parts), target)
     shutil.rmtree(staging, ignore_errors=True)
-    _write_atomic(out / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
-    return manifest
 
 
 def settings_read(manifest: Mapping[str, Any]) -> int:
@@ -223,16 +236,16 @@ def _kept(out: Path) -> str:
     return f"; nothing was written to {out}"
 
 
-def _fetch(client: Client, out: Path, ep: Endpoint, clock: Clock) -> dict[str, Any]:
-    if ep.paged:
+def _fetch(client: Client, out: Path, ep: Fetch, clock: Clock) -> dict[str, Any]:
+    if ep.row.paged:
         sep = "&" if "?" in ep.request else "?"
-        answer = client.get_all(f"{ep.request}{sep}per_page={PER_PAGE}", ep.items_key)
+        answer = client.get_all(f"{ep.request}{sep}per_page={PER_PAGE}", ep.row.items_key)
     else:
         answer = client.get(ep.request)
     return _record(out, ep, answer, clock())
 
 
-def _record(out: Path, ep: Endpoint, answer: Response, received: datetime) -> dict[str, Any]:
+def _record(out: Path, ep: Fetch, answer: Response, received: datetime) -> dict[str, Any]:
     """Write the body (when there is one) and describe it for the manifest."""
     digest = None
     if answer.body:
@@ -255,19 +268,20 @@ def _record(out: Path, ep: Endpoint, answer: Response, received: datetime) -> di
     return entry
 
 
-def _is_evidence(ep: Endpoint, answer: Response) -> bool:
+def _is_evidence(ep: Fetch, answer: Response) -> bool:
     """A 200 answer with the JSON the endpoint returns, or the `404 Branch not protected` answer."""
+    row = ep.row
     if answer.status == 404 and _message(answer.body) == "Branch not protected":
-        return ep.path.endswith("/protection.json")
+        return bool(row.not_found)
     if answer.status != 200 or answer.note:
         return False
     data = _json(answer.body)
-    if not isinstance(data, ep.shape):
+    if not isinstance(data, row.shape):
         return False
-    return ep.items_key is None or (isinstance(data, dict) and isinstance(data.get(ep.items_key), list))
+    return row.items_key is None or (isinstance(data, dict) and isinstance(data.get(row.items_key), list))
 
 
-def _note(ep: Endpoint, answer: Response) -> str:
+def _note(ep: Fetch, answer: Response) -> str:
     message = _message(answer.body)
     said = f" (GitHub: {message})" if message else ""
     if answer.note:
@@ -276,7 +290,7 @@ def _note(ep: Endpoint, answer: Response) -> str:
         if not answer.body:
             return "no body: not evidence"
         if not _is_evidence(ep, answer):
-            what = "a list" if ep.shape is list else "an object"
+            what = "a list" if ep.row.shape is list else "an object"
             return f"the body is not the JSON this endpoint returns ({what}): not evidence"
         return ""
     if 200 <= answer.status < 400 and answer.status != 200:
@@ -286,9 +300,9 @@ def _note(ep: Endpoint, answer: Response) -> str:
     if answer.status == 401:
         return "unauthorized: the token was rejected" + said
     if answer.status == 403:
-        return f"forbidden: {ep.needs}" + said
+        return f"forbidden: {ep.row.needs}" + said
     if answer.status == 404:
-        return f"not found, or not visible to this token ({ep.needs})" + said
+        return f"not found, or not visible to this token ({ep.row.needs})" + said
     return f"HTTP {answer.status}" + said
 
 
