@@ -1,4 +1,7 @@
-"""Command line: `soc2lint [scan] [PATHS]`, `rules`, `explain`, `controls`.
+"""Command line: the `soc2lint` group, `soc2lint [scan] [PATHS]`, and `main`, which routes to
+`scan` by default and maps errors to exit codes. The other commands are in soc2lint.commands:
+`rules`, `explain`, `controls` (commands/rules.py), `collect` (commands/collect.py) and
+`baseline` (commands/baseline.py).
 
 Heavy modules (jsonschema, the engine, reporters) are imported inside command bodies so that
 `soc2lint --version` starts fast.
@@ -10,68 +13,18 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from soc2lint import __version__
+from soc2lint.commands.baseline import baseline_cmd
+from soc2lint.commands.collect import collect
+from soc2lint.commands.load import load_config_and_rules, split_ids
+from soc2lint.commands.rules import controls, explain, rules_cmd
 from soc2lint.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Soc2lintError
-
-if TYPE_CHECKING:
-    from soc2lint.config import Config
-    from soc2lint.model import Rule
 
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
 COMMANDS = ("scan", "rules", "explain", "controls", "collect", "baseline")
-
-
-def _split(values: Sequence[str]) -> tuple[str, ...]:
-    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
-
-
-def _load(root: Path, config_path: Path | None, extra_rules: Sequence[Path], no_config: bool = False,
-          ) -> tuple[Config, list[Rule]]:
-    from soc2lint.config import Config, find_config, load_config
-    from soc2lint.language.load import builtin_rules_dir, load_rules
-
-    if config_path is not None:
-        config = load_config(config_path)
-    else:
-        found = None if no_config else find_config(root)
-        config = load_config(found) if found else Config()
-    dirs = [builtin_rules_dir(), *config.rule_dirs, *(p.resolve() for p in extra_rules)]
-    rules = load_rules(dirs)
-    _check_config_names(config, rules)
-    return config, rules
-
-
-def _check_config_names(config: Config, rules: Sequence[Rule]) -> None:
-    from soc2lint.errors import ConfigError
-
-    known = {r.id for r in rules} | {r.name for r in rules}
-    named = [(f"severity.{k}", k) for k in config.severity] + [
-        (f"rule_parameters.{k}", k) for k in config.rule_parameters] + [
-        (f"exceptions.{i}.rule", e.rule) for i, e in enumerate(config.exceptions)]
-    for key, code in named:
-        if code not in known:
-            raise ConfigError(f"{config.where(key)}: unknown rule {code!r}")
-    from soc2lint.language.select import check_codes
-
-    for section in ("select", "ignore"):
-        for i, code in enumerate(getattr(config, section)):
-            check_codes(rules, [code], config.where(f"{section}.{i}"))
-    declared = {name for r in rules for name in r.parameters}
-    for name in config.parameters:
-        if name not in declared:
-            raise ConfigError(f"{config.where(f'parameters.{name}')}: unknown parameter {name!r}"
-                              f" (known: {', '.join(sorted(declared))})")
-    for code, values in config.rule_parameters.items():
-        own = {n for r in rules if code in (r.id, r.name) for n in (*r.parameters, *r.with_)}
-        for name in values:
-            if name not in own:
-                known_here = ", ".join(sorted(own)) or f"none: {code} takes no parameters"
-                raise ConfigError(f"{config.where(f'rule_parameters.{code}.{name}')}: "
-                                  f"unknown parameter {name!r} for {code} (known: {known_here})")
 
 
 def _write_output(path: Path, text: str) -> None:
@@ -81,16 +34,6 @@ def _write_output(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise Soc2lintError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
-
-
-def _rule_sources(fn: Any) -> Any:
-    """`--config FILE` and `--rules DIR` for the commands that only read rules."""
-    fn = click.option("--rules", "extra_rules", multiple=True,
-                      type=click.Path(file_okay=False, exists=True, path_type=Path),
-                      help="An extra directory of rule files (repeatable).")(fn)
-    return click.option("--config", "config_path",
-                        type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                        help="Config file. [default: .soc2lint.yaml here]")(fn)
 
 
 class _DefaultGroup(click.Group):
@@ -105,6 +48,10 @@ def cli() -> None:
 
     `soc2lint .` scans the current directory with every built-in rule.
     """
+
+
+for _command in (rules_cmd, explain, controls, collect, baseline_cmd):
+    cli.add_command(_command)
 
 
 @cli.command()
@@ -152,15 +99,15 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
         root, targets = paths[0], None
     else:
         root, targets = Path.cwd(), (list(paths) or None)
-    config, rules = _load(root, config_path, extra_rules, no_config)
+    config, rules = load_config_and_rules(root, config_path, extra_rules, no_config)
     from soc2lint.language.select import check_codes
 
-    check_codes(rules, _split(select), "--select")
-    check_codes(rules, _split(ignore), "--ignore")
+    check_codes(rules, split_ids(select), "--select")
+    check_codes(rules, split_ids(ignore), "--ignore")
     active = select_rules(
         rules,
-        select=_split(select) or config.select,
-        ignore=config.ignore + _split(ignore),
+        select=split_ids(select) or config.select,
+        ignore=config.ignore + split_ids(ignore),
         severities=config.severity,
         parameters=config.parameters,
         rule_parameters=config.rule_parameters,
@@ -176,11 +123,11 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
     # GH rules asked for by id, name or the GH prefix, or `evidence: required`: missing GitHub
     # settings evidence is a medium finding, not an info note
     evidence_required = config.evidence == "required" or any(
-        reads_evidence(r) and explicitly_selected(_split(select) or config.select, r) for r in active)
+        reads_evidence(r) and explicitly_selected(split_ids(select) or config.select, r) for r in active)
     missing = next((r for r in rules if r.name == EVIDENCE_MISSING), None)
     scope = None
     if (evidence_required and missing is not None and missing.id not in {r.id for r in active}
-            and not explicitly_selected(config.ignore + _split(ignore), missing)):
+            and not explicitly_selected(config.ignore + split_ids(ignore), missing)):
         # the rule that says the evidence is missing runs whenever evidence is asked for: about
         # the evidence the selected rules need (all of it with `evidence: required`)
         if config.evidence != "required":
@@ -234,190 +181,6 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
     bar = Severity.parse(threshold)
     failing = any(f.suppression is None and f.severity >= bar for f in result.findings)
     return EXIT_FINDINGS if failing else EXIT_CLEAN
-
-
-@cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@_rule_sources
-def rules_cmd(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
-    """List every rule: id, name, severity, controls, status and title."""
-    _, rules = _load(Path.cwd(), config_path, extra_rules)
-    rules = sorted(rules, key=lambda r: r.id)
-    if fmt == "json":
-        import json
-
-        click.echo(json.dumps([_rule_summary(r) for r in rules], indent=2))
-        return EXIT_CLEAN
-    for r in rules:
-        status = "" if r.status == "stable" else f" ({r.status})"
-        click.echo(f"{r.id:<7} {r.name:<36} {r.severity.label:<8} {','.join(r.controls):<18} "
-                   f"{r.title}{status}")
-    return EXIT_CLEAN
-
-
-def _rule_summary(r: Rule) -> dict[str, Any]:
-    return {"id": r.id, "name": r.name, "severity": r.severity.label, "controls": list(r.controls),
-            "title": r.title, "targets": list(r.targets), "status": r.status, "source": r.source,
-            "help_uri": r.help_uri}
-
-
-@cli.command()
-@click.argument("term")
-@_rule_sources
-def explain(term: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
-    """Explain a rule (by id or name), or list the rules citing a control (e.g. CC6.1)."""
-    from soc2lint.catalog import load_catalog
-    from soc2lint.docgen import rule_page
-
-    _, rules = _load(Path.cwd(), config_path, extra_rules)
-    catalog = load_catalog()
-    wanted = term.strip()
-    for r in rules:
-        if wanted.upper() == r.id or wanted.lower() == r.name:
-            click.echo(rule_page(r), nl=False)
-            return EXIT_CLEAN
-    control = wanted.upper()
-    if control in catalog.aliases:
-        alias = catalog.aliases[control]
-        click.echo(f"{control}: {alias.note}")
-        for see in alias.see:
-            click.echo()
-            _explain_control(catalog, see, rules)
-        return EXIT_CLEAN
-    if control in catalog.criteria:
-        _explain_control(catalog, control, rules)
-        return EXIT_CLEAN
-    raise Soc2lintError(f"{term!r} is neither a rule id, a rule name nor a SOC 2 criterion "
-                        "(see `soc2lint rules` and `soc2lint controls`)")
-
-
-def _explain_control(catalog: Any, control: str, rules: Sequence[Rule]) -> None:
-    criterion = catalog.criteria[control]
-    click.echo(f"{control} {criterion.title}")
-    click.echo(f"  {criterion.text}")
-    citing = sorted((r for r in rules if control in r.controls), key=lambda r: r.id)
-    if citing:
-        click.echo("Rules that test it:")
-        for r in citing:
-            click.echo(f"  {r.id:<7} {r.name:<36} {r.severity.label:<8} {r.title}")
-    else:
-        click.echo("No soc2lint rule tests it: gather evidence for it outside the repository.")
-
-
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@_rule_sources
-def controls(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
-    """The Trust Services Criteria catalog, with the rules covering each criterion."""
-    from soc2lint.catalog import load_catalog
-
-    _, rules = _load(Path.cwd(), config_path, extra_rules)
-    catalog = load_catalog()
-    coverage = {cid: sorted(r.id for r in rules if cid in r.controls) for cid in catalog.criteria}
-    if fmt == "json":
-        import json
-
-        data = [{"id": c.id, "category": c.category, "title": c.title, "text": c.text,
-                 "rules": coverage[c.id]} for c in catalog.criteria.values()]
-        click.echo(json.dumps({"version": catalog.version, "criteria": data}, indent=2))
-        return EXIT_CLEAN
-    click.echo(f"SOC 2 Trust Services Criteria {catalog.version}")
-    category = None
-    for c in catalog.criteria.values():
-        if c.category != category:
-            category = c.category
-            click.echo(f"\n{category} {catalog.categories[category]}")
-        covered = ", ".join(coverage[c.id]) or "-"
-        click.echo(f"  {c.id:<6} {c.title[:52]:<52} {covered}")
-    n = sum(1 for v in coverage.values() if v)
-    click.echo(f"\n{n} of {len(catalog.criteria)} criteria have at least one rule.")
-    return EXIT_CLEAN
-
-
-@cli.group()
-def collect() -> None:
-    """Export evidence from a platform's API into an evidence directory."""
-
-
-@collect.command("github")
-@click.argument("repository", metavar="OWNER/REPO")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path(".soc2"),
-              show_default=True, metavar="DIR", help="Evidence directory.")
-@click.option("--api-url", default="https://api.github.com", show_default=True, metavar="URL",
-              help="REST API root; GitHub Enterprise Server: https://HOST/api/v3.")
-@click.option("--branch", metavar="NAME", help="Branch whose protection and rules to export. "
-              "[default: the repository's default branch]")
-@click.option("--org/--no-org", default=None,
-              help="Export the organization's settings and members. "
-                   "[default: when the owner is an organization]")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
-              show_default=True, metavar="SECONDS",
-              help="Seconds to wait for each response, body included.")
-def collect_github(repository: str, out: Path, api_url: str, branch: str | None, org: bool | None,
-                   timeout: float) -> int:
-    """Export GitHub REST API payloads of OWNER/REPO, unchanged, with a manifest.
-
-    Reads the token from GITHUB_TOKEN, else GH_TOKEN. Endpoints the token may not read (403, 404)
-    are recorded in the manifest with their status and a note; collection goes on. Exits 1 when
-    no settings endpoint could be read; an interrupted or failed run keeps the previous evidence.
-    """
-    from soc2lint.collect.github import MANIFEST, parse_repository, settings_read, token_from_env
-    from soc2lint.collect.github import collect as run_collect
-    from soc2lint.collect.http import Client, CollectError
-
-    owner, repo = parse_repository(repository)
-    client = Client(api_url, token_from_env(os.environ), timeout=timeout)
-    try:
-        manifest = run_collect(client, owner, repo, out, branch=branch, org=org)
-    except OSError as exc:
-        raise CollectError(f"cannot write under {out}: {exc.strerror or exc}") from None
-    except KeyboardInterrupt:
-        click.echo(f"soc2lint: interrupted: the evidence in {out} was left as it was", err=True)
-        return 130
-    files = manifest["files"]
-    for entry in files:
-        if entry.get("note"):
-            click.echo(f"soc2lint: note: {entry['endpoint']} answered {entry['status']}: "
-                       f"{entry['note']}", err=True)
-    ok = sum(1 for entry in files if entry["status"] == 200)
-    click.echo(f"Collected {len(files)} endpoints of {manifest['repository']} (branch "
-               f"{manifest['branch']}) into {out}: {ok} answered 200, {len(files) - ok} did not; "
-               f"manifest: {out / MANIFEST}")
-    if settings_read(manifest) == 0:
-        click.echo(f"soc2lint: error: none of the {len(files) - 1} settings endpoints of "
-                   f"{manifest['repository']} could be read: the evidence in {out} proves nothing",
-                   err=True)
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
-
-
-@cli.command("baseline")
-@click.argument("path", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Baseline file. [default: the config's `baseline`, .soc2lint-baseline.yaml]")
-@click.option("--no-history", is_flag=True, help="Only the secrets in the files, not the history.")
-def baseline_cmd(path: Path | None, output: Path | None, no_history: bool) -> int:
-    """Record the secrets found now (files and history) in the baseline, by fingerprint.
-
-    Existing entries keep their rotation records (rotated_on, ticket, reason) and comments. A
-    later scan marks each secret finding new, known, or rotated (info-level evidence).
-    """
-    from soc2lint.language.select import select_rules
-    from soc2lint.scan.engine import scan as run_scan
-    from soc2lint.secrets import baseline
-
-    root = path or Path.cwd()
-    config, rules = _load(root, None, ())
-    active = select_rules(rules, select=("SEC001", "SEC002"), parameters=config.parameters)
-    result = run_scan(root, active, config, readers=rules, history=not no_history)
-    target = output or root / config.baseline
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise Soc2lintError(f"{target}: cannot write the baseline: {exc.strerror or exc}") from None
-    count = baseline.write(target, [f for f in result.findings if f.suppression is None])
-    click.echo(f"{count} secret(s) in {target}")
-    return EXIT_CLEAN
 
 
 def main(argv: Sequence[str] | None = None) -> int:
