@@ -141,7 +141,7 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
             raise click.UsageError("--staged reads the files from git's index: give no file paths")
         from dataclasses import replace
 
-        from soc2lint.scan.engine import repository_prefix
+        from soc2lint.gitrun import repository_prefix
 
         with staged_tree(root) as (top, files):
             result = run_scan(top, active, config, files or None, readers=rules, jobs=jobs,

@@ -150,3 +150,23 @@ def popen(root: Path, *args: str, config: Mapping[str, str] | None = None,
     """Start `git <args>` in `root` with stdin, stdout and stderr as pipes (a streamed read)."""
     return subprocess.Popen(command(root, *args, config=config), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment())
+
+
+def repository_prefix(root: Path) -> str:
+    """Where `root` lies below the top of its git work tree (`services/api/`), "" at the top or
+    outside one: SARIF paths start at the repository's root, where code scanning resolves them."""
+    try:
+        proc = run(root, "rev-parse", "--show-prefix", timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    prefix = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return prefix if proc.returncode == 0 and prefix.endswith("/") else ""
+
+
+def is_shallow(root: Path) -> bool:
+    """A shallow clone: history stops at a grafted commit."""
+    try:
+        proc = run(root, "rev-parse", "--is-shallow-repository", timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0 and proc.stdout.strip() == b"true"

@@ -43,19 +43,6 @@ SECURITY_SEVERITY = {
 }
 
 
-class ArtifactKind(str, enum.Enum):
-    """What discovery decided a file is, from its path alone."""
-
-    GITHUB_WORKFLOW = "github-workflow"
-    GITHUB_ACTION = "github-action"
-    YAML = "yaml"
-    JSON = "json"
-    HELM_TEMPLATE = "helm-template"  # Go-templated YAML: not parseable as YAML, never parsed
-    GITHUB_EVIDENCE = "github-evidence"  # a GitHub API payload under the evidence directory
-    CODEOWNERS = "codeowners"
-    TEXT = "text"  # any other file: read only by rules that look at every file (secrets)
-
-
 @dataclass(frozen=True, slots=True)
 class Mark:
     """A position in a file, 0-based like PyYAML's marks (whose `.line`, `.column` and `.index`
@@ -187,7 +174,7 @@ class Artifact:
 
     path: str  # relative to the scan root, `/`-separated
     abspath: str
-    kind: ArtifactKind
+    kind: str  # the format that recognised it (formats.registry)
     size: int
 
 
@@ -228,6 +215,9 @@ class Hit:
     fields: Mapping[str, str]
     span: tuple[int, int] | None = None  # character offsets in the file, to point inside a scalar
     message: str | None = None  # the match block's own message, if it has one
+    # what tools reading JSON/SARIF get besides the message (a secret's type and fingerprint:
+    # never the value itself)
+    properties: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

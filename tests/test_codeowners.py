@@ -19,14 +19,14 @@ from soc2lint.formats import nodes
 from soc2lint.formats.codeowners import owners_of, parse_codeowners, pattern_matches
 from soc2lint.language.load import builtin_rules_dir, load_rules
 from soc2lint.language.routes import locate
-from soc2lint.model import Artifact, ArtifactKind, Document
+from soc2lint.model import Artifact, Document
 from soc2lint.scan.engine import scan
 
 Write = Callable[..., Path]
 
 
 def parse(text: str, path: str = ".github/CODEOWNERS") -> Document:
-    artifact = Artifact(path, "/nowhere/" + path, ArtifactKind.CODEOWNERS, len(text))
+    artifact = Artifact(path, "/nowhere/" + path, "codeowners", len(text))
     parsed = parse_codeowners(artifact, text)
     assert parsed.error is None and len(parsed.documents) == 1
     return parsed.documents[0]

@@ -16,7 +16,6 @@ import git
 import pytest
 from snippets import WRITE_ALL_WORKFLOW as WRITE_ALL
 
-from soc2lint.model import ArtifactKind
 from soc2lint.scan.discover import classify, discover
 
 Run = Callable[..., tuple[int, str, str]]
@@ -67,7 +66,7 @@ def found(report: dict[str, Any]) -> set[tuple[str, int, int, str]]:
     return {(f["path"], f["line"], f["column"], f["rule_id"]) for f in report["findings"]}
 
 
-def paths(root: Path, **kwargs: Any) -> dict[str, ArtifactKind]:
+def paths(root: Path, **kwargs: Any) -> dict[str, str]:
     return {a.path: a.kind for a in discover(root, **kwargs).artifacts}
 
 
@@ -171,31 +170,31 @@ def test_outside_git_dependency_and_vcs_folders_are_skipped(run: Run, write: Wri
 # --------------------------------------------------------------------------- classification
 
 @pytest.mark.parametrize(("relpath", "kind"), [
-    (".github/workflows/ci.yml", ArtifactKind.GITHUB_WORKFLOW),
-    (".github/workflows/ci.yaml", ArtifactKind.GITHUB_WORKFLOW),
-    (".github/workflows/CI.YML", ArtifactKind.GITHUB_WORKFLOW),
-    (".github/workflows/action.yml", ArtifactKind.GITHUB_WORKFLOW),  # the directory wins
-    (".github/workflows/nested/ci.yml", ArtifactKind.YAML),  # GitHub ignores subdirectories
+    (".github/workflows/ci.yml", "github-workflow"),
+    (".github/workflows/ci.yaml", "github-workflow"),
+    (".github/workflows/CI.YML", "github-workflow"),
+    (".github/workflows/action.yml", "github-workflow"),  # the directory wins
+    (".github/workflows/nested/ci.yml", "yaml"),  # GitHub ignores subdirectories
     # A .github/workflows directory at any depth (monorepo templates, vendored repositories).
-    ("sub/.github/workflows/ci.yml", ArtifactKind.GITHUB_WORKFLOW),
-    ("a/b/.github/workflows/ci.yaml", ArtifactKind.GITHUB_WORKFLOW),
-    ("sub/.github/workflows/nested/ci.yml", ArtifactKind.YAML),
-    ("workflows/ci.yml", ArtifactKind.YAML),
-    (".github/ci.yml", ArtifactKind.YAML),
-    (".github/workflows/README.md", ArtifactKind.TEXT),
-    ("action.yml", ArtifactKind.GITHUB_ACTION),
-    ("action.yaml", ArtifactKind.GITHUB_ACTION),
-    (".github/actions/setup/action.yml", ArtifactKind.GITHUB_ACTION),
-    ("tools/lint/action.yaml", ArtifactKind.GITHUB_ACTION),
-    ("k8s/app.yaml", ArtifactKind.YAML),
-    ("k8s/app.yml", ArtifactKind.YAML),
-    ("templates/app.yaml", ArtifactKind.YAML),  # no Chart.yaml next to it
-    ("config/app.json", ArtifactKind.JSON),
-    ("chart/templates/_helpers.tpl", ArtifactKind.TEXT),
-    ("Makefile", ArtifactKind.TEXT),
+    ("sub/.github/workflows/ci.yml", "github-workflow"),
+    ("a/b/.github/workflows/ci.yaml", "github-workflow"),
+    ("sub/.github/workflows/nested/ci.yml", "yaml"),
+    ("workflows/ci.yml", "yaml"),
+    (".github/ci.yml", "yaml"),
+    (".github/workflows/README.md", "text"),
+    ("action.yml", "github-action"),
+    ("action.yaml", "github-action"),
+    (".github/actions/setup/action.yml", "github-action"),
+    ("tools/lint/action.yaml", "github-action"),
+    ("k8s/app.yaml", "yaml"),
+    ("k8s/app.yml", "yaml"),
+    ("templates/app.yaml", "yaml"),  # no Chart.yaml next to it
+    ("config/app.json", "json"),
+    ("chart/templates/_helpers.tpl", "text"),
+    ("Makefile", "text"),
 ])
-def test_classify_by_path(tmp_path: Path, relpath: str, kind: ArtifactKind | None) -> None:
-    assert classify(relpath, tmp_path) is kind
+def test_classify_by_path(tmp_path: Path, relpath: str, kind: str | None) -> None:
+    assert classify(relpath, tmp_path) == kind
 
 
 def test_workflow_only_directly_under_a_workflows_directory(run: Run, write: Write,
@@ -231,11 +230,11 @@ def test_helm_templates_are_classified_and_never_parsed(run: Run, write: Write, 
     write("notachart/templates/pod.yaml", HELM_TEMPLATE)  # no Chart.yaml: plain YAML, parsed
 
     kinds = paths(tmp_path)
-    assert kinds["charts/app/templates/pod.yaml"] is ArtifactKind.HELM_TEMPLATE
-    assert kinds["charts/app/templates/raw/pod.yml"] is ArtifactKind.HELM_TEMPLATE
-    assert kinds["charts/other/templates/pod.yaml"] is ArtifactKind.HELM_TEMPLATE
-    assert kinds["charts/app/Chart.yaml"] is ArtifactKind.YAML
-    assert kinds["notachart/templates/pod.yaml"] is ArtifactKind.YAML
+    assert kinds["charts/app/templates/pod.yaml"] == "helm-template"
+    assert kinds["charts/app/templates/raw/pod.yml"] == "helm-template"
+    assert kinds["charts/other/templates/pod.yaml"] == "helm-template"
+    assert kinds["charts/app/Chart.yaml"] == "yaml"
+    assert kinds["notachart/templates/pod.yaml"] == "yaml"
 
     _, report, _ = scan(run, str(tmp_path))
     # Only the template outside a chart is parsed: `{{-` is a YAML error at 1:3 (the `-`).
@@ -247,7 +246,7 @@ def test_helm_chart_detection_is_not_stale_across_scans(run: Run, write: Write, 
     _, report, _ = scan(run, str(tmp_path))
     assert found(report) == {("app/templates/pod.yaml", 1, 3, "SL001")}
     write("app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n")
-    assert paths(tmp_path)["app/templates/pod.yaml"] is ArtifactKind.HELM_TEMPLATE
+    assert paths(tmp_path)["app/templates/pod.yaml"] == "helm-template"
 
 
 # --------------------------------------------------------------------------- explicit paths

@@ -12,7 +12,7 @@ import git
 
 from soc2lint.formats.github import ERROR, PROTECTION, REPO, RULESETS, ManifestEntry, recognise
 from soc2lint.formats.yamldoc import parse_json
-from soc2lint.model import Artifact, ArtifactKind
+from soc2lint.model import Artifact
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]
@@ -23,7 +23,7 @@ NOT_PROTECTED = '{\n  "message": "Branch not protected",\n  "documentation_url":
 
 
 def _root(text: str, path: str = "x.json") -> Any:
-    parsed = parse_json(Artifact(path, path, ArtifactKind.GITHUB_EVIDENCE, len(text)), text)
+    parsed = parse_json(Artifact(path, path, "github-evidence", len(text)), text)
     return parsed.documents[0].root
 
 

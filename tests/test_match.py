@@ -313,7 +313,7 @@ def test_caseless_prefilters_find_whatever_the_case_blind_pattern_finds() -> Non
     import random
     import re
 
-    from soc2lint.scan.engine import _caseless
+    from soc2lint.scan.documents import caseless as _caseless
 
     rnd = random.Random(3)
     patterns = [r"(?i)secrets\s*\[|tojson\s*\(\s*secrets",

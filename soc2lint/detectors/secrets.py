@@ -137,12 +137,13 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
         kind = min(types, key=lambda t: (t in _GENERIC, _GENERIC.index(t) if t in _GENERIC else 0, t))
         # some plugins report only a prefix (GitHub tokens: "ghp"): fall back to the value
         secret = types[kind] if len(types[kind]) >= 8 and types[kind] in value else value
+        digest = fingerprint(kind, secret)
         yield Hit(route, "value", {
             "secret_type": kind,
             "preview": preview(secret),
             "key": key,
-            "identity": fingerprint(kind, secret),
-        })
+            "identity": digest,
+        }, properties=(("secret_type", kind), ("secret_fingerprint", digest)))
 
 
 def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
@@ -179,7 +180,8 @@ def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -
             "secret_type": secret.kind,
             "preview": secret.preview,
             "identity": secret.fingerprint,
-        }, span=(begin, begin + (len(secret.value) if secret.start >= 0 else 0)))
+        }, span=(begin, begin + (len(secret.value) if secret.start >= 0 else 0)),
+            properties=(("secret_type", secret.kind), ("secret_fingerprint", secret.fingerprint)))
 
 
 # Files that hold credentials by their nature: (what, path glob, content regex that must also

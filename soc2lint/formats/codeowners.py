@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from soc2lint.formats import nodes
+from soc2lint.formats.registry import Candidate, Format, Target
 from soc2lint.model import Artifact, Document, ParsedArtifact
 
 NAMES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
@@ -113,3 +114,18 @@ def pattern_matches(pattern: str, path: str) -> bool:
     last = pat.rsplit("/", 1)[-1]
     suffix = "/.*" if directory else "" if ("*" in last or "?" in last) else "(?:/.*)?"
     return re.match(f"^{prefix}{body}{suffix}$", path.strip("/")) is not None
+
+
+def _is_codeowners(candidate: Candidate) -> bool:
+    return candidate.path in NAMES
+
+
+# GitHub reads the first of .github/, the root and docs/ (which is their path order): the others
+# are no CODEOWNERS at all. Read with the GitHub settings, whose repository document refers to it.
+FORMATS = (Format("codeowners", "The CODEOWNERS file", _is_codeowners, parse_codeowners,
+                  first_only=True),)
+
+TARGETS = {
+    "codeowners": Target("The CODEOWNERS file (root, .github/ or docs/), as entries of pattern "
+                         "and owners", frozenset({"codeowners"}), ".github/CODEOWNERS"),
+}

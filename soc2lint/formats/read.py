@@ -1,10 +1,8 @@
-"""Read an artifact's text safely (size cap, binary, encoding) and parse it with its format's parser."""
+"""Read an artifact's text safely: size cap, binary, encoding."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from soc2lint.model import Artifact, ArtifactKind, ParsedArtifact
+from soc2lint.model import Artifact, ParsedArtifact
 
 BINARY_SNIFF = 8192
 BINARY_ERROR = "binary file (NUL bytes); not evaluated"
@@ -28,7 +26,7 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if artifact.kind is ArtifactKind.TEXT:  # any other file: scan what is readable
+        if artifact.kind == "text":  # any other file: scan what is readable
             return ParsedArtifact(artifact, data.decode("utf-8", "replace"))
         line = data.count(b"\n", 0, exc.start) + 1
         line_start = data.rfind(b"\n", 0, exc.start) + 1
@@ -44,41 +42,3 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
 
 def _size(count: int) -> str:
     return f"{count / 1048576:.1f} MiB" if count >= 1048576 else f"{count:,} bytes"
-
-
-def _parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
-    from soc2lint.formats.yamldoc import parse_yaml
-
-    return parse_yaml(artifact, text)
-
-
-def _parse_json(artifact: Artifact, text: str) -> ParsedArtifact:
-    from soc2lint.formats.yamldoc import parse_json
-
-    return parse_json(artifact, text)
-
-
-def _parse_codeowners(artifact: Artifact, text: str) -> ParsedArtifact:
-    from soc2lint.formats.codeowners import parse_codeowners
-
-    return parse_codeowners(artifact, text)
-
-
-def _parse_text(artifact: Artifact, text: str) -> ParsedArtifact:
-    """Any file: its text, for rules that read lines (secrets); no structure."""
-    from soc2lint.formats import nodes
-    from soc2lint.model import Document
-
-    start = nodes.mark(0, 0, 0)
-    return ParsedArtifact(artifact, text, (Document(0, nodes.mapping([], start, start), "", text),))
-
-
-PARSERS: dict[ArtifactKind, Callable[[Artifact, str], ParsedArtifact]] = {
-    ArtifactKind.GITHUB_WORKFLOW: _parse_yaml,
-    ArtifactKind.GITHUB_ACTION: _parse_yaml,
-    ArtifactKind.YAML: _parse_yaml,
-    ArtifactKind.JSON: _parse_json,
-    ArtifactKind.GITHUB_EVIDENCE: _parse_json,
-    ArtifactKind.CODEOWNERS: _parse_codeowners,
-    ArtifactKind.TEXT: _parse_text,
-}

@@ -7,6 +7,8 @@ import re
 import yaml
 
 from soc2lint.formats import nodes
+from soc2lint.formats.kubernetes import identity
+from soc2lint.formats.registry import Candidate, Format, Target
 from soc2lint.model import Artifact, Document, ParsedArtifact
 
 # An expansion this large is no configuration anyone wrote by hand; refuse it (billion laughs).
@@ -44,22 +46,6 @@ _Loader = _composer_class()
 # An anchor (`&name` after a space, `[`, `{`, `,` or at a line start): without one, no alias can
 # exist and the expansion check is skipped (`&&` and `&>` in shell scripts do not count).
 _ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s&>]", re.M)
-
-
-def _document_identity(index: int, count: int, root: nodes.Node) -> str:
-    """Kubernetes-style `Kind/namespace/name` where present, else the document index."""
-    kind = nodes.get(root, "kind")
-    meta = nodes.get(root, "metadata")
-    if kind and meta and isinstance(kind[1], nodes.ScalarNode):
-        name = nodes.get(meta[1], "name")
-        namespace = nodes.get(meta[1], "namespace")
-        parts = [kind[1].value]
-        if namespace and isinstance(namespace[1], nodes.ScalarNode):
-            parts.append(namespace[1].value)
-        if name and isinstance(name[1], nodes.ScalarNode):
-            parts.append(name[1].value)
-            return "/".join(parts)
-    return f"#{index}" if count > 1 else ""
 
 
 def _line_column(text: str, index: int) -> tuple[int, int]:
@@ -118,9 +104,29 @@ def parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
                 error_line=mark.line + 1, error_column=mark.column + 1,
                 error_rule="excessive-yaml-aliases",
             )
-        documents.append(Document(index, root, _document_identity(index, len(roots), root), text))
+        documents.append(Document(index, root, identity(index, len(roots), root), text))
     return ParsedArtifact(artifact, text, tuple(documents))
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _is_yaml(candidate: Candidate) -> bool:
+    return candidate.name.endswith((".yml", ".yaml"))
+
+
+def _is_json(candidate: Candidate) -> bool:
+    return candidate.name.endswith(".json")
+
+
+FORMATS = (
+    Format("yaml", "Any other YAML file", _is_yaml, parse_yaml),
+    Format("json", "Any other JSON file", _is_json, parse_json),
+)
+
+TARGETS = {
+    "yaml": Target("Any YAML file", frozenset({"github-workflow", "github-action", "yaml"}),
+                   "example.yaml"),
+    "json": Target("Any JSON file", frozenset({"json"}), "example.json"),
+}

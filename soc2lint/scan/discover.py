@@ -1,4 +1,4 @@
-"""Walk the scan root once and classify files into artifact kinds, from their paths alone.
+"""Walk the scan root once and classify files into the formats' kinds, from their paths.
 
 In a git work tree the file list comes from one `git ls-files` call (tracked plus untracked,
 minus what .gitignore excludes); elsewhere from a walk that skips `.git` and dependency folders.
@@ -13,15 +13,15 @@ import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from soc2lint.errors import Soc2lintError
 from soc2lint.globs import matches
-from soc2lint.model import Artifact, ArtifactKind
+from soc2lint.model import Artifact
 
 # Only skipped when the root is not a git work tree (a work tree's .gitignore decides there).
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox",
                        "__pycache__", ".terraform", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
-YAML_SUFFIXES = (".yml", ".yaml")
 
 
 @dataclass(frozen=True)
@@ -30,39 +30,14 @@ class Discovery:
     notes: tuple[str, ...]  # one-line messages about files skipped (symlinks out of the root...)
 
 
-def classify(relpath: str, root: Path, charts: dict[str, bool] | None = None,
-             evidence_dir: str = ".soc2") -> ArtifactKind | None:
-    """The artifact kind of a `/`-separated path relative to the root, or None to ignore it.
+def classify(relpath: str, root: Path, memo: dict[str, Any] | None = None,
+             evidence_dir: str = ".soc2") -> str | None:
+    """The kind of the format recognising a `/`-separated path relative to the root (see
+    formats.registry), or None to ignore it. `memo` is shared within one discovery."""
+    from soc2lint.formats.registry import Candidate
+    from soc2lint.formats.registry import classify as recognise
 
-    `charts` memoises "does this directory hold a Helm Chart.yaml" within one discovery.
-    """
-    parts = relpath.split("/")
-    name = parts[-1].lower()
-    if name.endswith(".json") and relpath.startswith(evidence_dir + "/"):
-        return ArtifactKind.GITHUB_EVIDENCE
-    if relpath in ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"):
-        return ArtifactKind.CODEOWNERS
-    if name.endswith(YAML_SUFFIXES):
-        # At any depth: a monorepo's templates and vendored repos hold real workflows too.
-        if len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows":
-            return ArtifactKind.GITHUB_WORKFLOW
-        if name in ("action.yml", "action.yaml"):
-            return ArtifactKind.GITHUB_ACTION
-        if "templates" in parts[:-1] and _is_helm_template(root, parts, {} if charts is None else charts):
-            return ArtifactKind.HELM_TEMPLATE
-        return ArtifactKind.YAML
-    if name.endswith(".json"):
-        return ArtifactKind.JSON
-    return ArtifactKind.TEXT
-
-
-def _is_helm_template(root: Path, parts: list[str], charts: dict[str, bool]) -> bool:
-    index = len(parts) - 2 - parts[-2::-1].index("templates")
-    chart_dir = "/".join(parts[:index])
-    if chart_dir not in charts:
-        base = os.path.join(root, chart_dir) if chart_dir else str(root)
-        charts[chart_dir] = any(os.path.isfile(os.path.join(base, n)) for n in ("Chart.yaml", "Chart.yml"))
-    return charts[chart_dir]
+    return recognise(Candidate(relpath, root, evidence_dir, {} if memo is None else memo))
 
 
 def _git_files(root: Path, pathspecs: Sequence[str]) -> list[str] | None:
@@ -148,11 +123,11 @@ def discover(root: Path, paths: Sequence[Path] | None = None, exclude: Iterable[
         listed_evidence = {c for c in candidates if c.startswith(evidence_dir + "/")}
         candidates.extend(f for f in _walk(root, evidence) if f not in listed_evidence)
     artifacts: dict[str, Artifact] = {}
-    charts: dict[str, bool] = {}
+    memo: dict[str, Any] = {}
     for rel in candidates:
         if rel in artifacts or any(matches(rel, pattern) for pattern in exclude):
             continue
-        kind = classify(rel, root, charts, evidence_dir)
+        kind = classify(rel, root, memo, evidence_dir)
         if kind is None:
             # Extension-less entries may be directory symlinks (git lists them as files):
             # say so when one leads out of the root, since nothing behind it is checked.

@@ -86,9 +86,9 @@ def _read(path: Path) -> str:
         raise ConfigError(f"{path}: cannot read the baseline: {' '.join(str(exc).split())[:200]}") from exc
     if "&" in text:  # no anchor, no alias
         from soc2lint.formats.yamldoc import parse_yaml
-        from soc2lint.model import Artifact, ArtifactKind
+        from soc2lint.model import Artifact
 
-        parsed = parse_yaml(Artifact(str(path), str(path), ArtifactKind.YAML, len(text)), text)
+        parsed = parse_yaml(Artifact(str(path), str(path), "yaml", len(text)), text)
         if parsed.error_rule == "excessive-yaml-aliases":
             raise ConfigError(f"{path}:{parsed.error_line}: the baseline {parsed.error}")
     return text

@@ -343,7 +343,7 @@ def run_transformers(text: str, filename: str) -> Iterator[tuple[int, Secret]]:
 def _safe_yaml(text: str) -> bool:
     """Valid YAML whose aliases do not explode (checked on soc2lint's own composed nodes)."""
     from soc2lint.formats.yamldoc import parse_yaml
-    from soc2lint.model import Artifact, ArtifactKind
+    from soc2lint.model import Artifact
 
-    parsed = parse_yaml(Artifact("", "", ArtifactKind.YAML, len(text)), text)
+    parsed = parse_yaml(Artifact("", "", "yaml", len(text)), text)
     return parsed.error is None

@@ -1,0 +1,191 @@
+"""The formats soc2lint reads: a literal list of modules, each declaring its formats and targets.
+
+A format module exports `FORMATS` (a tuple of `Format`) and/or `TARGETS` (target name ->
+`Target`); the registry reads them the first time it is asked, in the order below, which is also
+the order of recognition: the first format that recognises a path owns it, and `text` owns what
+nobody else does. Discovery, reading, rule targets and the engine read this registry; nothing
+else names a kind. Adding a format is one module here (or `register()` at run time).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from soc2lint.model import Artifact, Document, Finding, ParsedArtifact, Rule
+
+FORMAT_MODULES = (
+    "soc2lint.formats.evidence",  # GitHub settings payloads under the evidence directory
+    "soc2lint.formats.codeowners",  # CODEOWNERS
+    "soc2lint.formats.workflow",  # GitHub Actions workflows and action metadata
+    "soc2lint.formats.helm",  # Helm chart templates: recognised, never parsed
+    "soc2lint.formats.yamldoc",  # any other YAML, any other JSON
+    "soc2lint.formats.kubernetes",  # the kubernetes target over YAML documents
+    "soc2lint.formats.text",  # every other file, as text
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A path discovery asks about: `/`-separated, relative to the scan root."""
+
+    path: str
+    root: Path
+    evidence_dir: str = ".soc2"
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)  # per discovery
+
+    @property
+    def parts(self) -> list[str]:
+        return self.path.split("/")
+
+    @property
+    def name(self) -> str:
+        """The file name, lower-cased."""
+        return self.path.rsplit("/", 1)[-1].lower()
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a rule's `target:` names: which kinds it reads, which of their documents it accepts,
+    and where its examples go. `prefilter` looks at raw text so that files that cannot hold an
+    accepted document are never parsed for it."""
+
+    description: str
+    kinds: frozenset[str]
+    example_path: str
+    accepts: Callable[[Document], bool] | None = None
+    prefilter: Callable[[str], bool] | None = None
+
+
+@dataclass(frozen=True)
+class AssembledDocument:
+    """A document built from several files; `sources` places its nodes (by id) in their files."""
+
+    document: Document
+    target: str
+    sources: Mapping[int, str]
+
+
+@dataclass(frozen=True)
+class Assembly:
+    documents: Sequence[AssembledDocument]
+    unrecognised: Sequence[tuple[ParsedArtifact, str]] = ()  # (file, why no document took it)
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """What a format's `conclude` step sees after its assembled documents were checked."""
+
+    documents: Sequence[AssembledDocument]
+    findings: list[Finding]
+    rules: Sequence[Rule]  # the document rules that ran
+    severity_overrides: Mapping[str, str]
+    evidence_dir: str
+    options: Mapping[str, Any]  # the scan's options for formats (e.g. evidence_required)
+    make_finding: Callable[..., Finding]
+
+
+@dataclass(frozen=True)
+class Format:
+    kind: str
+    description: str
+    recognise: Callable[[Candidate], bool]
+    # None: recognised so that no other format takes it, never parsed (Helm templates)
+    parse: Callable[[Artifact, str], ParsedArtifact] | None = None
+    as_text: bool = True  # read as text by the rules over every file (target `files`)
+    # documents built from all the files of this kind (GitHub settings per repository)
+    assemble: Callable[[Sequence[ParsedArtifact], Mapping[str, Sequence[ParsedArtifact]]],
+                       Assembly] | None = None
+    uses: tuple[str, ...] = ()  # kinds the assembler reads too: read with it, after the files
+    # verdicts once the assembled documents were checked: (findings, rule ids not evaluated)
+    conclude: Callable[[Conclusion], tuple[list[Finding], list[str]]] | None = None
+    first_only: bool = False  # only the first file of this kind in path order counts
+
+
+@dataclass
+class _Registry:
+    formats: list[Format]
+    targets: dict[str, Target]
+    all_targets: dict[str, Target] | None = None  # with `files` and `any`, built on demand
+
+
+_REGISTRY: _Registry | None = None
+
+
+def _load() -> _Registry:
+    global _REGISTRY
+    if _REGISTRY is None:
+        formats: list[Format] = []
+        targets: dict[str, Target] = {}
+        for name in FORMAT_MODULES:
+            module = importlib.import_module(name)
+            formats.extend(getattr(module, "FORMATS", ()))
+            targets.update(getattr(module, "TARGETS", {}))
+        _REGISTRY = _Registry(formats, targets)
+    return _REGISTRY
+
+
+def register(fmt: Format, targets: Mapping[str, Target] | None = None) -> Callable[[], None]:
+    """Add a format (recognised before every built-in one) and its targets; returns the undo."""
+    registry = _load()
+    registry.formats.insert(0, fmt)
+    added = dict(targets or {})
+    registry.targets.update(added)
+    registry.all_targets = None
+
+    def unregister() -> None:
+        registry.formats.remove(fmt)
+        for name in added:
+            registry.targets.pop(name, None)
+        registry.all_targets = None
+    return unregister
+
+
+def formats() -> Sequence[Format]:
+    return _load().formats
+
+
+def format_of(kind: str) -> Format:
+    for fmt in _load().formats:
+        if fmt.kind == kind:
+            return fmt
+    raise KeyError(kind)
+
+
+def classify(candidate: Candidate) -> str | None:
+    """The kind of the first format recognising the path; None when none does."""
+    for fmt in _load().formats:
+        if fmt.recognise(candidate):
+            return fmt.kind
+    return None
+
+
+def targets() -> Mapping[str, Target]:
+    """Every target: the formats' own, plus `files` (every file read as text) and `any` (every
+    file soc2lint parses, for engine rules such as parse errors)."""
+    registry = _load()
+    if registry.all_targets is not None:
+        return registry.all_targets
+    kinds = frozenset(f.kind for f in registry.formats)
+    text = frozenset(f.kind for f in registry.formats if f.as_text)
+    registry.all_targets = {
+        **registry.targets,
+        "files": Target("Every file in the scanned tree, as text (GitHub workflows and actions "
+                        "excepted: their literals are GHA012's)", text, "config/settings.py"),
+        "any": Target("Any file soc2lint parses", kinds, "example.yaml"),
+    }
+    return registry.all_targets
+
+
+def deferred_kinds() -> frozenset[str]:
+    """Kinds read in the assembled pass, after the per-file pass: assembled ones and those
+    their assemblers read too."""
+    return frozenset(k for f in _load().formats if f.assemble is not None
+                     for k in (f.kind, *f.uses))
+
+
+def assemblers() -> Iterator[Format]:
+    return (f for f in _load().formats if f.assemble is not None)
