@@ -240,3 +240,21 @@ def test_explicitly_selected_is_id_name_or_whole_family_prefix() -> None:
     assert [explicitly_selected([p], gh001) for p in ("G", "GH002", "GHA", "")] == [False] * 4
     assert explicitly_selected(["GH"], gha001) is False
     assert explicitly_selected(["GHA"], gha001) is True
+
+
+def test_a_default_branch_with_a_slash_keeps_its_protection(run: Run, write: Write,
+                                                            tmp_path: Path) -> None:
+    """The API's URLs percent-encode a branch's slashes (`release%2F1.x`): the protection of a
+    default branch `release/1.x` was dropped, and its settings reported as missing."""
+    base = ".soc2/github/acme/shop"
+    write(f"{base}/repo.json", json.dumps({
+        "id": 7, "name": "shop", "full_name": "acme/shop", "default_branch": "release/1.x",
+        "owner": {"login": "acme", "type": "Organization"}}))
+    write(f"{base}/protection.json", json.dumps({
+        "url": "https://api.github.com/repos/acme/shop/branches/release%2F1.x/protection",
+        "enforce_admins": {"enabled": False}, "allow_force_pushes": {"enabled": False}}))
+    write(f"{base}/rulesets.json", "[]")
+    _, findings = scan(run, tmp_path, "--select", "GH001,GH010,GH023")
+    assert [(f["rule_id"], f["path"]) for f in findings if f["rule_id"] != "GH023"] == [
+        ("GH010", f"{base}/protection.json")]
+    assert not [f for f in findings if "protection" in f["message"] and f["rule_id"] == "GH023"]

@@ -4,6 +4,7 @@ last its file name), and which repository, organisation and branch it belongs to
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from soc2lint.formats import nodes
 from soc2lint.formats.github.payload import ManifestEntry, Payload, field_of, text
@@ -106,7 +107,8 @@ def _from_urls(payload: Payload, candidates: list[str]) -> None:
         m = _REPO_URL.search(candidate)
         if m:
             payload.repo = payload.repo or f"{m.group(1)}/{m.group(2)}"
-            payload.branch = payload.branch or (m.group(3) or "")
+            # the API's URLs percent-encode a branch's slashes (`release%2F1.x`)
+            payload.branch = payload.branch or unquote(m.group(3) or "")
             return
         m = _ORG_URL.search(candidate)
         if m:
