@@ -34,21 +34,32 @@ def main(argv: list[str] | None = None) -> int:
     corpus = args.corpus.resolve()
     expected_file = Path(str(corpus) + ".expected.json")
     if not expected_file.is_file():
-        print(f"no {expected_file}: generate the corpus with bench/gen_corpus.py first", file=sys.stderr)
+        print(
+            f"no {expected_file}: generate the corpus with bench/gen_corpus.py first",
+            file=sys.stderr,
+        )
         return 2
     truth = json.loads(expected_file.read_text(encoding="utf-8"))
     if args.report:
         report = json.loads(args.report.read_text(encoding="utf-8"))
     else:
         cmd = shlex.split(os.environ.get("SOC2LINT", "soc2lint")) + [
-            str(corpus), "--format", "json", "--fail-on", "never", "--no-config"]
+            str(corpus),
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--no-config",
+        ]
         env = dict(os.environ)
         # The corpus lives in an ignored folder of the project's work tree; keep git from finding
         # that repository so that soc2lint walks the corpus (see bench/README.md).
         env["GIT_CEILING_DIRECTORIES"] = str(corpus.parent)
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
         if proc.returncode != 0 or not proc.stdout.strip():
-            print(f"soc2lint exited {proc.returncode}: {proc.stderr.strip()[:2000]}", file=sys.stderr)
+            print(
+                f"soc2lint exited {proc.returncode}: {proc.stderr.strip()[:2000]}", file=sys.stderr
+            )
             return 2
         report = json.loads(proc.stdout)
         if proc.stderr.strip():
@@ -58,17 +69,23 @@ def main(argv: list[str] | None = None) -> int:
         return (rule, path, int(line), bool(suppressed))
 
     want = Counter(key(e["rule"], e["path"], e["line"], e["suppressed"]) for e in truth["expected"])
-    got = Counter(key(f["rule_id"], f["path"], f["line"], f["suppressed"] is not None)
-                  for f in report["findings"])
+    got = Counter(
+        key(f["rule_id"], f["path"], f["line"], f["suppressed"] is not None)
+        for f in report["findings"]
+    )
     ambiguous = {(n["path"], n["line"]): n["kind"] for n in truth.get("planted_ambiguities", [])}
     ambiguous_files = {n["path"]: n["kind"] for n in truth.get("planted_ambiguities", [])}
     missing = want - got
     extra = got - want
     rules = sorted({k[0] for k in want} | {k[0] for k in got})
-    print(f"corpus: {corpus} ({truth['files']} files); soc2lint parsed {report.get('files_scanned')} "
-          f"files, {len(report['findings'])} findings ({report['summary']['suppressed']} suppressed)")
-    print(f"{'rule':<8}{'planted':>9}{'reported':>10}{'matched':>9}{'missed':>8}{'unexpected':>12}"
-          f"{'  (on planted ambiguity)':>24}")
+    print(
+        f"corpus: {corpus} ({truth['files']} files); soc2lint parsed {report.get('files_scanned')} "
+        f"files, {len(report['findings'])} findings ({report['summary']['suppressed']} suppressed)"
+    )
+    print(
+        f"{'rule':<8}{'planted':>9}{'reported':>10}{'matched':>9}{'missed':>8}{'unexpected':>12}"
+        f"{'  (on planted ambiguity)':>24}"
+    )
     for rule in rules:
         w = sum(v for k, v in want.items() if k[0] == rule)
         g = sum(v for k, v in got.items() if k[0] == rule)
@@ -76,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         x = sum(v for k, v in extra.items() if k[0] == rule)
         amb = sum(v for k, v in extra.items() if k[0] == rule and (k[1], k[2]) in ambiguous)
         print(f"{rule:<8}{w:>9}{g:>10}{w - m:>9}{m:>8}{x:>12}{amb:>24}")
-    for label, diff in (("missed (planted, not reported)", missing), ("unexpected (reported, not planted)", extra)):
+    for label, diff in (
+        ("missed (planted, not reported)", missing),
+        ("unexpected (reported, not planted)", extra),
+    ):
         for rule in rules:
             items = sorted(k for k in diff if k[0] == rule)
             if not items:
@@ -84,9 +104,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{label}: {rule} x{sum(diff[k] for k in items)}")
             for k in items[: args.examples]:
                 text = (corpus / k[1]).read_text(encoding="utf-8").split("\n")
-                tag = ambiguous.get((k[1], k[2])) or (f"file has {ambiguous_files[k[1]]}" if k[1] in ambiguous_files else "")
-                print(f"  {k[1]}:{k[2]}{' suppressed' if k[3] else ''}  {text[k[2] - 1].strip()[:110]!r}"
-                      f"{'  [' + tag + ']' if tag else ''}")
+                tag = ambiguous.get((k[1], k[2])) or (
+                    f"file has {ambiguous_files[k[1]]}" if k[1] in ambiguous_files else ""
+                )
+                print(
+                    f"  {k[1]}:{k[2]}{' suppressed' if k[3] else ''}  {text[k[2] - 1].strip()[:110]!r}"
+                    f"{'  [' + tag + ']' if tag else ''}"
+                )
     parse = [f for f in report["findings"] if f["rule_id"] in ("SL001", "SL003")]
     print(f"\nparse-error / alias findings on generated files (all are valid YAML): {len(parse)}")
     for f in parse[: args.examples]:

@@ -44,7 +44,9 @@ FIXTURE_RE = re.compile(r"(^|/)(test-data|testdata|fixtures|__fixtures__|__tests
 def git(gitdir: Path, *args: str, binary: bool = False) -> str | bytes:
     proc = subprocess.run(["git", f"--git-dir={gitdir}", *args], capture_output=True, check=False)
     if proc.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)} in {gitdir}: {proc.stderr.decode(errors='replace').strip()}")
+        raise RuntimeError(
+            f"git {' '.join(args)} in {gitdir}: {proc.stderr.decode(errors='replace').strip()}"
+        )
     return proc.stdout if binary else proc.stdout.decode()
 
 
@@ -81,8 +83,14 @@ def list_files(gitdir: Path, commit: str) -> list[tuple[str, str, str]]:
     return rows
 
 
-def collect(gitdir: Path, name: str, out: Path, commit: str | None, include_fixtures: bool,
-            fixtures_out: Path | None) -> dict:
+def collect(
+    gitdir: Path,
+    name: str,
+    out: Path,
+    commit: str | None,
+    include_fixtures: bool,
+    fixtures_out: Path | None,
+) -> dict:
     ref = "(recorded)"
     if commit is None:
         commit, ref = head_commit(gitdir)
@@ -92,8 +100,16 @@ def collect(gitdir: Path, name: str, out: Path, commit: str | None, include_fixt
     fdest = fixtures_out / name.replace("/", "__") if fixtures_out else None
     if fdest and fdest.exists():
         shutil.rmtree(fdest)
-    stats = {"repo": name, "commit": commit, "ref": ref, "workflows": 0, "actions": 0,
-             "yaml_ext": 0, "fixtures_skipped": 0, "symlinks_skipped": 0}
+    stats = {
+        "repo": name,
+        "commit": commit,
+        "ref": ref,
+        "workflows": 0,
+        "actions": 0,
+        "yaml_ext": 0,
+        "fixtures_skipped": 0,
+        "symlinks_skipped": 0,
+    }
     for mode, sha, path in list_files(gitdir, commit):
         is_wf, is_action = bool(WORKFLOW_RE.search(path)), bool(ACTION_RE.search(path))
         if not (is_wf or is_action):
@@ -136,15 +152,29 @@ def read_list(path: Path, mirrors: Path) -> list[tuple[str, Path, str | None]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("gitdirs", nargs="*", help="bare git directories, or owner/name=DIR")
-    ap.add_argument("--from-list", type=Path, help="repositories (and commits) from a list like "
-                    "bench/real-workflows.txt; snapshots are looked up under --mirrors")
-    ap.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS,
-                    help=f"where --from-list finds <owner>+<name>/repo (default {DEFAULT_MIRRORS})")
+    ap.add_argument(
+        "--from-list",
+        type=Path,
+        help="repositories (and commits) from a list like "
+        "bench/real-workflows.txt; snapshots are looked up under --mirrors",
+    )
+    ap.add_argument(
+        "--mirrors",
+        type=Path,
+        default=DEFAULT_MIRRORS,
+        help=f"where --from-list finds <owner>+<name>/repo (default {DEFAULT_MIRRORS})",
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
-    ap.add_argument("--include-fixtures", action="store_true",
-                    help="also copy files under test-data/, testdata/, fixtures/ ...")
-    ap.add_argument("--fixtures-out", type=Path,
-                    help="copy the skipped fixture files here instead (a separate tree)")
+    ap.add_argument(
+        "--include-fixtures",
+        action="store_true",
+        help="also copy files under test-data/, testdata/, fixtures/ ...",
+    )
+    ap.add_argument(
+        "--fixtures-out",
+        type=Path,
+        help="copy the skipped fixture files here instead (a separate tree)",
+    )
     ap.add_argument("--write-list", type=Path, help="record repositories, commits and counts here")
     args = ap.parse_args(argv)
 
@@ -170,13 +200,17 @@ def main(argv: list[str] | None = None) -> int:
             failed += 1
             continue
         results.append(st)
-        print(f"{name:<45} {st['commit'][:12]}  workflows {st['workflows']:>3}  actions {st['actions']:>3}"
-              + (f"  (.yaml {st['yaml_ext']})" if st["yaml_ext"] else "")
-              + (f"  fixtures skipped {st['fixtures_skipped']}" if st["fixtures_skipped"] else ""))
+        print(
+            f"{name:<45} {st['commit'][:12]}  workflows {st['workflows']:>3}  actions {st['actions']:>3}"
+            + (f"  (.yaml {st['yaml_ext']})" if st["yaml_ext"] else "")
+            + (f"  fixtures skipped {st['fixtures_skipped']}" if st["fixtures_skipped"] else "")
+        )
     wf = sum(r["workflows"] for r in results)
     ac = sum(r["actions"] for r in results)
-    print(f"{len(results)} repositories, {wf} workflow files, {ac} action metadata files -> {args.out}"
-          + (f"; {failed} failed" if failed else ""))
+    print(
+        f"{len(results)} repositories, {wf} workflow files, {ac} action metadata files -> {args.out}"
+        + (f"; {failed} failed" if failed else "")
+    )
 
     if args.write_list:
         today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
@@ -188,7 +222,9 @@ def main(argv: list[str] | None = None) -> int:
             "# repository  commit  workflows  actions",
         ]
         for r in sorted(results, key=lambda r: r["repo"].lower()):
-            lines.append(f"{r['repo']} {r['commit']} workflows={r['workflows']} actions={r['actions']}")
+            lines.append(
+                f"{r['repo']} {r['commit']} workflows={r['workflows']} actions={r['actions']}"
+            )
         args.write_list.write_text("\n".join(lines) + "\n")
         print(f"list written to {args.write_list}")
     return 1 if failed and not results else 0

@@ -52,11 +52,17 @@ def main(argv: list[str] | None = None) -> int:
                 merges += 1
                 if args.merges == "skip":
                     continue
-                patch = repo.git.diff(commit.parents[0].hexsha, commit.hexsha, "--no-color",
-                                      "--no-ext-diff", "--no-renames")
+                patch = repo.git.diff(
+                    commit.parents[0].hexsha,
+                    commit.hexsha,
+                    "--no-color",
+                    "--no-ext-diff",
+                    "--no-renames",
+                )
             else:
-                patch = repo.git.show(commit.hexsha, "--format=", "-p", "--no-color",
-                                      "--no-ext-diff", "--no-renames")
+                patch = repo.git.show(
+                    commit.hexsha, "--format=", "-p", "--no-color", "--no-ext-diff", "--no-renames"
+                )
             patches_bytes += len(patch)
             if not patch.strip():
                 continue
@@ -71,16 +77,23 @@ def main(argv: list[str] | None = None) -> int:
                     found.add((secret.type, secret.secret_value))
     elapsed = time.perf_counter() - start
     result = {
-        "repo": str(args.repo), "merges_mode": args.merges, "commits": commits, "merges": merges,
-        "patch_bytes": patches_bytes, "patches_unidiff_rejected": unreadable,
-        "secrets_reported": reported, "distinct_secrets": len(found),
+        "repo": str(args.repo),
+        "merges_mode": args.merges,
+        "commits": commits,
+        "merges": merges,
+        "patch_bytes": patches_bytes,
+        "patches_unidiff_rejected": unreadable,
+        "secrets_reported": reported,
+        "distinct_secrets": len(found),
         "distinct_secrets_without_ip": len({f for f in found if f[0] != "Public IP (ipv4)"}),
         "elapsed_s": elapsed,
     }
-    print(f"detect-secrets per commit: {commits} commits ({merges} merges, {args.merges}), "
-          f"{patches_bytes / 1e6:.1f} MB of patches, {unreadable} rejected by unidiff; "
-          f"{reported} reported, {len(found)} distinct (type, value) "
-          f"({result['distinct_secrets_without_ip']} without Public IP); {elapsed:.1f} s")
+    print(
+        f"detect-secrets per commit: {commits} commits ({merges} merges, {args.merges}), "
+        f"{patches_bytes / 1e6:.1f} MB of patches, {unreadable} rejected by unidiff; "
+        f"{reported} reported, {len(found)} distinct (type, value) "
+        f"({result['distinct_secrets_without_ip']} without Public IP); {elapsed:.1f} s"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=1) + "\n")

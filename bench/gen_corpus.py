@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import shutil
 import sys
@@ -51,7 +50,7 @@ class Doc:
         """A planted ambiguity: recorded with `line` (default: the line just added)."""
         self.notes.append({"kind": kind, "line": line or len(self.lines), "detail": detail})
 
-    def extend(self, other: "Doc") -> None:
+    def extend(self, other: Doc) -> None:
         base = len(self.lines)
         self.lines.extend(other.lines)
         self.expect.extend({**e, "line": e["line"] + base} for e in other.expect)
@@ -62,23 +61,80 @@ class Doc:
 
 
 def sha40(rng: random.Random) -> str:
-    return "%040x" % rng.getrandbits(160)
+    return f"{rng.getrandbits(160):040x}"
 
 
 def pick(rng: random.Random, weighted: list[tuple[object, float]]):
     return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
 
 
-WORDS_A = ["payments", "checkout", "billing", "ledger", "search", "catalog", "inventory", "auth",
-           "identity", "notify", "mailer", "reports", "analytics", "gateway", "orders", "profile",
-           "media", "upload", "scheduler", "audit", "pricing", "quotes", "claims", "fraud",
-           "risk", "onboarding", "kyc", "wallet", "loyalty", "support", "chat", "docs",
-           "metrics", "events", "stream", "export", "import", "sync", "webhooks", "admin"]
-WORDS_B = ["api", "web", "worker", "service", "svc", "backend", "frontend", "consumer",
-           "processor", "engine", "portal", "cron", "agent", "proxy", "ui"]
+WORDS_A = [
+    "payments",
+    "checkout",
+    "billing",
+    "ledger",
+    "search",
+    "catalog",
+    "inventory",
+    "auth",
+    "identity",
+    "notify",
+    "mailer",
+    "reports",
+    "analytics",
+    "gateway",
+    "orders",
+    "profile",
+    "media",
+    "upload",
+    "scheduler",
+    "audit",
+    "pricing",
+    "quotes",
+    "claims",
+    "fraud",
+    "risk",
+    "onboarding",
+    "kyc",
+    "wallet",
+    "loyalty",
+    "support",
+    "chat",
+    "docs",
+    "metrics",
+    "events",
+    "stream",
+    "export",
+    "import",
+    "sync",
+    "webhooks",
+    "admin",
+]
+WORDS_B = [
+    "api",
+    "web",
+    "worker",
+    "service",
+    "svc",
+    "backend",
+    "frontend",
+    "consumer",
+    "processor",
+    "engine",
+    "portal",
+    "cron",
+    "agent",
+    "proxy",
+    "ui",
+]
 LANGS = ["node", "python", "go", "java", "rust", "ruby", "dotnet"]
-REGISTRIES = ["ghcr.io/acme", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "registry.acme.io",
-              "europe-west1-docker.pkg.dev/acme-prod/apps", "docker.io/acme"]
+REGISTRIES = [
+    "ghcr.io/acme",
+    "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+    "registry.acme.io",
+    "europe-west1-docker.pkg.dev/acme-prod/apps",
+    "docker.io/acme",
+]
 
 
 def app_name(rng: random.Random) -> str:
@@ -87,33 +143,71 @@ def app_name(rng: random.Random) -> str:
 
 # --------------------------------------------------------------------------- workflows
 
-TRUSTED = [("actions/checkout", ["v4", "v4", "v3", "v4.1.1"]), ("actions/setup-node", ["v4", "v3"]),
-           ("actions/setup-python", ["v5", "v4"]), ("actions/setup-go", ["v5"]),
-           ("actions/setup-java", ["v4"]), ("actions/cache", ["v4", "v3"]),
-           ("actions/cache/restore", ["v4"]), ("actions/upload-artifact", ["v4", "v3"]),
-           ("actions/download-artifact", ["v4"]), ("github/codeql-action/init", ["v3"]),
-           ("github/codeql-action/analyze", ["v3"]), ("github/codeql-action/upload-sarif", ["v3"])]
-THIRD_PARTY = ["docker/setup-buildx-action", "docker/login-action", "docker/build-push-action",
-               "docker/metadata-action", "docker/setup-qemu-action", "azure/setup-kubectl",
-               "azure/setup-helm", "aws-actions/configure-aws-credentials",
-               "aws-actions/amazon-ecr-login", "google-github-actions/auth",
-               "google-github-actions/setup-gcloud", "hashicorp/setup-terraform",
-               "codecov/codecov-action", "golangci/golangci-lint-action",
-               "softprops/action-gh-release", "peter-evans/create-pull-request",
-               "tj-actions/changed-files", "dorny/paths-filter", "pnpm/action-setup",
-               "aquasecurity/trivy-action", "slackapi/slack-github-action",
-               "actions-rs/toolchain", "ruby/setup-ruby", "gradle/actions/setup-gradle",
-               "sigstore/cosign-installer", "anchore/sbom-action", "reviewdog/action-shellcheck"]
-SAFE_EXPR = ["${{ github.sha }}", "${{ github.run_number }}", "${{ github.ref_name }}",
-             "${{ github.event.pull_request.number }}", "${{ github.repository }}",
-             "${{ github.event.pull_request.head.sha }}", "${{ env.IMAGE }}",
-             "${{ steps.meta.outputs.version }}", "${{ secrets.SLACK_WEBHOOK }}",
-             "${{ github.run_id }}", "${{ github.actor }}"]
+TRUSTED = [
+    ("actions/checkout", ["v4", "v4", "v3", "v4.1.1"]),
+    ("actions/setup-node", ["v4", "v3"]),
+    ("actions/setup-python", ["v5", "v4"]),
+    ("actions/setup-go", ["v5"]),
+    ("actions/setup-java", ["v4"]),
+    ("actions/cache", ["v4", "v3"]),
+    ("actions/cache/restore", ["v4"]),
+    ("actions/upload-artifact", ["v4", "v3"]),
+    ("actions/download-artifact", ["v4"]),
+    ("github/codeql-action/init", ["v3"]),
+    ("github/codeql-action/analyze", ["v3"]),
+    ("github/codeql-action/upload-sarif", ["v3"]),
+]
+THIRD_PARTY = [
+    "docker/setup-buildx-action",
+    "docker/login-action",
+    "docker/build-push-action",
+    "docker/metadata-action",
+    "docker/setup-qemu-action",
+    "azure/setup-kubectl",
+    "azure/setup-helm",
+    "aws-actions/configure-aws-credentials",
+    "aws-actions/amazon-ecr-login",
+    "google-github-actions/auth",
+    "google-github-actions/setup-gcloud",
+    "hashicorp/setup-terraform",
+    "codecov/codecov-action",
+    "golangci/golangci-lint-action",
+    "softprops/action-gh-release",
+    "peter-evans/create-pull-request",
+    "tj-actions/changed-files",
+    "dorny/paths-filter",
+    "pnpm/action-setup",
+    "aquasecurity/trivy-action",
+    "slackapi/slack-github-action",
+    "actions-rs/toolchain",
+    "ruby/setup-ruby",
+    "gradle/actions/setup-gradle",
+    "sigstore/cosign-installer",
+    "anchore/sbom-action",
+    "reviewdog/action-shellcheck",
+]
+SAFE_EXPR = [
+    "${{ github.sha }}",
+    "${{ github.run_number }}",
+    "${{ github.ref_name }}",
+    "${{ github.event.pull_request.number }}",
+    "${{ github.repository }}",
+    "${{ github.event.pull_request.head.sha }}",
+    "${{ env.IMAGE }}",
+    "${{ steps.meta.outputs.version }}",
+    "${{ secrets.SLACK_WEBHOOK }}",
+    "${{ github.run_id }}",
+    "${{ github.actor }}",
+]
 DANGEROUS = {
     "issue": ["github.event.issue.title", "github.event.issue.body"],
     "comment": ["github.event.comment.body", "github.event.issue.title"],
-    "pr": ["github.event.pull_request.title", "github.event.pull_request.body", "github.head_ref",
-           "github.event.pull_request.head.ref"],
+    "pr": [
+        "github.event.pull_request.title",
+        "github.event.pull_request.body",
+        "github.head_ref",
+        "github.event.pull_request.head.ref",
+    ],
     "push": ["github.event.head_commit.message", "github.event.head_commit.author.name"],
 }
 
@@ -134,8 +228,14 @@ class WF:
         self.build_job: str | None = None
 
     # -- steps
-    def uses(self, action: str, ref_kind: str | None = None, name: str | None = None,
-             with_: dict[str, str] | None = None, indent: int | None = None) -> None:
+    def uses(
+        self,
+        action: str,
+        ref_kind: str | None = None,
+        name: str | None = None,
+        with_: dict[str, str] | None = None,
+        indent: int | None = None,
+    ) -> None:
         rng, d = self.rng, self.doc
         si = self.si if indent is None else indent
         pad, body = " " * si, " " * (si + 2)
@@ -143,10 +243,15 @@ class WF:
         if action in trusted:
             ref, bad = rng.choice(trusted[action]), False
         else:
-            kind = ref_kind or pick(rng, [("sha", 0.45), ("tag", 0.38), ("branch", 0.07),
-                                          ("short", 0.04), ("semver", 0.06)])
+            kind = ref_kind or pick(
+                rng,
+                [("sha", 0.45), ("tag", 0.38), ("branch", 0.07), ("short", 0.04), ("semver", 0.06)],
+            )
             if kind == "sha":
-                ref, bad = f"{sha40(rng)} # v{rng.randint(1, 6)}.{rng.randint(0, 12)}.{rng.randint(0, 9)}", False
+                ref, bad = (
+                    f"{sha40(rng)} # v{rng.randint(1, 6)}.{rng.randint(0, 12)}.{rng.randint(0, 9)}",
+                    False,
+                )
             elif kind == "tag":
                 ref, bad = f"v{rng.randint(1, 6)}", True
             elif kind == "branch":
@@ -162,7 +267,9 @@ class WF:
         tags, suppressed = (["GHA003"] if bad else []), False
         if bad and rng.random() < self.suppress_rate:
             if rng.random() < 0.7:
-                value += "  # soc2lint: ignore[GHA003] vendor action reviewed in SEC-" + str(rng.randint(100, 999))
+                value += "  # soc2lint: ignore[GHA003] vendor action reviewed in SEC-" + str(
+                    rng.randint(100, 999)
+                )
                 suppressed = True
             else:
                 value += "  # soc2lint: ignore[GHA003]"
@@ -180,8 +287,15 @@ class WF:
                 for i, part in enumerate(f"{k}: {v}".split("\n")):  # block values: one line each
                     d.add(f"{body}  {part}" if i == 0 else part)
 
-    def run(self, name: str | None, script: list[str | tuple[str, str]], env: dict[str, str] | None = None,
-            if_: str | None = None, shell: str | None = None, step_id: str | None = None) -> None:
+    def run(
+        self,
+        name: str | None,
+        script: list[str | tuple[str, str]],
+        env: dict[str, str] | None = None,
+        if_: str | None = None,
+        shell: str | None = None,
+        step_id: str | None = None,
+    ) -> None:
         """A run step. Script items are plain lines or (line, rule) for a line expected to be flagged."""
         rng, d = self.rng, self.doc
         pad, body = " " * self.si, " " * (self.si + 2)
@@ -206,8 +320,13 @@ class WF:
         if shell:
             d.add(key(f"shell: {shell}"))
         plain = [s if isinstance(s, str) else s[0] for s in script]
-        if len(script) == 1 and rng.random() < 0.7 and ": " not in plain[0] and " #" not in plain[0] \
-                and not plain[0].startswith(("'", '"', "*", "&", "!", "[", "{", "%", "@", "`", "-")):
+        if (
+            len(script) == 1
+            and rng.random() < 0.7
+            and ": " not in plain[0]
+            and " #" not in plain[0]
+            and not plain[0].startswith(("'", '"', "*", "&", "!", "[", "{", "%", "@", "`", "-"))
+        ):
             item = script[0]
             d.add(key(f"run: {plain[0]}"), *([] if isinstance(item, str) else [item[1]]))
             return
@@ -219,17 +338,27 @@ class WF:
                 d.add(f"{body}  {item[0]}", item[1])
 
     # -- job scaffolding
-    def job_header(self, job_id: str, name: str | None = None, runs_on: str | None = None,
-                   needs: list[str] | None = None, if_: str | None = None) -> None:
+    def job_header(
+        self,
+        job_id: str,
+        name: str | None = None,
+        runs_on: str | None = None,
+        needs: list[str] | None = None,
+        if_: str | None = None,
+    ) -> None:
         d = self.doc
         d.add(f"  {job_id}:")
         if name:
             d.add(f"    name: {name}")
         if needs:
-            d.add(f"    needs: [{', '.join(needs)}]" if len(needs) > 1 else f"    needs: {needs[0]}")
+            d.add(
+                f"    needs: [{', '.join(needs)}]" if len(needs) > 1 else f"    needs: {needs[0]}"
+            )
         if if_:
             d.add(f"    if: {if_}")
-        d.add(f"    runs-on: {runs_on or self.rng.choice(['ubuntu-latest', 'ubuntu-latest', 'ubuntu-22.04', 'ubuntu-24.04'])}")
+        d.add(
+            f"    runs-on: {runs_on or self.rng.choice(['ubuntu-latest', 'ubuntu-latest', 'ubuntu-22.04', 'ubuntu-24.04'])}"
+        )
 
     def timeout(self) -> None:
         if self.rng.random() < 0.4:
@@ -242,9 +371,19 @@ class WF:
             d.add("    permissions: write-all", "GHA002")
         elif r < 0.35:
             d.add("    permissions:")
-            for scope in rng.sample(["contents: read", "packages: write", "id-token: write",
-                                     "pull-requests: write", "checks: write", "issues: write",
-                                     "security-events: write", "actions: read"], rng.randint(1, 3)):
+            for scope in rng.sample(
+                [
+                    "contents: read",
+                    "packages: write",
+                    "id-token: write",
+                    "pull-requests: write",
+                    "checks: write",
+                    "issues: write",
+                    "security-events: write",
+                    "actions: read",
+                ],
+                rng.randint(1, 3),
+            ):
                 d.add(f"      {scope}")
 
     def steps_key(self) -> None:
@@ -253,15 +392,28 @@ class WF:
     def setup_lang(self) -> None:
         rng, lang = self.rng, self.lang
         if lang == "node":
-            self.uses("actions/setup-node", with_={"node-version": "${{ matrix.node }}" if rng.random() < 0.5 else "20",
-                                                  "cache": "npm"})
+            self.uses(
+                "actions/setup-node",
+                with_={
+                    "node-version": "${{ matrix.node }}" if rng.random() < 0.5 else "20",
+                    "cache": "npm",
+                },
+            )
         elif lang == "python":
-            self.uses("actions/setup-python", with_={"python-version": "'${{ matrix.python }}'" if rng.random() < 0.5 else "'3.12'",
-                                                    "cache": "pip"})
+            self.uses(
+                "actions/setup-python",
+                with_={
+                    "python-version": "'${{ matrix.python }}'" if rng.random() < 0.5 else "'3.12'",
+                    "cache": "pip",
+                },
+            )
         elif lang == "go":
             self.uses("actions/setup-go", with_={"go-version-file": "go.mod"})
         elif lang == "java":
-            self.uses("actions/setup-java", with_={"distribution": "temurin", "java-version": "21", "cache": "gradle"})
+            self.uses(
+                "actions/setup-java",
+                with_={"distribution": "temurin", "java-version": "21", "cache": "gradle"},
+            )
         elif lang == "rust":
             self.uses("actions-rs/toolchain", with_={"toolchain": "stable", "override": "true"})
         elif lang == "ruby":
@@ -272,7 +424,11 @@ class WF:
     def build_cmds(self) -> list[str]:
         return {
             "node": ["npm ci", "npm run build --if-present"],
-            "python": ["python -m pip install --upgrade pip", "pip install -r requirements.txt", "pip install -e ."],
+            "python": [
+                "python -m pip install --upgrade pip",
+                "pip install -r requirements.txt",
+                "pip install -e .",
+            ],
             "go": ["go mod download", "go build ./..."],
             "java": ["./gradlew --no-daemon assemble"],
             "rust": ["cargo build --locked --release"],
@@ -283,7 +439,10 @@ class WF:
     def test_cmds(self) -> list[str]:
         return {
             "node": ["npm ci", "npm test -- --ci --reporters=default --reporters=jest-junit"],
-            "python": ["pip install -r requirements-dev.txt", "pytest -q --junitxml=report.xml --cov=src"],
+            "python": [
+                "pip install -r requirements-dev.txt",
+                "pytest -q --junitxml=report.xml --cov=src",
+            ],
             "go": ["go vet ./...", "go test -race -coverprofile=coverage.out ./..."],
             "java": ["./gradlew --no-daemon test jacocoTestReport"],
             "rust": ["cargo test --all-features --locked"],
@@ -294,38 +453,60 @@ class WF:
     # -- jobs
     def job_lint(self) -> None:
         rng = self.rng
-        self.job_header(rng.choice(["lint", "static-checks", "style"]), name=rng.choice([None, "Lint"]))
+        self.job_header(
+            rng.choice(["lint", "static-checks", "style"]), name=rng.choice([None, "Lint"])
+        )
         self.timeout()
         self.steps_key()
         self.uses("actions/checkout")
         self.setup_lang()
         if self.lang == "go" and rng.random() < 0.7:
-            self.uses("golangci/golangci-lint-action", with_={"version": "v1.59", "args": "--timeout=5m"})
+            self.uses(
+                "golangci/golangci-lint-action", with_={"version": "v1.59", "args": "--timeout=5m"}
+            )
         else:
-            cmd = {"node": ["npm ci", "npm run lint", "npx prettier --check ."],
-                   "python": ["pip install ruff mypy", "ruff check .", "ruff format --check .", "mypy src"],
-                   "go": ["gofmt -l . | tee /dev/stderr | (! read)", "go vet ./..."],
-                   "java": ["./gradlew --no-daemon spotlessCheck"],
-                   "rust": ["cargo fmt --all -- --check", "cargo clippy -- -D warnings"],
-                   "ruby": ["bundle exec rubocop --parallel"],
-                   "dotnet": ["dotnet format --verify-no-changes"]}[self.lang]
+            cmd = {
+                "node": ["npm ci", "npm run lint", "npx prettier --check ."],
+                "python": [
+                    "pip install ruff mypy",
+                    "ruff check .",
+                    "ruff format --check .",
+                    "mypy src",
+                ],
+                "go": ["gofmt -l . | tee /dev/stderr | (! read)", "go vet ./..."],
+                "java": ["./gradlew --no-daemon spotlessCheck"],
+                "rust": ["cargo fmt --all -- --check", "cargo clippy -- -D warnings"],
+                "ruby": ["bundle exec rubocop --parallel"],
+                "dotnet": ["dotnet format --verify-no-changes"],
+            }[self.lang]
             self.run(rng.choice(["Lint", "Run linters", None]), cmd)
         if rng.random() < 0.3:
             self.uses("reviewdog/action-shellcheck", with_={"reporter": "github-pr-review"})
 
     def job_test(self) -> None:
         rng, d = self.rng, self.doc
-        self.job_header(rng.choice(["test", "unit-tests", "tests", "check"]),
-                        runs_on="${{ matrix.os }}", needs=["lint"] if rng.random() < 0.2 and "  lint:" in d.lines else None)
+        self.job_header(
+            rng.choice(["test", "unit-tests", "tests", "check"]),
+            runs_on="${{ matrix.os }}",
+            needs=["lint"] if rng.random() < 0.2 and "  lint:" in d.lines else None,
+        )
         self.timeout()
         d.add("    strategy:")
         d.add(f"      fail-fast: {rng.choice(['false', 'true'])}")
         d.add("      matrix:")
-        d.add("        os: [ubuntu-latest" + rng.choice(["]", ", macos-latest]", ", windows-latest, macos-latest]"]))
-        versions = {"node": ("node", "[18, 20, 22]"), "python": ("python", "['3.10', '3.11', '3.12']"),
-                    "go": ("go", "['1.21', '1.22']"), "java": ("java", "[17, 21]"),
-                    "rust": ("rust", "[stable, beta]"), "ruby": ("ruby", "['3.2', '3.3']"),
-                    "dotnet": ("dotnet", "['8.0.x']")}[self.lang]
+        d.add(
+            "        os: [ubuntu-latest"
+            + rng.choice(["]", ", macos-latest]", ", windows-latest, macos-latest]"])
+        )
+        versions = {
+            "node": ("node", "[18, 20, 22]"),
+            "python": ("python", "['3.10', '3.11', '3.12']"),
+            "go": ("go", "['1.21', '1.22']"),
+            "java": ("java", "[17, 21]"),
+            "rust": ("rust", "[stable, beta]"),
+            "ruby": ("ruby", "['3.2', '3.3']"),
+            "dotnet": ("dotnet", "['8.0.x']"),
+        }[self.lang]
         d.add(f"        {versions[0]}: {versions[1]}")
         if rng.random() < 0.4:
             d.add("        include:")
@@ -355,16 +536,31 @@ class WF:
         self.uses("actions/checkout", with_={"fetch-depth": "0"} if rng.random() < 0.3 else None)
         self.setup_lang()
         if rng.random() < 0.5:
-            self.uses("actions/cache", name="Cache dependencies",
-                      with_={"path": "~/.cache", "key": "${{ runner.os }}-deps-${{ hashFiles('**/*.lock') }}",
-                             "restore-keys": "${{ runner.os }}-deps-"})
+            self.uses(
+                "actions/cache",
+                name="Cache dependencies",
+                with_={
+                    "path": "~/.cache",
+                    "key": "${{ runner.os }}-deps-${{ hashFiles('**/*.lock') }}",
+                    "restore-keys": "${{ runner.os }}-deps-",
+                },
+            )
         self.run(rng.choice(["Test", "Run tests", "Unit tests"]), self.test_cmds())
         if rng.random() < 0.5:
-            self.uses("codecov/codecov-action",
-                      with_={"token": "${{ secrets.CODECOV_TOKEN }}", "fail_ci_if_error": "false"})
+            self.uses(
+                "codecov/codecov-action",
+                with_={"token": "${{ secrets.CODECOV_TOKEN }}", "fail_ci_if_error": "false"},
+            )
         if rng.random() < 0.5:
-            self.uses("actions/upload-artifact", name="Upload test results",
-                      with_={"name": "test-results-${{ matrix.os }}", "path": "report.xml", "retention-days": "7"})
+            self.uses(
+                "actions/upload-artifact",
+                name="Upload test results",
+                with_={
+                    "name": "test-results-${{ matrix.os }}",
+                    "path": "report.xml",
+                    "retention-days": "7",
+                },
+            )
 
     def job_build_image(self) -> None:
         rng, d = self.rng, self.doc
@@ -386,12 +582,22 @@ class WF:
         self.uses("actions/checkout")
         self.uses("docker/setup-qemu-action")
         self.uses("docker/setup-buildx-action", name="Set up Docker Buildx")
-        self.uses("docker/login-action", name="Log in to the registry",
-                  with_={"registry": "ghcr.io", "username": "${{ github.actor }}", "password": "${{ secrets.GITHUB_TOKEN }}"})
+        self.uses(
+            "docker/login-action",
+            name="Log in to the registry",
+            with_={
+                "registry": "ghcr.io",
+                "username": "${{ github.actor }}",
+                "password": "${{ secrets.GITHUB_TOKEN }}",
+            },
+        )
         d.add(" " * self.si + "- name: Extract metadata")
         d.add(" " * (self.si + 2) + "id: meta")
         ref = f"{sha40(rng)} # v5.5.1" if rng.random() < 0.5 else "v5"
-        d.add(" " * (self.si + 2) + f"uses: docker/metadata-action@{ref}", *([] if "#" in ref else ["GHA003"]))
+        d.add(
+            " " * (self.si + 2) + f"uses: docker/metadata-action@{ref}",
+            *([] if "#" in ref else ["GHA003"]),
+        )
         d.add(" " * (self.si + 2) + "with:")
         d.add(" " * (self.si + 4) + "images: ghcr.io/${{ github.repository }}")
         d.add(" " * (self.si + 4) + "tags: |")
@@ -401,7 +607,10 @@ class WF:
         d.add(" " * self.si + "- name: Build and push")
         d.add(" " * (self.si + 2) + "id: push")
         ref = f"{sha40(rng)} # v6.9.0" if rng.random() < 0.5 else "v6"
-        d.add(" " * (self.si + 2) + f"uses: docker/build-push-action@{ref}", *([] if "#" in ref else ["GHA003"]))
+        d.add(
+            " " * (self.si + 2) + f"uses: docker/build-push-action@{ref}",
+            *([] if "#" in ref else ["GHA003"]),
+        )
         d.add(" " * (self.si + 2) + "with:")
         d.add(" " * (self.si + 4) + "context: .")
         d.add(" " * (self.si + 4) + "platforms: linux/amd64,linux/arm64")
@@ -410,18 +619,30 @@ class WF:
         d.add(" " * (self.si + 4) + "cache-from: type=gha")
         d.add(" " * (self.si + 4) + "cache-to: type=gha,mode=max")
         if rng.random() < 0.4:
-            self.uses("aquasecurity/trivy-action", name="Scan image",
-                      with_={"image-ref": "ghcr.io/${{ github.repository }}@${{ steps.push.outputs.digest }}",
-                             "format": "sarif", "output": "trivy.sarif", "severity": "CRITICAL,HIGH"})
+            self.uses(
+                "aquasecurity/trivy-action",
+                name="Scan image",
+                with_={
+                    "image-ref": "ghcr.io/${{ github.repository }}@${{ steps.push.outputs.digest }}",
+                    "format": "sarif",
+                    "output": "trivy.sarif",
+                    "severity": "CRITICAL,HIGH",
+                },
+            )
             self.uses("github/codeql-action/upload-sarif", with_={"sarif_file": "trivy.sarif"})
         if rng.random() < 0.3:
-            self.run("Sign image", ['cosign sign --yes "ghcr.io/${{ github.repository }}@${DIGEST}"'],
-                     env={"DIGEST": "${{ steps.push.outputs.digest }}"})
+            self.run(
+                "Sign image",
+                ['cosign sign --yes "ghcr.io/${{ github.repository }}@${DIGEST}"'],
+                env={"DIGEST": "${{ steps.push.outputs.digest }}"},
+            )
 
     def job_deploy(self, env_name: str) -> None:
         """A deployment job; with or without an `environment:` (GHA001 expected when without)."""
         rng, d = self.rng, self.doc
-        job_id = rng.choice([f"deploy-{env_name}", "deploy", f"{env_name}-deploy", f"rollout-{env_name}"])
+        job_id = rng.choice(
+            [f"deploy-{env_name}", "deploy", f"{env_name}-deploy", f"rollout-{env_name}"]
+        )
         if f"  {job_id}:" in d.lines:
             job_id += f"-{rng.randint(2, 99)}"
         has_env = rng.random() < 0.55
@@ -452,57 +673,109 @@ class WF:
         self.uses("actions/checkout")
         cloud = rng.choice(["aws", "gcp", "azure"])
         if cloud == "aws":
-            self.uses("aws-actions/configure-aws-credentials",
-                      with_={"role-to-assume": "arn:aws:iam::123456789012:role/gha-deploy", "aws-region": "us-east-1"})
-            self.run("Kubeconfig", ["aws eks update-kubeconfig --name \"$CLUSTER\" --region us-east-1"])
+            self.uses(
+                "aws-actions/configure-aws-credentials",
+                with_={
+                    "role-to-assume": "arn:aws:iam::123456789012:role/gha-deploy",
+                    "aws-region": "us-east-1",
+                },
+            )
+            self.run(
+                "Kubeconfig", ['aws eks update-kubeconfig --name "$CLUSTER" --region us-east-1']
+            )
         elif cloud == "gcp":
-            self.uses("google-github-actions/auth",
-                      with_={"workload_identity_provider": "${{ secrets.WIF_PROVIDER }}",
-                             "service_account": "deployer@acme-prod.iam.gserviceaccount.com"})
+            self.uses(
+                "google-github-actions/auth",
+                with_={
+                    "workload_identity_provider": "${{ secrets.WIF_PROVIDER }}",
+                    "service_account": "deployer@acme-prod.iam.gserviceaccount.com",
+                },
+            )
             self.uses("google-github-actions/setup-gcloud")
-            self.run("Get credentials", ["gcloud components install gke-gcloud-auth-plugin --quiet",
-                                         "gcloud container clusters get-credentials \"$CLUSTER\" --region europe-west1"])
+            self.run(
+                "Get credentials",
+                [
+                    "gcloud components install gke-gcloud-auth-plugin --quiet",
+                    'gcloud container clusters get-credentials "$CLUSTER" --region europe-west1',
+                ],
+            )
         else:
             self.uses("azure/setup-kubectl", with_={"version": "v1.30.2"})
-            self.run("Kubeconfig", ['echo "${{ secrets.KUBECONFIG_B64 }}" | base64 -d > "$RUNNER_TEMP/kubeconfig"',
-                                    'echo "KUBECONFIG=$RUNNER_TEMP/kubeconfig" >> "$GITHUB_ENV"'])
+            self.run(
+                "Kubeconfig",
+                [
+                    'echo "${{ secrets.KUBECONFIG_B64 }}" | base64 -d > "$RUNNER_TEMP/kubeconfig"',
+                    'echo "KUBECONFIG=$RUNNER_TEMP/kubeconfig" >> "$GITHUB_ENV"',
+                ],
+            )
         tool = rng.choice(["kubectl", "helm", "helm", "azure"])
         if tool == "kubectl":
-            self.run("Apply manifests", [
-                "kubectl config set-context --current --namespace \"$NAMESPACE\"",
-                f"kubectl apply -k k8s/overlays/{env_name}",
-                f"kubectl set image deployment/{self.repo} app={rng.choice(REGISTRIES)}/{self.repo}:${{{{ github.sha }}}}",
-                f"kubectl rollout status deployment/{self.repo} --timeout=300s",
-            ])
+            self.run(
+                "Apply manifests",
+                [
+                    'kubectl config set-context --current --namespace "$NAMESPACE"',
+                    f"kubectl apply -k k8s/overlays/{env_name}",
+                    f"kubectl set image deployment/{self.repo} app={rng.choice(REGISTRIES)}/{self.repo}:${{{{ github.sha }}}}",
+                    f"kubectl rollout status deployment/{self.repo} --timeout=300s",
+                ],
+            )
         elif tool == "helm":
             self.uses("azure/setup-helm", with_={"version": "v3.15.2"})
-            self.run("Helm upgrade", [
-                f"helm upgrade --install {self.repo} ./charts/{self.repo} \\",
-                "  --namespace \"$NAMESPACE\" --create-namespace \\",
-                f"  --values ./charts/{self.repo}/values-{env_name}.yaml \\",
-                "  --set image.tag=${{ github.sha }} \\",
-                "  --atomic --wait --timeout 10m",
-            ])
+            self.run(
+                "Helm upgrade",
+                [
+                    f"helm upgrade --install {self.repo} ./charts/{self.repo} \\",
+                    '  --namespace "$NAMESPACE" --create-namespace \\',
+                    f"  --values ./charts/{self.repo}/values-{env_name}.yaml \\",
+                    "  --set image.tag=${{ github.sha }} \\",
+                    "  --atomic --wait --timeout 10m",
+                ],
+            )
         else:
             self.uses("azure/setup-kubectl", with_={"version": "v1.30.2"})
-            self.uses("azure/k8s-deploy", ref_kind=rng.choice(["sha", "tag"]),
-                      with_={"namespace": "${{ env.NAMESPACE }}", "manifests": "|\n" + " " * (self.si + 6) + "k8s/deployment.yaml\n" + " " * (self.si + 6) + "k8s/service.yaml",
-                             "images": f"{rng.choice(REGISTRIES)}/{self.repo}:${{{{ github.sha }}}}"})
+            self.uses(
+                "azure/k8s-deploy",
+                ref_kind=rng.choice(["sha", "tag"]),
+                with_={
+                    "namespace": "${{ env.NAMESPACE }}",
+                    "manifests": "|\n"
+                    + " " * (self.si + 6)
+                    + "k8s/deployment.yaml\n"
+                    + " " * (self.si + 6)
+                    + "k8s/service.yaml",
+                    "images": f"{rng.choice(REGISTRIES)}/{self.repo}:${{{{ github.sha }}}}",
+                },
+            )
         if rng.random() < 0.35:
             # Realistic and dangerous: the commit message is expanded straight into the script.
-            self.run("Annotate deploy", [
-                ("kubectl annotate deployment/" + self.repo
-                 + ' kubernetes.io/change-cause="${{ github.event.head_commit.message }}" --overwrite', "GHA004"),
-            ])
+            self.run(
+                "Annotate deploy",
+                [
+                    (
+                        "kubectl annotate deployment/"
+                        + self.repo
+                        + ' kubernetes.io/change-cause="${{ github.event.head_commit.message }}" --overwrite',
+                        "GHA004",
+                    ),
+                ],
+            )
         if rng.random() < 0.25:
-            self.uses("slackapi/slack-github-action", name="Notify",
-                      with_={"payload": "'{\"text\": \"Deployed ${{ github.sha }} to " + env_name + "\"}'"})
+            self.uses(
+                "slackapi/slack-github-action",
+                name="Notify",
+                with_={"payload": '\'{"text": "Deployed ${{ github.sha }} to ' + env_name + "\"}'"},
+            )
         elif rng.random() < 0.33:
             self.run(
-                "Notify", ['curl -fsS -X POST -H "Content-Type: application/json" \\',
-                           f'  -d "{{\\"text\\": \\"{self.repo} deployed to {env_name}: ${{{{ github.sha }}}}\\"}}" \\',
-                           '  "$SLACK_WEBHOOK"'],
-                env={"SLACK_WEBHOOK": "${{ secrets.SLACK_WEBHOOK }}"}, if_="success()")
+                "Notify",
+                [
+                    'curl -fsS -X POST -H "Content-Type: application/json" \\',
+                    f'  -d "{{\\"text\\": \\"{self.repo} deployed to {env_name}: ${{{{ github.sha }}}}\\"}}" \\',
+                    '  "$SLACK_WEBHOOK"',
+                ],
+                env={"SLACK_WEBHOOK": "${{ secrets.SLACK_WEBHOOK }}"},
+                if_="success()",
+            )
 
     def job_validate(self) -> None:
         """Not a deployment: renders and dry-runs manifests. Planted ambiguity for GHA001."""
@@ -512,11 +785,22 @@ class WF:
         self.steps_key()
         self.uses("actions/checkout")
         if rng.random() < 0.5:
-            self.run("Server-side dry run", ["kubectl apply --dry-run=server -k k8s/overlays/staging"])
-            d.note("dry-run-not-deploy", "kubectl apply --dry-run in a job that never deploys", job_line)
+            self.run(
+                "Server-side dry run", ["kubectl apply --dry-run=server -k k8s/overlays/staging"]
+            )
+            d.note(
+                "dry-run-not-deploy",
+                "kubectl apply --dry-run in a job that never deploys",
+                job_line,
+            )
         else:
-            self.run("Render chart", [f"helm template {self.repo} ./charts/{self.repo} > rendered.yaml",
-                                      "kubeconform -strict -summary rendered.yaml"])
+            self.run(
+                "Render chart",
+                [
+                    f"helm template {self.repo} ./charts/{self.repo} > rendered.yaml",
+                    "kubeconform -strict -summary rendered.yaml",
+                ],
+            )
 
     def job_triage(self) -> None:
         """issues / comment / pull_request_target automation with expressions in scripts."""
@@ -530,21 +814,35 @@ class WF:
         danger = DANGEROUS[ev]
         ctx = rng.choice(danger)
         if rng.random() < 0.55:  # unsafe: expanded into the script
-            self.run("Classify", [
-                "set -euo pipefail",
-                (f'TITLE="${{{{ {ctx} }}}}"', "GHA004"),
-                'if echo "$TITLE" | grep -qiE "bug|crash|error"; then',
-                '  gh issue edit "$NUMBER" --add-label bug',
-                "fi",
-            ], env={"GH_TOKEN": "${{ secrets.GITHUB_TOKEN }}", "NUMBER": "${{ github.event.issue.number || github.event.pull_request.number }}"})
+            self.run(
+                "Classify",
+                [
+                    "set -euo pipefail",
+                    (f'TITLE="${{{{ {ctx} }}}}"', "GHA004"),
+                    'if echo "$TITLE" | grep -qiE "bug|crash|error"; then',
+                    '  gh issue edit "$NUMBER" --add-label bug',
+                    "fi",
+                ],
+                env={
+                    "GH_TOKEN": "${{ secrets.GITHUB_TOKEN }}",
+                    "NUMBER": "${{ github.event.issue.number || github.event.pull_request.number }}",
+                },
+            )
         else:  # safe: passed through env
-            self.run("Classify", [
-                "set -euo pipefail",
-                'if echo "$TITLE" | grep -qiE "bug|crash|error"; then',
-                '  gh issue edit "$NUMBER" --add-label bug',
-                "fi",
-            ], env={"GH_TOKEN": "${{ secrets.GITHUB_TOKEN }}", "TITLE": f"${{{{ {ctx} }}}}",
-                    "NUMBER": "${{ github.event.issue.number || github.event.pull_request.number }}"})
+            self.run(
+                "Classify",
+                [
+                    "set -euo pipefail",
+                    'if echo "$TITLE" | grep -qiE "bug|crash|error"; then',
+                    '  gh issue edit "$NUMBER" --add-label bug',
+                    "fi",
+                ],
+                env={
+                    "GH_TOKEN": "${{ secrets.GITHUB_TOKEN }}",
+                    "TITLE": f"${{{{ {ctx} }}}}",
+                    "NUMBER": "${{ github.event.issue.number || github.event.pull_request.number }}",
+                },
+            )
         if rng.random() < 0.5:
             pad, body = " " * self.si, " " * (self.si + 2)
             ref = "v7"
@@ -555,7 +853,9 @@ class WF:
             if rng.random() < 0.5:
                 d.add(f"{body}    const text = `${{{{ {ctx2} }}}}`;", "GHA004")
             else:
-                d.add(f"{body}    const text = context.payload.issue ? context.payload.issue.title : '';")
+                d.add(
+                    f"{body}    const text = context.payload.issue ? context.payload.issue.title : '';"
+                )
             d.add(f"{body}    if (text.toLowerCase().includes('question')) {{")
             d.add(f"{body}      await github.rest.issues.addLabels({{")
             d.add(f"{body}        owner: context.repo.owner, repo: context.repo.repo,")
@@ -564,8 +864,13 @@ class WF:
             d.add(f"{body}    }}")
         if ev == "pr" and rng.random() < 0.5:
             # An expression in `with:` of a normal action is not a script: not expected.
-            self.uses("actions/upload-artifact", with_={"name": "pr-${{ github.event.pull_request.number }}-${{ github.head_ref }}",
-                                                        "path": "out/"})
+            self.uses(
+                "actions/upload-artifact",
+                with_={
+                    "name": "pr-${{ github.event.pull_request.number }}-${{ github.head_ref }}",
+                    "path": "out/",
+                },
+            )
 
     def job_dispatch_task(self) -> None:
         """Uses workflow_dispatch inputs in a script (string inputs are reported, choice ones not)."""
@@ -591,14 +896,19 @@ class WF:
         self.uses("actions/upload-artifact", with_={"name": "site", "path": "site/"})
 
     def job_codeql(self) -> None:
-        rng, d = self.rng, self.doc
+        _rng, d = self.rng, self.doc
         self.job_header("analyze", name="CodeQL")
         d.add("    permissions:")
         d.add("      security-events: write")
         d.add("      contents: read")
         self.steps_key()
         self.uses("actions/checkout")
-        self.uses("github/codeql-action/init", with_={"languages": {"node": "javascript", "dotnet": "csharp"}.get(self.lang, self.lang)})
+        self.uses(
+            "github/codeql-action/init",
+            with_={
+                "languages": {"node": "javascript", "dotnet": "csharp"}.get(self.lang, self.lang)
+            },
+        )
         self.uses("github/codeql-action/analyze")
 
     def job_reusable(self) -> None:
@@ -611,8 +921,10 @@ class WF:
         else:
             pinned = rng.random() < 0.4
             ref = sha40(rng) if pinned else rng.choice(["main", "v2"])
-            d.add(f"    uses: acme/platform-workflows/.github/workflows/{job_id}.yml@{ref}",
-                  *([] if pinned else ["GHA003"]))
+            d.add(
+                f"    uses: acme/platform-workflows/.github/workflows/{job_id}.yml@{ref}",
+                *([] if pinned else ["GHA003"]),
+            )
         if rng.random() < 0.6:
             d.add("    with:")
             d.add(f"      service: {self.repo}")
@@ -630,8 +942,16 @@ class WF:
         d.add("      contents: write")
         self.steps_key()
         self.uses("actions/checkout", with_={"fetch-depth": "0"})
-        self.run("Changelog", ["git log --pretty=format:'- %s' \"$(git describe --tags --abbrev=0 HEAD^)\"..HEAD > CHANGELOG.md"])
-        self.uses("softprops/action-gh-release", with_={"body_path": "CHANGELOG.md", "generate_release_notes": "true"})
+        self.run(
+            "Changelog",
+            [
+                "git log --pretty=format:'- %s' \"$(git describe --tags --abbrev=0 HEAD^)\"..HEAD > CHANGELOG.md"
+            ],
+        )
+        self.uses(
+            "softprops/action-gh-release",
+            with_={"body_path": "CHANGELOG.md", "generate_release_notes": "true"},
+        )
 
     def job_push_note(self) -> None:
         """A push-triggered job that echoes the commit message (GHA004)."""
@@ -646,8 +966,19 @@ def gen_workflow(rng: random.Random, repo: str) -> tuple[str, Doc]:
     lang = rng.choice(LANGS)
     w = WF(rng, repo, lang)
     d = w.doc
-    purpose = pick(rng, [("ci", 0.34), ("deploy", 0.22), ("release", 0.08), ("triage", 0.1),
-                         ("docker", 0.1), ("nightly", 0.06), ("ops", 0.05), ("security", 0.05)])
+    purpose = pick(
+        rng,
+        [
+            ("ci", 0.34),
+            ("deploy", 0.22),
+            ("release", 0.08),
+            ("triage", 0.1),
+            ("docker", 0.1),
+            ("nightly", 0.06),
+            ("ops", 0.05),
+            ("security", 0.05),
+        ],
+    )
     if rng.random() < 0.3:
         d.add(f"# {purpose.upper()} pipeline for {repo}.")
         d.add("# Owned by the platform team; see docs/ci.md before changing triggers.")
@@ -670,7 +1001,9 @@ def gen_workflow(rng: random.Random, repo: str) -> tuple[str, Doc]:
             d.add("    types: [opened, synchronize, reopened]")
         if purpose == "security":
             d.add("  schedule:")
-            d.add(f"    - cron: '{rng.randint(0, 59)} {rng.randint(0, 23)} * * {rng.randint(0, 6)}'")
+            d.add(
+                f"    - cron: '{rng.randint(0, 59)} {rng.randint(0, 23)} * * {rng.randint(0, 6)}'"
+            )
     elif purpose == "deploy":
         w.events.add("push")
         d.add("  push:")
@@ -689,7 +1022,10 @@ def gen_workflow(rng: random.Random, repo: str) -> tuple[str, Doc]:
         d.add("  push:")
         d.add("    tags: ['v*.*.*']")
     elif purpose == "triage":
-        for ev, trig in rng.sample([("issue", "issues"), ("comment", "issue_comment"), ("pr", "pull_request_target")], rng.randint(1, 3)):
+        for ev, trig in rng.sample(
+            [("issue", "issues"), ("comment", "issue_comment"), ("pr", "pull_request_target")],
+            rng.randint(1, 3),
+        ):
             w.events.add(ev)
             d.add(f"  {trig}:")
             d.add(f"    types: [{'opened, edited' if ev != 'comment' else 'created'}]")
@@ -744,12 +1080,26 @@ def gen_workflow(rng: random.Random, repo: str) -> tuple[str, Doc]:
 
     # Core jobs of the purpose, then filler jobs until the drawn length (40-200 lines).
     target = int(min(200, max(40, rng.lognormvariate(4.45, 0.45))))
-    core = {"ci": [w.job_lint, w.job_test], "deploy": [w.job_build_image, lambda: w.job_deploy("staging")],
-            "release": [w.job_test, w.job_release_notes], "triage": [w.job_triage],
-            "docker": [w.job_build_image], "nightly": [w.job_test, w.job_docs],
-            "ops": [w.job_dispatch_task], "security": [w.job_codeql]}[purpose]
-    fillers = [w.job_lint, w.job_lint, w.job_test, w.job_test, w.job_docs, w.job_codeql,
-               w.job_reusable, w.job_build_image]
+    core = {
+        "ci": [w.job_lint, w.job_test],
+        "deploy": [w.job_build_image, lambda: w.job_deploy("staging")],
+        "release": [w.job_test, w.job_release_notes],
+        "triage": [w.job_triage],
+        "docker": [w.job_build_image],
+        "nightly": [w.job_test, w.job_docs],
+        "ops": [w.job_dispatch_task],
+        "security": [w.job_codeql],
+    }[purpose]
+    fillers = [
+        w.job_lint,
+        w.job_lint,
+        w.job_test,
+        w.job_test,
+        w.job_docs,
+        w.job_codeql,
+        w.job_reusable,
+        w.job_build_image,
+    ]
     if rng.random() < 0.2:  # manifest validation (sometimes a `kubectl apply --dry-run`)
         fillers.append(w.job_validate)
     if purpose == "deploy":
@@ -768,14 +1118,22 @@ def gen_workflow(rng: random.Random, repo: str) -> tuple[str, Doc]:
     while len(d.lines) <= target and tries < 30:
         tries += 1
         snapshot = (len(d.lines), len(d.expect), len(d.notes))
-        used = {ln.strip()[:-1] for ln in d.lines if ln.startswith("  ") and not ln.startswith("   ") and ln.endswith(":")}
+        used = {
+            ln.strip()[:-1]
+            for ln in d.lines
+            if ln.startswith("  ") and not ln.startswith("   ") and ln.endswith(":")
+        }
         rng.choice(fillers)()
         # Job ids must be unique; drop a job whose id repeats, or one that overshoots 200 lines.
-        new_ids = [ln.strip()[:-1] for ln in d.lines[snapshot[0]:] if ln.startswith("  ") and not ln.startswith("   ") and ln.endswith(":")]
+        new_ids = [
+            ln.strip()[:-1]
+            for ln in d.lines[snapshot[0] :]
+            if ln.startswith("  ") and not ln.startswith("   ") and ln.endswith(":")
+        ]
         if any(j in used for j in new_ids) or (len(d.lines) > 200 and snapshot[0] >= 40):
-            del d.lines[snapshot[0]:]
-            del d.expect[snapshot[1]:]
-            del d.notes[snapshot[2]:]
+            del d.lines[snapshot[0] :]
+            del d.expect[snapshot[1] :]
+            del d.notes[snapshot[2] :]
             continue
         d.add("")
     while d.lines and d.lines[-1] == "":
@@ -796,14 +1154,21 @@ class K8s:
         rng = self.rng
         reg = rng.choice(REGISTRIES)
         if rng.random() < 0.3:
-            return f"{reg}/{self.app}@sha256:{hashlib.sha256(str(rng.random()).encode()).hexdigest()}"
-        return f"{reg}/{self.app}:{rng.choice(['1.4.2', '2024.06.1', 'v3.1.0', 'latest', '0.9.17'])}"
+            return (
+                f"{reg}/{self.app}@sha256:{hashlib.sha256(str(rng.random()).encode()).hexdigest()}"
+            )
+        return (
+            f"{reg}/{self.app}:{rng.choice(['1.4.2', '2024.06.1', 'v3.1.0', 'latest', '0.9.17'])}"
+        )
 
     def metadata(self, d: Doc, kind: str, name: str, indent: int = 0, labels: bool = True) -> None:
         p = " " * indent
         d.add(f"{p}metadata:")
         d.add(f"{p}  name: {name}")
-        if kind not in ("Namespace", "ClusterRole", "ClusterRoleBinding") and self.rng.random() < 0.8:
+        if (
+            kind not in ("Namespace", "ClusterRole", "ClusterRoleBinding")
+            and self.rng.random() < 0.8
+        ):
             d.add(f"{p}  namespace: {self.ns}")
         if labels:
             d.add(f"{p}  labels:")
@@ -814,22 +1179,39 @@ class K8s:
         if self.rng.random() < 0.3:
             d.add(f"{p}  annotations:")
             d.add(f"{p}    owner: team-{self.rng.choice(WORDS_A)}")
-            d.add(f"{p}    soc2.acme.io/data-classification: {self.rng.choice(['internal', 'confidential', 'public'])}")
+            d.add(
+                f"{p}    soc2.acme.io/data-classification: {self.rng.choice(['internal', 'confidential', 'public'])}"
+            )
 
-    def container(self, d: Doc, indent: int, name: str, privileged_rate: float, init: bool = False) -> None:
+    def container(
+        self, d: Doc, indent: int, name: str, privileged_rate: float, init: bool = False
+    ) -> None:
         rng = self.rng
         p = " " * indent
         d.add(f"{p}- name: {name}")
         q = p + "  "
-        d.add(f"{q}image: {self.image() if not init else rng.choice(['busybox:1.36', 'alpine:3.20'])}")
+        d.add(
+            f"{q}image: {self.image() if not init else rng.choice(['busybox:1.36', 'alpine:3.20'])}"
+        )
         if rng.random() < 0.6:
             d.add(f"{q}imagePullPolicy: {rng.choice(['IfNotPresent', 'Always'])}")
         if init:
-            d.add(f"{q}command: [\"sh\", \"-c\", \"{rng.choice(['sysctl -w vm.max_map_count=262144', 'until nslookup db; do sleep 2; done', 'chown -R 1000:1000 /data'])}\"]")
+            d.add(
+                f'{q}command: ["sh", "-c", "{rng.choice(["sysctl -w vm.max_map_count=262144", "until nslookup db; do sleep 2; done", "chown -R 1000:1000 /data"])}"]'
+            )
         else:
             if rng.random() < 0.5:
                 d.add(f"{q}args:")
-                for a in rng.sample(["--port=8080", "--log-level=info", "--metrics", "--config=/etc/app/config.yaml", "--tracing"], rng.randint(1, 4)):
+                for a in rng.sample(
+                    [
+                        "--port=8080",
+                        "--log-level=info",
+                        "--metrics",
+                        "--config=/etc/app/config.yaml",
+                        "--tracing",
+                    ],
+                    rng.randint(1, 4),
+                ):
                     d.add(f"{q}  - {a}")
             d.add(f"{q}ports:")
             d.add(f"{q}  - name: http")
@@ -841,11 +1223,30 @@ class K8s:
             d.add(f"{q}env:")
             for i in range(rng.randint(2, 12)):
                 kind = rng.random()
-                var = rng.choice(["LOG_LEVEL", "PORT", "DB_HOST", "DB_USER", "REDIS_URL", "OTEL_EXPORTER_OTLP_ENDPOINT",
-                                  "FEATURE_FLAGS", "REGION", "ENVIRONMENT", "QUEUE_NAME", "SENTRY_DSN", "TIMEOUT_MS"]) + f"_{i}"
+                var = (
+                    rng.choice(
+                        [
+                            "LOG_LEVEL",
+                            "PORT",
+                            "DB_HOST",
+                            "DB_USER",
+                            "REDIS_URL",
+                            "OTEL_EXPORTER_OTLP_ENDPOINT",
+                            "FEATURE_FLAGS",
+                            "REGION",
+                            "ENVIRONMENT",
+                            "QUEUE_NAME",
+                            "SENTRY_DSN",
+                            "TIMEOUT_MS",
+                        ]
+                    )
+                    + f"_{i}"
+                )
                 if kind < 0.6:
                     d.add(f"{q}  - name: {var}")
-                    d.add(f"{q}    value: \"{rng.choice(['info', '8080', 'true', 'eu-west-1', 'production', '30000'])}\"")
+                    d.add(
+                        f'{q}    value: "{rng.choice(["info", "8080", "true", "eu-west-1", "production", "30000"])}"'
+                    )
                 elif kind < 0.85:
                     d.add(f"{q}  - name: {var}")
                     d.add(f"{q}    valueFrom:")
@@ -890,7 +1291,7 @@ class K8s:
             if rng.random() < 0.3:
                 d.add(f"{q}  privileged: false")
             d.add(f"{q}  capabilities:")
-            d.add(f"{q}    drop: [\"ALL\"]")
+            d.add(f'{q}    drop: ["ALL"]')
         elif r < 0.7:
             d.add(f"{q}securityContext: {{allowPrivilegeEscalation: false, runAsNonRoot: true}}")
         if not init and rng.random() < 0.6:
@@ -902,7 +1303,9 @@ class K8s:
                 d.add(f"{q}  - name: tmp")
                 d.add(f"{q}    mountPath: /tmp")
 
-    def pod_spec(self, d: Doc, indent: int, privileged_rate: float, restart: str | None = None) -> None:
+    def pod_spec(
+        self, d: Doc, indent: int, privileged_rate: float, restart: str | None = None
+    ) -> None:
         rng = self.rng
         p = " " * indent
         if rng.random() < 0.7:
@@ -916,11 +1319,23 @@ class K8s:
             d.add(f"{p}    type: RuntimeDefault")
         if rng.random() < 0.25:
             d.add(f"{p}initContainers:")
-            self.container(d, indent + 2, "init-" + rng.choice(["sysctl", "wait-db", "perms"]), privileged_rate * 2, init=True)
+            self.container(
+                d,
+                indent + 2,
+                "init-" + rng.choice(["sysctl", "wait-db", "perms"]),
+                privileged_rate * 2,
+                init=True,
+            )
         d.add(f"{p}containers:")
         for i in range(1 if rng.random() < 0.75 else 2):
-            self.container(d, indent + 2, self.app if i == 0 else rng.choice(["sidecar-proxy", "log-shipper", "cloud-sql-proxy"]),
-                           privileged_rate)
+            self.container(
+                d,
+                indent + 2,
+                self.app
+                if i == 0
+                else rng.choice(["sidecar-proxy", "log-shipper", "cloud-sql-proxy"]),
+                privileged_rate,
+            )
         if rng.random() < 0.6:
             d.add(f"{p}volumes:")
             d.add(f"{p}  - name: config")
@@ -951,11 +1366,21 @@ class K8s:
     def workload(self, kind: str) -> Doc:
         rng = self.rng
         d = Doc()
-        api = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1", "Job": "batch/v1",
-               "CronJob": "batch/v1", "Pod": "v1"}[kind]
+        api = {
+            "Deployment": "apps/v1",
+            "StatefulSet": "apps/v1",
+            "DaemonSet": "apps/v1",
+            "Job": "batch/v1",
+            "CronJob": "batch/v1",
+            "Pod": "v1",
+        }[kind]
         d.add(f"apiVersion: {api}")
         d.add(f"kind: {kind}")
-        name = self.app if kind != "CronJob" else f"{self.app}-{rng.choice(['cleanup', 'report', 'sync', 'backup'])}"
+        name = (
+            self.app
+            if kind != "CronJob"
+            else f"{self.app}-{rng.choice(['cleanup', 'report', 'sync', 'backup'])}"
+        )
         self.metadata(d, kind, name)
         d.add("spec:")
         priv = {"DaemonSet": 0.3, "Pod": 0.15}.get(kind, 0.06)
@@ -963,7 +1388,7 @@ class K8s:
             self.pod_spec(d, 2, priv)
             return d
         if kind == "CronJob":
-            d.add(f"  schedule: \"{rng.randint(0, 59)} {rng.randint(0, 23)} * * *\"")
+            d.add(f'  schedule: "{rng.randint(0, 59)} {rng.randint(0, 23)} * * *"')
             d.add("  concurrencyPolicy: Forbid")
             d.add("  successfulJobsHistoryLimit: 3")
             d.add("  jobTemplate:")
@@ -999,8 +1424,8 @@ class K8s:
         d.add(f"        app.kubernetes.io/name: {self.app}")
         if rng.random() < 0.4:
             d.add("      annotations:")
-            d.add("        prometheus.io/scrape: \"true\"")
-            d.add("        prometheus.io/port: \"9090\"")
+            d.add('        prometheus.io/scrape: "true"')
+            d.add('        prometheus.io/port: "9090"')
         d.add("    spec:")
         self.pod_spec(d, 6, priv, restart="Never" if kind == "Job" else None)
         if kind == "StatefulSet":
@@ -1008,7 +1433,7 @@ class K8s:
             d.add("    - metadata:")
             d.add("        name: data")
             d.add("      spec:")
-            d.add("        accessModes: [\"ReadWriteOnce\"]")
+            d.add('        accessModes: ["ReadWriteOnce"]')
             d.add("        resources:")
             d.add("          requests:")
             d.add(f"            storage: {rng.choice(['10Gi', '50Gi', '100Gi'])}")
@@ -1096,9 +1521,9 @@ class K8s:
             d.add("kind: Role")
             self.metadata(d, kind, self.app, labels=False)
             d.add("rules:")
-            d.add("  - apiGroups: [\"\"]")
-            d.add("    resources: [\"configmaps\", \"secrets\"]")
-            d.add("    verbs: [\"get\", \"list\", \"watch\"]")
+            d.add('  - apiGroups: [""]')
+            d.add('    resources: ["configmaps", "secrets"]')
+            d.add('    verbs: ["get", "list", "watch"]')
         elif kind == "NetworkPolicy":
             d.add("apiVersion: networking.k8s.io/v1")
             d.add("kind: NetworkPolicy")
@@ -1134,14 +1559,28 @@ class K8s:
             d.add(f"  - {f}")
         d.add("images:")
         d.add(f"  - name: {self.app}")
-        d.add(f"    newTag: \"{self.rng.choice(['1.4.2', '2024.06.1'])}\"")
+        d.add(f'    newTag: "{self.rng.choice(["1.4.2", "2024.06.1"])}"')
         return d
 
 
-WORKLOAD_KINDS = [("Deployment", 0.55), ("StatefulSet", 0.1), ("DaemonSet", 0.07), ("CronJob", 0.18),
-                  ("Job", 0.06), ("Pod", 0.04)]
-SIMPLE_KINDS = ["Service", "ConfigMap", "Ingress", "HorizontalPodAutoscaler", "ServiceAccount", "Role",
-                "NetworkPolicy", "PodDisruptionBudget"]
+WORKLOAD_KINDS = [
+    ("Deployment", 0.55),
+    ("StatefulSet", 0.1),
+    ("DaemonSet", 0.07),
+    ("CronJob", 0.18),
+    ("Job", 0.06),
+    ("Pod", 0.04),
+]
+SIMPLE_KINDS = [
+    "Service",
+    "ConfigMap",
+    "Ingress",
+    "HorizontalPodAutoscaler",
+    "ServiceAccount",
+    "Role",
+    "NetworkPolicy",
+    "PodDisruptionBudget",
+]
 
 
 def gen_manifest_app(rng: random.Random, app: str, budget: int) -> list[tuple[str, Doc]]:
@@ -1159,7 +1598,9 @@ def gen_manifest_app(rng: random.Random, app: str, budget: int) -> list[tuple[st
                 d.add("---")
             if rng.random() < 0.3:
                 d.add(f"# {app}: generated by make manifests; edit the sources instead.")
-            parts = [k.workload(pick(rng, WORKLOAD_KINDS))] + [k.simple(s) for s in rng.sample(SIMPLE_KINDS, rng.randint(1, 4))]
+            parts = [k.workload(pick(rng, WORKLOAD_KINDS))] + [
+                k.simple(s) for s in rng.sample(SIMPLE_KINDS, rng.randint(1, 4))
+            ]
             for i, part in enumerate(parts):
                 if i:
                     d.add("---")
@@ -1205,7 +1646,9 @@ def generate(out: Path, n_files: int, seed: int) -> dict:
         repo = repos[i % len(repos)]
         purpose, d = gen_workflow(rng, repo)
         purposes[purpose] = purposes.get(purpose, 0) + 1
-        rel = f".github/workflows/{repo}-{purpose}-{i:04d}.{'yml' if rng.random() < 0.8 else 'yaml'}"
+        rel = (
+            f".github/workflows/{repo}-{purpose}-{i:04d}.{'yml' if rng.random() < 0.8 else 'yaml'}"
+        )
         written.append((rel, d.text()))
         expected.extend({**e, "path": rel} for e in d.expect)
         notes.extend({**nt, "path": rel} for nt in d.notes)
@@ -1235,23 +1678,34 @@ def generate(out: Path, n_files: int, seed: int) -> dict:
     lines = sum(t.count("\n") for _, t in written)
     wf_lines = [t.count("\n") for r, t in written if r.startswith(".github/")]
     summary = {
-        "seed": seed, "files": len(written), "bytes": total, "lines": lines,
-        "workflows": n_wf, "manifests": len(written) - n_wf,
-        "workflow_lines_min": min(wf_lines, default=0), "workflow_lines_max": max(wf_lines, default=0),
+        "seed": seed,
+        "files": len(written),
+        "bytes": total,
+        "lines": lines,
+        "workflows": n_wf,
+        "manifests": len(written) - n_wf,
+        "workflow_lines_min": min(wf_lines, default=0),
+        "workflow_lines_max": max(wf_lines, default=0),
         "workflow_lines_median": sorted(wf_lines)[len(wf_lines) // 2] if wf_lines else 0,
         "workflow_purposes": dict(sorted(purposes.items())),
         "expected": sorted(expected, key=lambda e: (e["path"], e["line"], e["rule"])),
         "planted_ambiguities": sorted(notes, key=lambda e: (e["path"], e["line"])),
     }
-    Path(str(out) + ".expected.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    Path(str(out) + ".expected.json").write_text(
+        json.dumps(summary, indent=1) + "\n", encoding="utf-8"
+    )
     return summary
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", "-n", type=int, default=2000, help="number of files (default 2000)")
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    ap.add_argument("--out", type=Path, default=None, help="output directory (default bench/.work/corpus-N)")
+    ap.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+    )
+    ap.add_argument(
+        "--out", type=Path, default=None, help="output directory (default bench/.work/corpus-N)"
+    )
     args = ap.parse_args(argv)
     if args.files < 2:
         ap.error("--files must be at least 2")
@@ -1261,9 +1715,13 @@ def main(argv: list[str] | None = None) -> int:
     for e in s["expected"]:
         counts[e["rule"]] = counts.get(e["rule"], 0) + 1
     print(f"corpus: {out}")
-    print(f"files: {s['files']} ({s['workflows']} workflows, {s['manifests']} Kubernetes manifests)")
+    print(
+        f"files: {s['files']} ({s['workflows']} workflows, {s['manifests']} Kubernetes manifests)"
+    )
     print(f"total bytes: {s['bytes']} ({s['bytes'] / 1048576:.2f} MiB), lines: {s['lines']}")
-    print(f"workflow lines: min {s['workflow_lines_min']}, median {s['workflow_lines_median']}, max {s['workflow_lines_max']}")
+    print(
+        f"workflow lines: min {s['workflow_lines_min']}, median {s['workflow_lines_median']}, max {s['workflow_lines_max']}"
+    )
     print("planted findings: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return 0
 

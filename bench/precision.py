@@ -35,7 +35,6 @@ BENCH = Path(__file__).resolve().parent
 WORK = BENCH / ".work"
 
 
-
 def source_id(cmd: list[str]) -> str:
     exe = shutil.which(cmd[0])
     if exe is None:
@@ -43,8 +42,9 @@ def source_id(cmd: list[str]) -> str:
     py = Path(exe).parent / "python"
     if not py.exists():
         return f"unknown (no python next to {exe})"
-    proc = subprocess.run([str(py), str(BENCH / "source_id.py")], capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [str(py), str(BENCH / "source_id.py")], capture_output=True, text=True, check=False
+    )
     return proc.stdout.strip() or "unknown"
 
 
@@ -53,7 +53,9 @@ def fence(lines: list[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
-def context(root: Path, rel: str, line: int | None, n: int, cache: dict[str, list[str]]) -> list[str]:
+def context(
+    root: Path, rel: str, line: int | None, n: int, cache: dict[str, list[str]]
+) -> list[str]:
     if rel not in cache:
         try:
             cache[rel] = (root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
@@ -76,10 +78,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=WORK / "real-workflows")
     ap.add_argument("--out", type=Path, default=WORK / "precision-review.md")
-    ap.add_argument("--report", type=Path, default=None,
-                    help="where to keep the JSON report (default: <out dir>/precision-report.json)")
-    ap.add_argument("--context", type=int, default=3, help="lines shown before and after (default 3)")
-    ap.add_argument("--preview", action="store_true", help="pass --preview (also run preview rules)")
+    ap.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="where to keep the JSON report (default: <out dir>/precision-report.json)",
+    )
+    ap.add_argument(
+        "--context", type=int, default=3, help="lines shown before and after (default 3)"
+    )
+    ap.add_argument(
+        "--preview", action="store_true", help="pass --preview (also run preview rules)"
+    )
     ap.add_argument("extra", nargs="*", help="further soc2lint scan options, after --")
     args = ap.parse_args(argv)
 
@@ -89,8 +99,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report_path = args.report or args.out.parent / "precision-report.json"
     cmd = shlex.split(os.environ.get("SOC2LINT", "soc2lint"))
-    scan = [*cmd, str(corpus), "--format", "json", "--fail-on", "never", "--no-config",
-            *(["--preview"] if args.preview else []), *args.extra]
+    scan = [
+        *cmd,
+        str(corpus),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--no-config",
+        *(["--preview"] if args.preview else []),
+        *args.extra,
+    ]
     # The corpus sits in the project's git-ignored bench/.work/: stop git's repository search
     # there so soc2lint walks it as a plain directory (as the other bench scripts do).
     env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(WORK.resolve()))
@@ -104,10 +123,18 @@ def main(argv: list[str] | None = None) -> int:
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(proc.stdout)
 
-    findings = sorted(report.get("findings", []),
-                      key=lambda f: (f["rule_id"], f["path"], f.get("line") or 0, f.get("column") or 0))
-    n_wf = sum(1 for p in corpus.rglob("*") if p.is_file() and re.search(r"/\.github/workflows/[^/]+\.ya?ml$", p.as_posix()))
-    n_act = sum(1 for p in corpus.rglob("action.y*ml") if p.is_file() and p.parent.name != "workflows")
+    findings = sorted(
+        report.get("findings", []),
+        key=lambda f: (f["rule_id"], f["path"], f.get("line") or 0, f.get("column") or 0),
+    )
+    n_wf = sum(
+        1
+        for p in corpus.rglob("*")
+        if p.is_file() and re.search(r"/\.github/workflows/[^/]+\.ya?ml$", p.as_posix())
+    )
+    n_act = sum(
+        1 for p in corpus.rglob("action.y*ml") if p.is_file() and p.parent.name != "workflows"
+    )
     repos = sorted(p.name for p in corpus.iterdir() if p.is_dir())
 
     by_rule: dict[str, list[dict]] = defaultdict(list)
@@ -135,30 +162,54 @@ def main(argv: list[str] | None = None) -> int:
         "",
     ]
     if report.get("notes"):
-        out += ["## Notes from soc2lint", ""] + [f"- {md_escape(str(n))}" for n in report["notes"]] + [""]
+        out += (
+            ["## Notes from soc2lint", ""]
+            + [f"- {md_escape(str(n))}" for n in report["notes"]]
+            + [""]
+        )
     if proc.stderr.strip():
         out += ["## soc2lint stderr", "", "```", *proc.stderr.strip().splitlines()[-40:], "```", ""]
 
-    out += ["## Findings per rule", "",
-            "| rule | name | severity | findings | suppressed | repositories | files |",
-            "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
+    out += [
+        "## Findings per rule",
+        "",
+        "| rule | name | severity | findings | suppressed | repositories | files |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
     for rid, fs in sorted(by_rule.items()):
-        out.append(f"| [{rid}](#{rid.lower()}) | {fs[0].get('rule_name', '')} | {fs[0].get('severity', '')} "
-                   f"| {len(fs)} | {sum(1 for f in fs if f.get('suppressed'))} "
-                   f"| {len({repo_of(f) for f in fs})} | {len({f['path'] for f in fs})} |")
-    out.append(f"| **total** | | | **{len(findings)}** | | {len(per_repo)} | {len({f['path'] for f in findings})} |")
-    out += ["", "## Findings per repository", "",
-            "| repository | findings | by rule |", "| --- | ---: | --- |"]
+        out.append(
+            f"| [{rid}](#{rid.lower()}) | {fs[0].get('rule_name', '')} | {fs[0].get('severity', '')} "
+            f"| {len(fs)} | {sum(1 for f in fs if f.get('suppressed'))} "
+            f"| {len({repo_of(f) for f in fs})} | {len({f['path'] for f in fs})} |"
+        )
+    out.append(
+        f"| **total** | | | **{len(findings)}** | | {len(per_repo)} | {len({f['path'] for f in findings})} |"
+    )
+    out += [
+        "",
+        "## Findings per repository",
+        "",
+        "| repository | findings | by rule |",
+        "| --- | ---: | --- |",
+    ]
     for repo in repos:
         c = per_repo.get(repo, Counter())
-        out.append(f"| {repo.replace('__', '/')} | {sum(c.values())} | "
-                   + ", ".join(f"{k} {v}" for k, v in sorted(c.items())) + " |")
+        out.append(
+            f"| {repo.replace('__', '/')} | {sum(c.values())} | "
+            + ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+            + " |"
+        )
 
     cache: dict[str, list[str]] = {}
     for rid, fs in sorted(by_rule.items()):
-        out += ["", f"## {rid}", "",
-                f"**{fs[0].get('rule_name', '')}** ({fs[0].get('severity', '')}), {len(fs)} findings in "
-                f"{len({repo_of(f) for f in fs})} repositories.", ""]
+        out += [
+            "",
+            f"## {rid}",
+            "",
+            f"**{fs[0].get('rule_name', '')}** ({fs[0].get('severity', '')}), {len(fs)} findings in "
+            f"{len({repo_of(f) for f in fs})} repositories.",
+            "",
+        ]
         for i, f in enumerate(fs, 1):
             repo, _, rel = f["path"].partition("/")
             loc = f"{rel}:{f.get('line')}:{f.get('column')}"
@@ -175,8 +226,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(out) + "\n", encoding="utf-8")
-    print(f"soc2lint exit {proc.returncode}: {report.get('files_scanned')} files, {len(findings)} findings "
-          f"in {len(per_repo)}/{len(repos)} repositories")
+    print(
+        f"soc2lint exit {proc.returncode}: {report.get('files_scanned')} files, {len(findings)} findings "
+        f"in {len(per_repo)}/{len(repos)} repositories"
+    )
     for rid, fs in sorted(by_rule.items()):
         print(f"  {rid:<8} {fs[0].get('rule_name', ''):<40} {len(fs):>5}")
     if proc.stderr.strip():

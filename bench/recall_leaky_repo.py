@@ -91,7 +91,9 @@ def detect_secrets_whole_files(repo: Path, versions: dict[tuple[str, str], str])
             except UnicodeDecodeError:
                 unreadable += 1
                 continue
-            for secret in _process_line_based_plugins(list(enumerate(lines, 1)), filename=str(target)):
+            for secret in _process_line_based_plugins(
+                list(enumerate(lines, 1)), filename=str(target)
+            ):
                 if secret.secret_value:
                     raw.add((secret.type, secret.secret_value))
             shutil.rmtree(target.parent)
@@ -116,8 +118,12 @@ def find_gitleaks() -> str | None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("repo", type=Path, nargs="?", default=WORK / "repos" / "leaky-repo")
-    ap.add_argument("--json", type=Path, default=WORK / "recall-leaky-repo.json",
-                    help="counts and the missed list (types, paths, fingerprints; no values)")
+    ap.add_argument(
+        "--json",
+        type=Path,
+        default=WORK / "recall-leaky-repo.json",
+        help="counts and the missed list (types, paths, fingerprints; no values)",
+    )
     args = ap.parse_args(argv)
     repo = args.repo.resolve()
     logging.getLogger("detect-secrets").setLevel(logging.ERROR)
@@ -129,17 +135,33 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   soc2lint: {' '.join(soc2lint_command())}; sources {source_id()}")
     versions = file_versions(repo)
     commits = len(git(repo, "rev-list", "--all").split())
-    print(f"== recall on {repo}: {commits} commits, {len(versions)} file versions "
-          f"(distinct path+blob); detect-secrets {version('detect-secrets')}")
+    print(
+        f"== recall on {repo}: {commits} commits, {len(versions)} file versions "
+        f"(distinct path+blob); detect-secrets {version('detect-secrets')}"
+    )
 
     # (a) detect-secrets on whole file versions
     ds, ds_raw, unreadable = detect_secrets_whole_files(repo, versions)
-    print(f"(a) detect-secrets, every file version whole (scan_file): {len(ds)} distinct (type, value)"
-          f" ({len({v for _, v in ds})} distinct values; {unreadable} versions not UTF-8)")
+    print(
+        f"(a) detect-secrets, every file version whole (scan_file): {len(ds)} distinct (type, value)"
+        f" ({len({v for _, v in ds})} distinct values; {unreadable} versions not UTF-8)"
+    )
 
     # (b) soc2lint
-    cmd = [*soc2lint_command(), str(repo), "--select", "SEC001", "--select", "SEC002", "--format",
-           "json", "--fail-on", "never", "-q", "--no-cache"]
+    cmd = [
+        *soc2lint_command(),
+        str(repo),
+        "--select",
+        "SEC001",
+        "--select",
+        "SEC002",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "-q",
+        "--no-cache",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     try:
         report = json.loads(proc.stdout)
@@ -149,20 +171,33 @@ def main(argv: list[str] | None = None) -> int:
     by_fp: dict[str, dict] = {}
     for f in report["findings"]:
         fp = f.get("properties", {}).get("secret_fingerprint") or f["identity"].rsplit("#", 1)[-1]
-        kind = f.get("properties", {}).get("secret_type") or f["message"].split(" in this file (")[0]
-        by_fp.setdefault(fp, {"rule": f["rule_id"], "type": kind, "path": f["path"],
-                              "commit": f.get("properties", {}).get("introduced_in")})
+        kind = (
+            f.get("properties", {}).get("secret_type") or f["message"].split(" in this file (")[0]
+        )
+        by_fp.setdefault(
+            fp,
+            {
+                "rule": f["rule_id"],
+                "type": kind,
+                "path": f["path"],
+                "commit": f.get("properties", {}).get("introduced_in"),
+            },
+        )
     rules = defaultdict(int)
     for info in by_fp.values():
         rules[info["rule"]] += 1
-    print(f"(b) soc2lint SEC001+SEC002: {len(report['findings'])} findings, {len(by_fp)} distinct secrets "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(rules.items()))}); exit {proc.returncode}; "
-          f"notes: {'; '.join(report.get('notes', [])) or 'none'}")
+    print(
+        f"(b) soc2lint SEC001+SEC002: {len(report['findings'])} findings, {len(by_fp)} distinct secrets "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(rules.items()))}); exit {proc.returncode}; "
+        f"notes: {'; '.join(report.get('notes', [])) or 'none'}"
+    )
 
     no_commit = [i for i in by_fp.values() if not i["commit"]]
     if no_commit:
-        print(f"    {len(no_commit)} of them without a commit (in the tree, not seen by the history "
-              f"scan): " + ", ".join(sorted(f"{i['type']} in {i['path']}" for i in no_commit)))
+        print(
+            f"    {len(no_commit)} of them without a commit (in the tree, not seen by the history "
+            f"scan): " + ", ".join(sorted(f"{i['type']} in {i['path']}" for i in no_commit))
+        )
 
     # (c) gitleaks
     gl_values: set[str] = set()
@@ -171,15 +206,33 @@ def main(argv: list[str] | None = None) -> int:
     if gitleaks:
         with tempfile.TemporaryDirectory(prefix="leaky-gitleaks-") as tmp:
             out = Path(tmp, "report.json")  # never /dev/null: gitleaks unlinks its report path
-            glp = subprocess.run([gitleaks, "git", str(repo), "--no-banner", "--report-format", "json",
-                                  "--report-path", str(out), "--exit-code", "0"], capture_output=True,
-                                 text=True, check=False)
+            glp = subprocess.run(
+                [
+                    gitleaks,
+                    "git",
+                    str(repo),
+                    "--no-banner",
+                    "--report-format",
+                    "json",
+                    "--report-path",
+                    str(out),
+                    "--exit-code",
+                    "0",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             leaks = json.loads(out.read_text()) if out.exists() else []
         gl_pairs = {(x["RuleID"], x["Secret"]) for x in leaks}
         gl_values = {x["Secret"] for x in leaks}
-        gl_version = subprocess.run([gitleaks, "version"], capture_output=True, text=True).stdout.strip()
-        print(f"(c) gitleaks {gl_version}: {len(leaks)} leaks, {len(gl_pairs)} distinct (rule, secret), "
-              f"{len(gl_values)} distinct secret values; exit {glp.returncode}")
+        gl_version = subprocess.run(
+            [gitleaks, "version"], capture_output=True, text=True
+        ).stdout.strip()
+        print(
+            f"(c) gitleaks {gl_version}: {len(leaks)} leaks, {len(gl_pairs)} distinct (rule, secret), "
+            f"{len(gl_values)} distinct secret values; exit {glp.returncode}"
+        )
     else:
         print("(c) gitleaks: not installed (run bench/history_vs_gitleaks.sh once)")
 
@@ -195,11 +248,14 @@ def main(argv: list[str] | None = None) -> int:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             return set()
-        return {(s.kind, s.value) for n, line in enumerate(text.splitlines(), 1)
-                for s in scan_line(line, path, n)}
+        return {
+            (s.kind, s.value)
+            for n, line in enumerate(text.splitlines(), 1)
+            for s in scan_line(line, path, n)
+        }
 
     blobs_of: dict[str, list[str]] = defaultdict(list)
-    for (path, blob) in versions:
+    for path, blob in versions:
         blobs_of[path].append(blob)
     soc2lint_types = {info["type"] for info in by_fp.values() if info["type"]}
     matched, retyped, missed = 0, [], []
@@ -209,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         path, commit = where[0]
         other = [t for t in soc2lint_types if fingerprint(t, value) in by_fp]
-        in_gl = value in gl_values or any(value in g or g in value for g in gl_values if len(g) >= 8)
+        in_gl = value in gl_values or any(
+            value in g or g in value for g in gl_values if len(g) >= 8
+        )
         if other:  # the same value, reported once under the type soc2lint prefers
             retyped.append({"type": kind, "path": path, "as": other[0]})
             continue
@@ -219,52 +277,96 @@ def main(argv: list[str] | None = None) -> int:
             if determine_file_type(path) == FileType.YAML:
                 how = "its YAML transformer (an unquoted YAML value, which it re-quotes)"
             else:
-                how = ("its eager config (INI) transformer, tried on files of no known type "
-                       "(an unquoted `key = value` / `key: value`, which it re-quotes)")
-            reason = (f"detect-secrets sees it only through {how}; the raw lines, which soc2lint "
-                      "scans, do not show it")
+                how = (
+                    "its eager config (INI) transformer, tried on files of no known type "
+                    "(an unquoted `key = value` / `key: value`, which it re-quotes)"
+                )
+            reason = (
+                f"detect-secrets sees it only through {how}; the raw lines, which soc2lint "
+                "scans, do not show it"
+            )
         else:
-            line_hits = set().union(*(soc2lint_line_scan(p, b) for p, _ in where for b in blobs_of[p]))
+            line_hits = set().union(
+                *(soc2lint_line_scan(p, b) for p, _ in where for b in blobs_of[p])
+            )
             if (kind, value) in line_hits:
                 reason = "soc2lint's line scan finds it, yet the report lacks it (check the history reader)"
             elif any(v == value or value in v or v in value for _, v in line_hits):
-                reason = ("soc2lint's line scan reports an overlapping value under another type "
-                          "(one finding per value)")
+                reason = (
+                    "soc2lint's line scan reports an overlapping value under another type "
+                    "(one finding per value)"
+                )
             else:
-                reason = ("detect-secrets flags it on the raw lines of the whole file, soc2lint's "
-                          "single-line scan does not (context across lines, or a filter)")
-        missed.append({"type": kind, "path": path, "commit": commit[:12], "versions": len(where),
-                       "length": len(value), "fingerprint": fingerprint(kind, value),
-                       "sha1": hashlib.sha1(value.encode()).hexdigest()[:10], "gitleaks": in_gl,
-                       "reason": reason})
-    in_gl = lambda v: v in gl_values or any(v in g or g in v for g in gl_values if len(g) >= 8)
+                reason = (
+                    "detect-secrets flags it on the raw lines of the whole file, soc2lint's "
+                    "single-line scan does not (context across lines, or a filter)"
+                )
+        missed.append(
+            {
+                "type": kind,
+                "path": path,
+                "commit": commit[:12],
+                "versions": len(where),
+                "length": len(value),
+                "fingerprint": fingerprint(kind, value),
+                "sha1": hashlib.sha1(value.encode()).hexdigest()[:10],
+                "gitleaks": in_gl,
+                "reason": reason,
+            }
+        )
+
+    def in_gl(v):
+        return v in gl_values or any(v in g or g in v for g in gl_values if len(g) >= 8)
+
     values = {v for _, v in ds}
     missed_values = {(m["fingerprint"]) for m in missed}
-    print(f"== of detect-secrets' {len(ds)} (type, value): soc2lint reports {matched} with the same type, "
-          f"{len(retyped)} more under another type (same value), misses {len(missed)} "
-          f"({len(missed_values)} values); recall by value: {len(values) - len(missed)}/{len(values)} "
-          f"= {100 * (len(values) - len(missed)) / max(len(values), 1):.0f} %")
-    print(f"   gitleaks has {sum(1 for v in values if in_gl(v))} of the {len(values)} values (same or overlapping)")
+    print(
+        f"== of detect-secrets' {len(ds)} (type, value): soc2lint reports {matched} with the same type, "
+        f"{len(retyped)} more under another type (same value), misses {len(missed)} "
+        f"({len(missed_values)} values); recall by value: {len(values) - len(missed)}/{len(values)} "
+        f"= {100 * (len(values) - len(missed)) / max(len(values), 1):.0f} %"
+    )
+    print(
+        f"   gitleaks has {sum(1 for v in values if in_gl(v))} of the {len(values)} values (same or overlapping)"
+    )
     for r in retyped:
-        print(f"   = {r['type']:28s} {r['path']}: reported by soc2lint as {r['as']} (one finding per value)")
+        print(
+            f"   = {r['type']:28s} {r['path']}: reported by soc2lint as {r['as']} (one finding per value)"
+        )
     for m in missed:
-        print(f"   - {m['type']:28s} {m['path']} @ {m['commit']} ({m['length']} chars, "
-              f"{m['versions']} version(s); gitleaks: {'yes' if m['gitleaks'] else 'no'}): {m['reason']}")
-    extra = [info for fp, info in by_fp.items()
-             if not any(fingerprint(k, v) == fp for (k, v) in ds)]
+        print(
+            f"   - {m['type']:28s} {m['path']} @ {m['commit']} ({m['length']} chars, "
+            f"{m['versions']} version(s); gitleaks: {'yes' if m['gitleaks'] else 'no'}): {m['reason']}"
+        )
+    extra = [
+        info for fp, info in by_fp.items() if not any(fingerprint(k, v) == fp for (k, v) in ds)
+    ]
     if extra:
-        print(f"   soc2lint reports {len(extra)} secret(s) detect-secrets' whole-file scan does not: "
-              + ", ".join(sorted(f"{e['type']} in {e['path']}" for e in extra)))
+        print(
+            f"   soc2lint reports {len(extra)} secret(s) detect-secrets' whole-file scan does not: "
+            + ", ".join(sorted(f"{e['type']} in {e['path']}" for e in extra))
+        )
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
-        "repo": str(repo), "commits": commits, "file_versions": len(versions),
-        "detect_secrets_whole_files": len(ds), "soc2lint_distinct": len(by_fp),
-        "gitleaks_distinct_rule_secret": len(gl_pairs) if gl_pairs is not None else None,
-        "gitleaks_distinct_values": len(gl_values) if gitleaks else None,
-        "detect_secrets_distinct_values": len({v for _, v in ds}),
-        "matched": matched, "retyped": retyped, "missed": missed,
-        "soc2lint_only": [{"type": e["type"], "path": e["path"]} for e in extra],
-    }, indent=1) + "\n")
+    args.json.write_text(
+        json.dumps(
+            {
+                "repo": str(repo),
+                "commits": commits,
+                "file_versions": len(versions),
+                "detect_secrets_whole_files": len(ds),
+                "soc2lint_distinct": len(by_fp),
+                "gitleaks_distinct_rule_secret": len(gl_pairs) if gl_pairs is not None else None,
+                "gitleaks_distinct_values": len(gl_values) if gitleaks else None,
+                "detect_secrets_distinct_values": len({v for _, v in ds}),
+                "matched": matched,
+                "retyped": retyped,
+                "missed": missed,
+                "soc2lint_only": [{"type": e["type"], "path": e["path"]} for e in extra],
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     return 0
 
 

@@ -47,7 +47,7 @@ def _ppid_map() -> dict[int, tuple[int, int]]:
         except OSError:
             continue
         close = data.rfind(b")")
-        comm, rest = data[data.find(b"(") + 1:close], data[close + 2:].split()
+        comm, rest = data[data.find(b"(") + 1 : close], data[close + 2 :].split()
         try:
             out[int(name)] = (int(rest[1]), 0 if comm in HARNESS else int(rest[21]) * page)
         except (IndexError, ValueError):
@@ -86,7 +86,7 @@ class TreeSampler:
             self._sample()
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "TreeSampler":
+    def __enter__(self) -> TreeSampler:
         if self.enabled:
             self._thread.start()
         return self
@@ -106,9 +106,23 @@ def _parse_time_log(text: str) -> tuple[list[int], list[int]]:
 
 def run_hyperfine(argv: list[str], runs: int, warmup: int, workdir: Path) -> list[float]:
     export = workdir / "hyperfine.json"
-    cmd = ["hyperfine", "-N", "-i", "--style", "basic", "--runs", str(runs), "--warmup", str(warmup),
-           "--export-json", str(export), shlex.join(argv)]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    cmd = [
+        "hyperfine",
+        "-N",
+        "-i",
+        "--style",
+        "basic",
+        "--runs",
+        str(runs),
+        "--warmup",
+        str(warmup),
+        "--export-json",
+        str(export),
+        shlex.join(argv),
+    ]
+    proc = subprocess.run(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
+    )
     if proc.returncode != 0 or not export.is_file():
         raise RuntimeError(f"hyperfine failed ({proc.returncode}): {proc.stdout[-2000:]}")
     data = json.loads(export.read_text())
@@ -119,8 +133,13 @@ def run_loop(argv: list[str], runs: int, warmup: int) -> list[float]:
     times = []
     for i in range(warmup + runs):
         start = time.perf_counter()
-        subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         elapsed = time.perf_counter() - start
         if i >= warmup:
             times.append(elapsed)
@@ -134,16 +153,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--json", type=Path, help="write the measurements here")
     ap.add_argument("--no-rss", action="store_true", help="do not wrap runs in /usr/bin/time -v")
-    ap.add_argument("--no-probe", action="store_true",
-                    help="skip the untimed first run that shows the exit status and stderr "
-                         "(for slow commands; the timed runs' exit statuses are still recorded)")
+    ap.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="skip the untimed first run that shows the exit status and stderr "
+        "(for slow commands; the timed runs' exit statuses are still recorded)",
+    )
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
         ap.error("no command after --")
     label = args.label or shlex.join(cmd)
-    use_hyperfine = shutil.which("hyperfine") is not None and os.environ.get("BENCH_NO_HYPERFINE") != "1"
+    use_hyperfine = (
+        shutil.which("hyperfine") is not None and os.environ.get("BENCH_NO_HYPERFINE") != "1"
+    )
     use_time = not args.no_rss and os.access(GNU_TIME, os.X_OK)
 
     with tempfile.TemporaryDirectory(prefix="soc2lint-bench-") as tmp:
@@ -152,9 +176,19 @@ def main(argv: list[str] | None = None) -> int:
         wrapped = ([GNU_TIME, "-v", "-a", "-o", str(log)] + cmd) if use_time else cmd
         # One untimed run first: its exit status and the tail of stderr are shown, so a tool
         # that fails fast is not mistaken for a fast one.
-        probe = None if args.no_probe else subprocess.run(
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True, errors="replace", check=False)
+        probe = (
+            None
+            if args.no_probe
+            else subprocess.run(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+                check=False,
+            )
+        )
         with TreeSampler() as sampler:
             if use_hyperfine:
                 times = run_hyperfine(wrapped, args.runs, args.warmup, workdir)
@@ -180,11 +214,16 @@ def main(argv: list[str] | None = None) -> int:
         "exit_statuses_timed": sorted(set(codes)),
         "stderr_tail": probe.stderr.strip().splitlines()[-3:] if probe else [],
     }
-    mib = (lambda b: f"{b / 1048576:.1f} MiB" if b else "n/a")
-    print(f"{label}: median {result['median_s']:.3f} s (min {result['min_s']:.3f}, max {result['max_s']:.3f}, "
-          f"{result['runs']} runs, {result['tool']}); peak RSS {mib(result['peak_rss_bytes'])} "
-          f"(process tree, sampled: {mib(result['peak_tree_rss_bytes'])}); exit {result['exit_status']}"
-          + (f" (timed runs: {result['exit_statuses_timed']})" if codes else ""))
+
+    def mib(b):
+        return f"{b / 1048576:.1f} MiB" if b else "n/a"
+
+    print(
+        f"{label}: median {result['median_s']:.3f} s (min {result['min_s']:.3f}, max {result['max_s']:.3f}, "
+        f"{result['runs']} runs, {result['tool']}); peak RSS {mib(result['peak_rss_bytes'])} "
+        f"(process tree, sampled: {mib(result['peak_tree_rss_bytes'])}); exit {result['exit_status']}"
+        + (f" (timed runs: {result['exit_statuses_timed']})" if codes else "")
+    )
     if result["exit_status"] != 0:
         for line in result["stderr_tail"]:
             print(f"  stderr: {line[:300]}")

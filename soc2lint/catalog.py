@@ -43,12 +43,13 @@ class Catalog:
 
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    data = yaml.load(CATALOG_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = yaml.load(
+        CATALOG_FILE.read_text(encoding="utf-8"),
+        Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+    )
     criteria = {
         c["id"]: Criterion(c["id"], c["category"], c["title"], c["text"]) for c in data["criteria"]
     }
-    aliases = {
-        a["id"]: Alias(a["id"], tuple(a["see"]), a["note"]) for a in data.get("aliases", ())
-    }
+    aliases = {a["id"]: Alias(a["id"], tuple(a["see"]), a["note"]) for a in data.get("aliases", ())}
     categories = {c["id"]: c["title"] for c in data["categories"]}
     return Catalog(str(data["version"]), categories, criteria, aliases)

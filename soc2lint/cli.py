@@ -56,40 +56,102 @@ for _command in (rules_cmd, explain, controls, collect, baseline_cmd):
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to FILE instead of standard output.")
-@click.option("--fail-on", type=click.Choice([*SEVERITIES, "never"]), default=None,
-              help="Exit 1 when a finding at or above this severity remains. [default: low]")
-@click.option("--select", multiple=True, metavar="IDS", help="Only these rule ids, prefixes or names.")
-@click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rule ids, prefixes or names.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Config file. [default: .soc2lint.yaml in the scan root]")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([*SEVERITIES, "never"]),
+    default=None,
+    help="Exit 1 when a finding at or above this severity remains. [default: low]",
+)
+@click.option(
+    "--select", multiple=True, metavar="IDS", help="Only these rule ids, prefixes or names."
+)
+@click.option(
+    "--ignore", multiple=True, metavar="IDS", help="Skip these rule ids, prefixes or names."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Config file. [default: .soc2lint.yaml in the scan root]",
+)
 @click.option("--no-config", is_flag=True, help="Ignore .soc2lint.yaml.")
-@click.option("--rules", "extra_rules", multiple=True,
-              type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="An extra directory of rule files (repeatable).")
+@click.option(
+    "--rules",
+    "extra_rules",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="An extra directory of rule files (repeatable).",
+)
 @click.option("--preview", is_flag=True, default=None, help="Also run preview rules.")
-@click.option("--category", default="soc2lint", show_default=True,
-              help="SARIF runAutomationDetails category (one code-scanning analysis per category).")
+@click.option(
+    "--category",
+    default="soc2lint",
+    show_default=True,
+    help="SARIF runAutomationDetails category (one code-scanning analysis per category).",
+)
 @click.option("--no-color", is_flag=True, help="No ANSI colors (also: NO_COLOR).")
-@click.option("-q", "--quiet", is_flag=True, help="Findings only: no explanations, summary or notes.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for large scans. [default: the available CPUs]")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Findings only: no explanations, summary or notes."
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for large scans. [default: the available CPUs]",
+)
 @click.option("--no-history", is_flag=True, help="Do not scan the git history for secrets.")
-@click.option("--no-cache", is_flag=True,
-              help="Read the whole history again, without reading or writing .git/soc2lint/.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read the whole history again, without reading or writing .git/soc2lint/.",
+)
 @click.option("--since", metavar="REV", help="Read only the history after REV (REV..HEAD).")
-@click.option("--unreachable", is_flag=True,
-              help="Also read commits no ref reaches (amended, reset, dangling); no cache.")
-@click.option("--staged", is_flag=True,
-              help="Check the staged version of the files the next commit changes (for git hooks).")
-def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | None,
-         select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None, no_config: bool,
-         extra_rules: tuple[Path, ...], preview: bool | None, category: str, no_color: bool,
-         quiet: bool, jobs: int | None, no_history: bool, no_cache: bool,
-         since: str | None, unreachable: bool, staged: bool) -> int:
+@click.option(
+    "--unreachable",
+    is_flag=True,
+    help="Also read commits no ref reaches (amended, reset, dangling); no cache.",
+)
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Check the staged version of the files the next commit changes (for git hooks).",
+)
+def scan(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_path: Path | None,
+    no_config: bool,
+    extra_rules: tuple[Path, ...],
+    preview: bool | None,
+    category: str,
+    no_color: bool,
+    quiet: bool,
+    jobs: int | None,
+    no_history: bool,
+    no_cache: bool,
+    since: str | None,
+    unreachable: bool,
+    staged: bool,
+) -> int:
     """Scan PATHS (default: the current directory) and report findings."""
     from soc2lint.language.select import select_rules
     from soc2lint.model import Severity
@@ -123,17 +185,25 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
     # GH rules asked for by id, name or the GH prefix, or `evidence: required`: missing GitHub
     # settings evidence is a medium finding, not an info note
     evidence_required = config.evidence == "required" or any(
-        reads_evidence(r) and explicitly_selected(split_ids(select) or config.select, r) for r in active)
+        reads_evidence(r) and explicitly_selected(split_ids(select) or config.select, r)
+        for r in active
+    )
     missing = next((r for r in rules if r.name == EVIDENCE_MISSING), None)
     scope = None
-    if (evidence_required and missing is not None and missing.id not in {r.id for r in active}
-            and not explicitly_selected(config.ignore + split_ids(ignore), missing)):
+    if (
+        evidence_required
+        and missing is not None
+        and missing.id not in {r.id for r in active}
+        and not explicitly_selected(config.ignore + split_ids(ignore), missing)
+    ):
         # the rule that says the evidence is missing runs whenever evidence is asked for: about
         # the evidence the selected rules need (all of it with `evidence: required`)
         if config.evidence != "required":
             scope = frozenset().union(*(evidence_needed(r) for r in active if reads_evidence(r)))
-        active = [*active, *select_rules(rules, select=(missing.id,), severities=config.severity,
-                                         preview=True)]
+        active = [
+            *active,
+            *select_rules(rules, select=(missing.id,), severities=config.severity, preview=True),
+        ]
     if staged:
         from soc2lint.scan.staged import staged_tree
 
@@ -144,16 +214,34 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
         from soc2lint.gitrun import repository_prefix
 
         with staged_tree(root) as (top, files):
-            result = run_scan(top, active, config, files or None, readers=rules, jobs=jobs,
-                              history=False, evidence_required=evidence_required,
-                              evidence_scope=scope)
+            result = run_scan(
+                top,
+                active,
+                config,
+                files or None,
+                readers=rules,
+                jobs=jobs,
+                history=False,
+                evidence_required=evidence_required,
+                evidence_scope=scope,
+            )
         result = replace(result, base=repository_prefix(root))
     else:
-        result = run_scan(root, active, config, targets, readers=rules, jobs=jobs,
-                          history=config.history and not no_history, history_cache=not no_cache,
-                          since=since, progress=sys.stderr.isatty() and not quiet,
-                          unreachable=unreachable, evidence_required=evidence_required,
-                          evidence_scope=scope)
+        result = run_scan(
+            root,
+            active,
+            config,
+            targets,
+            readers=rules,
+            jobs=jobs,
+            history=config.history and not no_history,
+            history_cache=not no_cache,
+            since=since,
+            progress=sys.stderr.isatty() and not quiet,
+            unreachable=unreachable,
+            evidence_required=evidence_required,
+            evidence_scope=scope,
+        )
     if fmt == "sarif":
         from soc2lint.report import sarif
 
@@ -165,8 +253,9 @@ def scan(paths: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
     else:
         from soc2lint.report import text as textout
 
-        use_color = (output is None and not no_color and "NO_COLOR" not in os.environ
-                     and sys.stdout.isatty())
+        use_color = (
+            output is None and not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+        )
         text = textout.render(result, color=use_color, quiet=quiet)
     if output is not None:
         _write_output(output, text)
@@ -211,6 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("SOC2LINT_DEBUG"):
             raise
         name = type(exc).__name__
-        click.echo(f"soc2lint: internal error: {name}: {' '.join(str(exc).split())[:300]} "
-                   "(set SOC2LINT_DEBUG=1 for a traceback and please report it)", err=True)
+        click.echo(
+            f"soc2lint: internal error: {name}: {' '.join(str(exc).split())[:300]} "
+            "(set SOC2LINT_DEBUG=1 for a traceback and please report it)",
+            err=True,
+        )
         return EXIT_INTERNAL

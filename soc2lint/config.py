@@ -102,8 +102,9 @@ def load_config(path: Path) -> Config:
         key_lines[f"parameters.{name}"] = yamlconf.key_line(root, ["parameters", name]) or 1
     for code, values in data.get("rule_parameters", {}).items():
         for name in values:
-            key_lines[f"rule_parameters.{code}.{name}"] = yamlconf.key_line(
-                root, ["rule_parameters", code, name]) or 1
+            key_lines[f"rule_parameters.{code}.{name}"] = (
+                yamlconf.key_line(root, ["rule_parameters", code, name]) or 1
+            )
     for i, _entry in enumerate(data.get("exceptions", ())):
         key_lines[f"exceptions.{i}.rule"] = yamlconf.key_line(root, ["exceptions", i, "rule"]) or 1
     base = path.parent
@@ -156,6 +157,11 @@ def _validate(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> 
             try:
                 dt.date.fromisoformat(entry["expires"])
             except ValueError:
-                raise ConfigError(yamlconf.located(
-                    source, root, ["exceptions", i, "expires"],
-                    f"not a date: {entry['expires']!r}")) from None
+                raise ConfigError(
+                    yamlconf.located(
+                        source,
+                        root,
+                        ["exceptions", i, "expires"],
+                        f"not a date: {entry['expires']!r}",
+                    )
+                ) from None

@@ -20,4 +20,3 @@ class RuleError(Soc2lintError):
 
 class ConfigError(Soc2lintError):
     """A configuration file that cannot be used."""
-

@@ -64,11 +64,18 @@ SAFE_CONFIG: tuple[tuple[str, str], ...] = (
 
 # The git environment variables kept: where the repository, its work tree and its index are (a
 # git hook, where `scan --staged` runs, sets them). Every other GIT_* variable is dropped.
-_KEPT_GIT_VARIABLES = frozenset({
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES",
-    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
-})
+_KEPT_GIT_VARIABLES = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_CEILING_DIRECTORIES",
+        "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    }
+)
 # Variables outside GIT_* that git reads to run a program.
 _DROPPED = frozenset({"PAGER", "EDITOR", "VISUAL", "SSH_ASKPASS", "LESSOPEN", "LESSCLOSE"})
 _SET = {
@@ -82,8 +89,19 @@ _SET = {
 }
 
 # Subcommands soc2lint runs: each only reads, and none applies filters or runs hooks.
-_READ_ONLY = frozenset({"rev-parse", "log", "rev-list", "for-each-ref", "cat-file", "fsck",
-                        "diff", "ls-files", "check-attr"})
+_READ_ONLY = frozenset(
+    {
+        "rev-parse",
+        "log",
+        "rev-list",
+        "for-each-ref",
+        "cat-file",
+        "fsck",
+        "diff",
+        "ls-files",
+        "check-attr",
+    }
+)
 _REFUSED_OPTIONS = frozenset({"--filters", "--textconv", "--ext-diff", "--show-signature"})
 
 
@@ -91,8 +109,11 @@ def environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment git runs with: `base` (os.environ) without the variables that name a
     program or carry configuration, plus the settings above."""
     source = os.environ if base is None else base
-    env = {k: v for k, v in source.items()
-           if k not in _DROPPED and (not k.startswith("GIT_") or k in _KEPT_GIT_VARIABLES)}
+    env = {
+        k: v
+        for k, v in source.items()
+        if k not in _DROPPED and (not k.startswith("GIT_") or k in _KEPT_GIT_VARIABLES)
+    }
     env.update(_SET)
     return env
 
@@ -136,20 +157,39 @@ def command(root: Path, *args: str, config: Mapping[str, str] | None = None) -> 
     return [*argv, subcommand, *rest]
 
 
-def run(root: Path, *args: str, stdin: bytes | None = None, timeout: float = 120,
-        config: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(
+    root: Path,
+    *args: str,
+    stdin: bytes | None = None,
+    timeout: float = 120,
+    config: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[bytes]:
     """Run `git <args>` in `root`; stdout and stderr captured as bytes, the exit code unchecked.
     Raises OSError (no git) and subprocess.TimeoutExpired as subprocess.run does."""
-    return subprocess.run(command(root, *args, config=config), input=stdin,
-                          stdin=None if stdin is not None else subprocess.DEVNULL,
-                          capture_output=True, timeout=timeout, check=False, env=environment())
+    return subprocess.run(
+        command(root, *args, config=config),
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+        env=environment(),
+    )
 
 
-def popen(root: Path, *args: str, config: Mapping[str, str] | None = None,
-          ) -> subprocess.Popen[bytes]:
+def popen(
+    root: Path,
+    *args: str,
+    config: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
     """Start `git <args>` in `root` with stdin, stdout and stderr as pipes (a streamed read)."""
-    return subprocess.Popen(command(root, *args, config=config), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment())
+    return subprocess.Popen(
+        command(root, *args, config=config),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment(),
+    )
 
 
 def repository_prefix(root: Path) -> str:

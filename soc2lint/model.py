@@ -63,8 +63,9 @@ class Node:
 
     __slots__ = ("tag", "value", "start_mark", "end_mark", "style")
 
-    def __init__(self, tag: str, value: Any, start_mark: Mark, end_mark: Mark,
-                 style: str | None = None) -> None:
+    def __init__(
+        self, tag: str, value: Any, start_mark: Mark, end_mark: Mark, style: str | None = None
+    ) -> None:
         self.tag = tag
         self.value = value
         self.start_mark = start_mark
@@ -128,8 +129,10 @@ class Rule:
     params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     matchers: tuple[Any, ...] = field(default=(), hash=False, compare=False, repr=False)
     # named conditions the match may use; kept so that a built-in rule, already proven by the
-    # test suite, is compiled only when it first runs (see language.rules.matchers_of)
-    conditions: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
+    # test suite, is compiled only when it first runs (see language.match.matchers_of)
+    conditions: Mapping[str, Any] = field(
+        default_factory=dict, hash=False, compare=False, repr=False
+    )
     prefilter: Any = field(default=None, hash=False, compare=False, repr=False)  # re.Pattern
 
     @property

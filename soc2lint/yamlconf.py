@@ -23,8 +23,10 @@ def read_input(path: Path, source: str, error: type[Soc2lintError], what: str) -
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_SIZE:
-            raise error(f"{source}: {what} is {size:,} bytes, more than the {MAX_INPUT_SIZE:,} bytes "
-                        "soc2lint reads")
+            raise error(
+                f"{source}: {what} is {size:,} bytes, more than the {MAX_INPUT_SIZE:,} bytes "
+                "soc2lint reads"
+            )
         raw = path.read_bytes()
         return raw, raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -39,8 +41,10 @@ def check_aliases(root: nodes.Node, source: str, error: type[Soc2lintError]) -> 
     from soc2lint.formats.yamldoc import ALIAS_EXPANSION_LIMIT
 
     if nodes.expanded_size(root, ALIAS_EXPANSION_LIMIT) >= ALIAS_EXPANSION_LIMIT:
-        raise error(f"{source}:{root.start_mark.line + 1}: expands to more than "
-                    f"{ALIAS_EXPANSION_LIMIT:,} nodes through aliases (an alias bomb); not read")
+        raise error(
+            f"{source}:{root.start_mark.line + 1}: expands to more than "
+            f"{ALIAS_EXPANSION_LIMIT:,} nodes through aliases (an alias bomb); not read"
+        )
 
 
 def load(text: str, source: str, error: type[Soc2lintError]) -> tuple[Any, nodes.Node | None]:

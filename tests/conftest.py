@@ -13,7 +13,11 @@ SARIF_SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb421
 _SHARED_SCHEMA = REPO.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 # The official schema: the workspace's shared copy where it exists, else the identical copy
 # vendored in tests/data (see its README) so that a clone elsewhere can validate too.
-SARIF_SCHEMA = _SHARED_SCHEMA if _SHARED_SCHEMA.is_file() else REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = (
+    _SHARED_SCHEMA
+    if _SHARED_SCHEMA.is_file()
+    else REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
+)
 
 
 @pytest.fixture
@@ -33,7 +37,9 @@ def write(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, str, str]]:
+def run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., tuple[int, str, str]]:
     """run(*argv, cwd=path) -> (exit code, stdout, stderr) of the real CLI entry point."""
 
     def _run(*argv: str, cwd: Path | None = None) -> tuple[int, str, str]:

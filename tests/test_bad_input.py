@@ -33,6 +33,7 @@ MB = 1024 * 1024
 
 # --------------------------------------------------------------------------- helpers
 
+
 def scan(run: Run, root: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
     """Scan `root` with `--format json`; (exit code, parsed report, stderr)."""
     code, out, err = run(str(root), "--format", "json", *extra)
@@ -67,36 +68,46 @@ def error_line(err: str) -> str:
 
 # --------------------------------------------------------------------------- malformed files
 
-def test_malformed_workflow_yaml_is_sl001_at_the_error_position(run: Run, write: Write,
-                                                                 tmp_path: Path) -> None:
+
+def test_malformed_workflow_yaml_is_sl001_at_the_error_position(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     good_tree(write)
     # Line 4: the second `:` (column 20) makes `ubuntu: latest` an illegal nested mapping.
-    write(".github/workflows/bad.yml", """\
+    write(
+        ".github/workflows/bad.yml",
+        """\
         on: push
         jobs:
           test:
             runs-on: ubuntu: latest
             steps:
               - run: make test
-        """)
+        """,
+    )
     code, report, _ = scan(run, tmp_path)
     assert code == 1
     assert positions(report) == {(".github/workflows/bad.yml", 4, 20, "SL001"), GOOD_FINDING}
     (bad,) = only(report, ".github/workflows/bad.yml")
-    assert bad["message"] == ("Cannot evaluate .github/workflows/bad.yml: invalid YAML: "
-                              "mapping values are not allowed in this context")
+    assert bad["message"] == (
+        "Cannot evaluate .github/workflows/bad.yml: invalid YAML: "
+        "mapping values are not allowed in this context"
+    )
     assert bad["rule_name"] == "parse-error"
 
 
 def test_malformed_kubernetes_yaml_is_sl001(run: Run, write: Write, tmp_path: Path) -> None:
     good_tree(write)
-    write("k8s/deploy.yaml", """\
+    write(
+        "k8s/deploy.yaml",
+        """\
         apiVersion: apps/v1
         kind: Deployment
         metadata:
           name: web: api
         spec: {}
-        """)
+        """,
+    )
     _, report, _ = scan(run, tmp_path)
     assert positions(report) == {("k8s/deploy.yaml", 4, 12, "SL001"), GOOD_FINDING}
     assert "invalid YAML" in only(report, "k8s/deploy.yaml")[0]["message"]
@@ -105,8 +116,9 @@ def test_malformed_kubernetes_yaml_is_sl001(run: Run, write: Write, tmp_path: Pa
 MALFORMED_JSON = '{\n  "debug": true\n  "port": 80\n}\n'  # missing `,` after line 2
 
 
-def test_malformed_json_is_not_parsed_when_no_rule_reads_json(run: Run, write: Write,
-                                                              tmp_path: Path) -> None:
+def test_malformed_json_is_not_parsed_when_no_rule_reads_json(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     """No built-in rule reads the structure of JSON, so a JSON file is never parsed: the engine
     parses a file only for the document rules that target its kind (SL001 is an engine rule and
     does not cause parsing by itself). The secrets rule reads it as text, which needs no parse:
@@ -144,8 +156,9 @@ JSON_RULE = """\
     """
 
 
-def test_malformed_json_is_sl001_when_a_rule_reads_json(run: Run, write: Write, tmp_path: Path,
-                                                        tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_malformed_json_is_sl001_when_a_rule_reads_json(
+    run: Run, write: Write, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     rules = tmp_path_factory.mktemp("org-rules")
     write("ORG001-debug.yaml", JSON_RULE, rules)
     good_tree(write)
@@ -154,12 +167,16 @@ def test_malformed_json_is_sl001_when_a_rule_reads_json(run: Run, write: Write, 
     _, report, _ = scan(run, tmp_path, "--rules", str(rules))
     # JSON is checked strictly: the missing comma is reported where "port" starts (line 3,
     # column 3); the valid JSON file next to it is still evaluated by the same rule.
-    assert positions(report) == {("config/app.json", 3, 3, "SL001"),
-                                 ("config/ok.json", 2, 12, "ORG001"), GOOD_FINDING}
+    assert positions(report) == {
+        ("config/app.json", 3, 3, "SL001"),
+        ("config/ok.json", 2, 12, "ORG001"),
+        GOOD_FINDING,
+    }
 
 
-def test_json_that_only_yaml_would_accept_is_sl001(run: Run, write: Write, tmp_path: Path,
-                                                   tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_json_that_only_yaml_would_accept_is_sl001(
+    run: Run, write: Write, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     rules = tmp_path_factory.mktemp("org-rules")
     write("ORG001-debug.yaml", JSON_RULE, rules)
     good_tree(write)
@@ -178,6 +195,7 @@ def test_non_utf8_column_counts_characters(run: Run, write: Write, tmp_path: Pat
 
 # --------------------------------------------------------------------------- resource exhaustion
 
+
 def _warm_up(run: Run, tmp_path_factory: pytest.TempPathFactory, write: Write) -> None:
     """Run one scan first so that lazy imports are not counted in the measured peak."""
     warm = tmp_path_factory.mktemp("warm")
@@ -188,14 +206,17 @@ def _warm_up(run: Run, tmp_path_factory: pytest.TempPathFactory, write: Write) -
 
 def _alias_bomb(levels: int = 9) -> str:
     letters = "abcdefghijklmnopqrstuvwxyz"
-    lines = [f'{letters[0]}: &{letters[0]} [' + ", ".join(['"lol"'] * 9) + "]"]
+    lines = [f"{letters[0]}: &{letters[0]} [" + ", ".join(['"lol"'] * 9) + "]"]
     for prev, cur in zip(letters[: levels - 1], letters[1:levels], strict=True):
         lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
-    return "\n".join(["apiVersion: v1", "kind: ConfigMap", "data:", *("  " + x for x in lines)]) + "\n"
+    return (
+        "\n".join(["apiVersion: v1", "kind: ConfigMap", "data:", *("  " + x for x in lines)]) + "\n"
+    )
 
 
-def test_alias_bomb_is_sl003_in_bounded_memory(run: Run, write: Write, tmp_path: Path,
-                                               tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_alias_bomb_is_sl003_in_bounded_memory(
+    run: Run, write: Write, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     good_tree(write)
     write("k8s/bomb.yaml", _alias_bomb(9))  # 9**9 = 387,420,489 nodes if expanded
     _warm_up(run, tmp_path_factory, write)
@@ -229,8 +250,9 @@ def _traced_scan(run: Run, root: Path) -> tuple[dict[str, Any], int]:
     return report, peak
 
 
-def test_oversized_file_is_sl001_and_never_read_whole(run: Run, write: Write, tmp_path: Path,
-                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_oversized_file_is_sl001_and_never_read_whole(
+    run: Run, write: Write, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     good_tree(write)
     _warm_up(run, tmp_path_factory, write)
     # Baseline: the same tree without the big file. (Its peak is already ~max_file_size, because
@@ -261,9 +283,13 @@ def test_oversized_file_is_sl001_and_never_read_whole(run: Run, write: Write, tm
 
 # --------------------------------------------------------------------------- undecodable files
 
+
 def test_binary_workflow_is_sl001(run: Run, write: Write, tmp_path: Path) -> None:
     good_tree(write)
-    write(".github/workflows/x.yml", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00")
+    write(
+        ".github/workflows/x.yml",
+        b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00",
+    )
     _, report, _ = scan(run, tmp_path)
     assert positions(report) == {(".github/workflows/x.yml", 1, 1, "SL001"), GOOD_FINDING}
     assert "binary" in only(report, ".github/workflows/x.yml")[0]["message"]
@@ -272,15 +298,18 @@ def test_binary_workflow_is_sl001(run: Run, write: Write, tmp_path: Path) -> Non
 def test_non_utf8_workflow_points_at_the_bad_byte(run: Run, write: Write, tmp_path: Path) -> None:
     good_tree(write)
     # latin-1 "café" as a job id: the 0xe9 byte is on line 3, column 6.
-    write(".github/workflows/latin1.yml", b"on: push\njobs:\n  caf\xe9:\n    runs-on: ubuntu-latest\n")
+    write(
+        ".github/workflows/latin1.yml", b"on: push\njobs:\n  caf\xe9:\n    runs-on: ubuntu-latest\n"
+    )
     _, report, _ = scan(run, tmp_path)
     assert positions(report) == {(".github/workflows/latin1.yml", 3, 6, "SL001"), GOOD_FINDING}
     message = only(report, ".github/workflows/latin1.yml")[0]["message"]
     assert "not UTF-8" in message and "0xe9" in message
 
 
-def test_unreadable_yaml_is_reported_only_where_a_rule_would_read_it(run: Run, write: Write,
-                                                                     tmp_path: Path) -> None:
+def test_unreadable_yaml_is_reported_only_where_a_rule_would_read_it(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     """Plain `.yaml` files are read only by Kubernetes rules, which want `apiVersion` and `kind`.
     An unreadable one (binary, not UTF-8, too large) is reported as SL001 when its first bytes
     look like a manifest, and skipped silently otherwise: it is not configuration any rule checks."""
@@ -291,8 +320,11 @@ def test_unreadable_yaml_is_reported_only_where_a_rule_would_read_it(run: Run, w
     write("assets/latin1.yaml", b"name: caf\xe9\n")
     write("data/dump.yaml", b"rows:\n" + b"  - x\n" * (2 * MB))  # 12 MiB > max_file_size
     _, report, _ = scan(run, tmp_path)
-    assert positions(report) == {("k8s/secret.yaml", 1, 1, "SL001"),
-                                 ("k8s/config.yaml", 4, 16, "SL001"), GOOD_FINDING}
+    assert positions(report) == {
+        ("k8s/secret.yaml", 1, 1, "SL001"),
+        ("k8s/config.yaml", 4, 16, "SL001"),
+        GOOD_FINDING,
+    }
     assert "binary" in only(report, "k8s/secret.yaml")[0]["message"]
     assert "not UTF-8" in only(report, "k8s/config.yaml")[0]["message"]
 
@@ -314,7 +346,8 @@ PRIVILEGED_POD = """\
 
 
 def test_symlinks_out_of_the_root_and_loops_are_not_followed_but_noted(
-        run: Run, write: Write, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    run: Run, write: Write, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     outside = tmp_path_factory.mktemp("outside")
     evil = write("evil.yml", GOOD_WORKFLOW, outside)  # would be a GHA002 if it were scanned
     good_tree(write)
@@ -327,14 +360,19 @@ def test_symlinks_out_of_the_root_and_loops_are_not_followed_but_noted(
     code, out, err = run(str(tmp_path), "--format", "json")
     assert code == 1, err
     report = json.loads(out)
-    assert positions(report) == {GOOD_FINDING, ("k8s/pod.yaml", 10, 21, "KUB001"),
-                                 ("pod-link.yaml", 10, 21, "KUB001")}
+    assert positions(report) == {
+        GOOD_FINDING,
+        ("k8s/pod.yaml", 10, 21, "KUB001"),
+        ("pod-link.yaml", 10, 21, "KUB001"),
+    }
     notes = [line for line in err.splitlines() if line]
-    assert sorted(notes) == sorted([
-        "soc2lint: note: .github/workflows/evil.yml: symlink points outside the scan root; not followed",
-        "soc2lint: note: a.yaml: broken or looping symlink (Too many levels of symbolic links); skipped",
-        "soc2lint: note: b.yaml: broken or looping symlink (Too many levels of symbolic links); skipped",
-    ])
+    assert sorted(notes) == sorted(
+        [
+            "soc2lint: note: .github/workflows/evil.yml: symlink points outside the scan root; not followed",
+            "soc2lint: note: a.yaml: broken or looping symlink (Too many levels of symbolic links); skipped",
+            "soc2lint: note: b.yaml: broken or looping symlink (Too many levels of symbolic links); skipped",
+        ]
+    )
     assert sorted(report["notes"]) == sorted(n.removeprefix("soc2lint: note: ") for n in notes)
 
     # The text report prints the same notes on stderr, and never the outside file's finding.
@@ -345,8 +383,9 @@ def test_symlinks_out_of_the_root_and_loops_are_not_followed_but_noted(
     assert "write-all" in out and ".github/workflows/evil.yml" not in out
 
 
-def test_directory_symlink_out_of_the_root_is_noted(run: Run, write: Write, tmp_path: Path,
-                                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_directory_symlink_out_of_the_root_is_noted(
+    run: Run, write: Write, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     outside = tmp_path_factory.mktemp("shared-workflows")
     write("evil.yml", GOOD_WORKFLOW, outside)
     write("k8s/pod.yaml", PRIVILEGED_POD)
@@ -362,6 +401,7 @@ def test_directory_symlink_out_of_the_root_is_noted(run: Run, write: Write, tmp_
 
 # --------------------------------------------------------------------------- hostile YAML
 
+
 def test_control_character_is_sl001_not_a_crash(run: Run, write: Write, tmp_path: Path) -> None:
     good_tree(write)
     write(".github/workflows/ctrl.yml", b"on: push\njobs:\n  a\x07b:\n    runs-on: ubuntu-latest\n")
@@ -375,7 +415,9 @@ def test_control_character_is_sl001_not_a_crash(run: Run, write: Write, tmp_path
     assert GOOD_FINDING in positions(report)
 
 
-def test_control_character_is_reported_at_its_position(run: Run, write: Write, tmp_path: Path) -> None:
+def test_control_character_is_reported_at_its_position(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     good_tree(write)
     write(".github/workflows/ctrl.yml", b"on: push\njobs:\n  a\x07b:\n    runs-on: ubuntu-latest\n")
     _, report, _ = scan(run, tmp_path)
@@ -385,7 +427,10 @@ def test_control_character_is_reported_at_its_position(run: Run, write: Write, t
 def test_deeply_nested_flow_sequences_are_sl001(run: Run, write: Write, tmp_path: Path) -> None:
     good_tree(write)
     write(".github/workflows/deep.yml", "on: push\njobs: " + "[" * 100_000 + "\n")
-    write("k8s/deep.yaml", "apiVersion: v1\nkind: List\nitems: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    write(
+        "k8s/deep.yaml",
+        "apiVersion: v1\nkind: List\nitems: " + "[" * 100_000 + "]" * 100_000 + "\n",
+    )
     code, out, err = run(str(tmp_path), "--format", "json")
     assert code == 1
     assert "internal error" not in err and "Traceback" not in err
@@ -397,8 +442,9 @@ def test_deeply_nested_flow_sequences_are_sl001(run: Run, write: Write, tmp_path
     assert GOOD_FINDING in positions(report)
 
 
-def test_deep_but_parseable_nesting_is_not_called_an_alias_bomb(run: Run, write: Write,
-                                                                 tmp_path: Path) -> None:
+def test_deep_but_parseable_nesting_is_not_called_an_alias_bomb(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     good_tree(write)
     depth = 990  # under libyaml's nesting limit of 1000, so it parses
     write("k8s/deep.yaml", "apiVersion: v1\nkind: List\nitems: " + "[" * depth + "]" * depth + "\n")
@@ -407,20 +453,32 @@ def test_deep_but_parseable_nesting_is_not_called_an_alias_bomb(run: Run, write:
     assert [f["rule_id"] for f in only(report, "k8s/deep.yaml")] in ([], ["SL001"])
 
 
-@pytest.mark.parametrize(("name", "content", "structural"), [
-    ("jobs-is-a-string", """\
+@pytest.mark.parametrize(
+    ("name", "content", "structural"),
+    [
+        (
+            "jobs-is-a-string",
+            """\
         on: push
         jobs: "build and deploy"
-        """, {(2, 7)}),
-    ("job-is-a-string", """\
+        """,
+            {(2, 7)},
+        ),
+        (
+            "job-is-a-string",
+            """\
         on: push
         jobs:
           deploy: "kubectl apply -f k8s/"
           number: 3
           list: [1, 2]
           empty:
-        """, {(3, 3), (4, 3), (5, 3), (6, 3)}),
-    ("steps-is-a-mapping", """\
+        """,
+            {(3, 3), (4, 3), (5, 3), (6, 3)},
+        ),
+        (
+            "steps-is-a-mapping",
+            """\
         on: pull_request_target
         jobs:
           deploy:
@@ -434,13 +492,21 @@ def test_deep_but_parseable_nesting_is_not_called_an_alias_bomb(run: Run, write:
             steps: [1, "x", [], {run: 5}, {run: [a]}, {uses: 7},
                     {uses: actions/github-script@v7, with: 3},
                     {uses: actions/github-script@v7, with: {script: [1]}}]
-        """, {(6, 5)}),
-    ("top-level-is-a-list", "- on: push\n- jobs: {}\n", {(1, 1)}),
-    ("empty-file", "", set()),
-])
-def test_workflow_with_unexpected_shapes_does_not_crash(run: Run, write: Write, tmp_path: Path,
-                                                        name: str, content: str,
-                                                        structural: set[tuple[int, int]]) -> None:
+        """,
+            {(6, 5)},
+        ),
+        ("top-level-is-a-list", "- on: push\n- jobs: {}\n", {(1, 1)}),
+        ("empty-file", "", set()),
+    ],
+)
+def test_workflow_with_unexpected_shapes_does_not_crash(
+    run: Run,
+    write: Write,
+    tmp_path: Path,
+    name: str,
+    content: str,
+    structural: set[tuple[int, int]],
+) -> None:
     good_tree(write)
     write(f".github/workflows/{name}.yml", content)
     code, out, err = run(str(tmp_path), "--format", "json")
@@ -451,8 +517,9 @@ def test_workflow_with_unexpected_shapes_does_not_crash(run: Run, write: Write, 
     # that read strings (GHA003 `uses:`, GHA004 `run:`, GHA012 values) do not trip over them.
     path = f".github/workflows/{name}.yml"
     found = positions(report) - {GOOD_FINDING}
-    assert {f for f in found if f[3] == "GHA025"} == {(path, line, col, "GHA025")
-                                                      for line, col in structural}
+    assert {f for f in found if f[3] == "GHA025"} == {
+        (path, line, col, "GHA025") for line, col in structural
+    }
     assert not {f for f in found if f[3] in ("GHA003", "GHA004", "GHA012", "SL001")}
 
 
@@ -492,8 +559,9 @@ RULE = """\
     """
 
 
-def test_valid_extra_rule_file_loads(run: Run, write: Write, tmp_path: Path,
-                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_valid_extra_rule_file_loads(
+    run: Run, write: Write, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """The baseline for the broken variants below: the unmodified rule loads and runs."""
     rules = tmp_path_factory.mktemp("rules")
     write("ORG002.yaml", RULE, rules)
@@ -502,19 +570,50 @@ def test_valid_extra_rule_file_loads(run: Run, write: Write, tmp_path: Path,
     assert positions(report) == {GOOD_FINDING, (".github/workflows/good.yml", 5, 14, "ORG002")}
 
 
-@pytest.mark.parametrize(("case", "old", "new", "line", "expected"), [
-    ("unknown-match-key", "  for_each: jobs.*\n", "  for_each: jobs.*\n  foreach: jobs\n", 10,
-     "key 'match.foreach': unknown key 'foreach'"),
-    ("bad-regex", "    equals: ubuntu-latest\n", '    regex: "ubuntu-(latest"\n', 12,
-     "key 'match.where.regex': invalid regex 'ubuntu-(latest'"),
-    ("unknown-control", "controls: [CC8.1]\n", "controls: [CC8.1, A2.1]\n", 4,
-     "key 'controls.1': unknown control 'A2.1'"),
-    ("yaml-syntax-error", "title: Job runs on a moving runner image\n",
-     "title: Job runs on: a moving runner image\n", 3, "invalid YAML: mapping values are not allowed"),
-])
-def test_broken_rule_file_is_one_line_exit_2(run: Run, write: Write, tmp_path: Path,
-                                             tmp_path_factory: pytest.TempPathFactory, case: str,
-                                             old: str, new: str, line: int, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "old", "new", "line", "expected"),
+    [
+        (
+            "unknown-match-key",
+            "  for_each: jobs.*\n",
+            "  for_each: jobs.*\n  foreach: jobs\n",
+            10,
+            "key 'match.foreach': unknown key 'foreach'",
+        ),
+        (
+            "bad-regex",
+            "    equals: ubuntu-latest\n",
+            '    regex: "ubuntu-(latest"\n',
+            12,
+            "key 'match.where.regex': invalid regex 'ubuntu-(latest'",
+        ),
+        (
+            "unknown-control",
+            "controls: [CC8.1]\n",
+            "controls: [CC8.1, A2.1]\n",
+            4,
+            "key 'controls.1': unknown control 'A2.1'",
+        ),
+        (
+            "yaml-syntax-error",
+            "title: Job runs on a moving runner image\n",
+            "title: Job runs on: a moving runner image\n",
+            3,
+            "invalid YAML: mapping values are not allowed",
+        ),
+    ],
+)
+def test_broken_rule_file_is_one_line_exit_2(
+    run: Run,
+    write: Write,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    case: str,
+    old: str,
+    new: str,
+    line: int,
+    expected: str,
+) -> None:
     rules = tmp_path_factory.mktemp("rules")
     text = textwrap.dedent(RULE)
     assert old in text
@@ -528,14 +627,16 @@ def test_broken_rule_file_is_one_line_exit_2(run: Run, write: Write, tmp_path: P
     assert expected in message
 
 
-def test_pathologically_nested_rule_condition_is_exit_2(run: Run, write: Write, tmp_path: Path,
-                                                        tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_pathologically_nested_rule_condition_is_exit_2(
+    run: Run, write: Write, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     rules = tmp_path_factory.mktemp("rules")
     condition = "{path: runs-on, equals: ubuntu-latest}"
     for _ in range(400):
         condition = "{not: " + condition + "}"
-    text = textwrap.dedent(RULE).replace("  where:\n    path: runs-on\n    equals: ubuntu-latest\n",
-                                         f"  where: {condition}\n")
+    text = textwrap.dedent(RULE).replace(
+        "  where:\n    path: runs-on\n    equals: ubuntu-latest\n", f"  where: {condition}\n"
+    )
     write("ORG002.yaml", text, rules)
     good_tree(write)
     code, _, err = run(str(tmp_path), "--rules", str(rules))
@@ -545,20 +646,39 @@ def test_pathologically_nested_rule_condition_is_exit_2(run: Run, write: Write, 
 
 # --------------------------------------------------------------------------- broken config
 
-@pytest.mark.parametrize(("case", "config", "line", "expected"), [
-    ("unknown-key", "select: [GHA]\nexclud:\n  - vendor/**\n", 2,
-     "key 'exclud': unknown key 'exclud'"),
-    ("exception-without-reason",
-     "exceptions:\n  - rule: GHA002\n    path: .github/workflows/good.yml\n    expires: 2030-01-01\n", 2,
-     "key 'exceptions.0': 'reason' is required"),
-    ("unknown-key-in-exception",
-     "exceptions:\n  - rule: GHA002\n    reason: legacy workflow, SEC-1\n    reson: typo\n", 4,
-     "key 'exceptions.0.reson': unknown key 'reson'"),
-    ("yaml-syntax-error", "select: [GHA]\nexclude: vendor: x\n", 2,
-     "invalid YAML: mapping values are not allowed"),
-])
-def test_broken_config_is_one_line_exit_2(run: Run, write: Write, tmp_path: Path, case: str,
-                                          config: str, line: int, expected: str) -> None:
+
+@pytest.mark.parametrize(
+    ("case", "config", "line", "expected"),
+    [
+        (
+            "unknown-key",
+            "select: [GHA]\nexclud:\n  - vendor/**\n",
+            2,
+            "key 'exclud': unknown key 'exclud'",
+        ),
+        (
+            "exception-without-reason",
+            "exceptions:\n  - rule: GHA002\n    path: .github/workflows/good.yml\n    expires: 2030-01-01\n",
+            2,
+            "key 'exceptions.0': 'reason' is required",
+        ),
+        (
+            "unknown-key-in-exception",
+            "exceptions:\n  - rule: GHA002\n    reason: legacy workflow, SEC-1\n    reson: typo\n",
+            4,
+            "key 'exceptions.0.reson': unknown key 'reson'",
+        ),
+        (
+            "yaml-syntax-error",
+            "select: [GHA]\nexclude: vendor: x\n",
+            2,
+            "invalid YAML: mapping values are not allowed",
+        ),
+    ],
+)
+def test_broken_config_is_one_line_exit_2(
+    run: Run, write: Write, tmp_path: Path, case: str, config: str, line: int, expected: str
+) -> None:
     good_tree(write)
     path = write(".soc2lint.yaml", config)
     code, out, err = run(str(tmp_path), "--format", "json")
@@ -569,16 +689,20 @@ def test_broken_config_is_one_line_exit_2(run: Run, write: Write, tmp_path: Path
     assert expected in message
 
 
-def test_config_exception_for_unknown_rule_names_line_and_key(run: Run, write: Write,
-                                                              tmp_path: Path) -> None:
+def test_config_exception_for_unknown_rule_names_line_and_key(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     good_tree(write)
-    path = write(".soc2lint.yaml", """\
+    path = write(
+        ".soc2lint.yaml",
+        """\
         exceptions:
           - rule: GHA002
             reason: legacy workflow, tracked in SEC-1
           - rule: GHA999
             reason: typo in the rule id
-        """)
+        """,
+    )
     code, _, err = run(str(tmp_path))
     assert code == 2
     message = error_line(err)
@@ -586,7 +710,9 @@ def test_config_exception_for_unknown_rule_names_line_and_key(run: Run, write: W
     assert "GHA999" in message
 
 
-def test_deeply_nested_config_is_not_an_internal_error(run: Run, write: Write, tmp_path: Path) -> None:
+def test_deeply_nested_config_is_not_an_internal_error(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     good_tree(write)
     write(".soc2lint.yaml", "parameters: " + "{a: " * 600 + "1" + "}" * 600 + "\n")
     code, _, err = run(str(tmp_path))
@@ -594,11 +720,15 @@ def test_deeply_nested_config_is_not_an_internal_error(run: Run, write: Write, t
     assert code in (0, 1, 2)
 
 
-def test_selecting_only_parse_error_still_reads_the_files(run: Run, write: Write, tmp_path: Path) -> None:
+def test_selecting_only_parse_error_still_reads_the_files(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     write(".github/workflows/bad.yml", "on: push\njobs:\n  a: [\n")
     write("k8s/pod.yaml", "apiVersion: v1\nkind: Pod\nspec: {containers: [\n")
     for select in ("SL001", "parse-error"):
         code, report, _ = scan(run, tmp_path, "--select", select)
         assert code == 1
         assert {(f[0], f[3]) for f in positions(report)} == {
-            (".github/workflows/bad.yml", "SL001"), ("k8s/pod.yaml", "SL001")}
+            (".github/workflows/bad.yml", "SL001"),
+            ("k8s/pod.yaml", "SL001"),
+        }

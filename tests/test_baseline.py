@@ -21,7 +21,9 @@ def findings(run: Run, root: Path) -> tuple[int, list[dict[str, Any]]]:
     return code, json.loads(out)["findings"]
 
 
-def test_baseline_then_rotation_evidence_then_a_new_secret(write: Write, run: Run, tmp_path: Path) -> None:
+def test_baseline_then_rotation_evidence_then_a_new_secret(
+    write: Write, run: Run, tmp_path: Path
+) -> None:
     write("app/settings.py", f'AWS = "{AWS}"\nSLACK = "{SLACK}"\n')
     code, out, _ = run("baseline", str(tmp_path))
     assert code == 0 and out.startswith("2 secret(s) in ")
@@ -29,9 +31,14 @@ def test_baseline_then_rotation_evidence_then_a_new_secret(write: Write, run: Ru
     assert AWS not in baseline and SLACK not in baseline and SLACK[4:20] not in baseline
     assert baseline.startswith("# soc2lint secrets baseline")
     # the team records one rotation, by hand, with a comment
-    slack_fp = next(f for f in findings(run, tmp_path)[1] if "Slack" in f["message"])["identity"].rsplit("#")[-1]
-    text = baseline.replace(f"  {slack_fp}:\n", f"  {slack_fp}:  # revoked in the Slack admin console\n"
-                                                f"    rotated_on: 2026-01-05\n    ticket: SEC-123\n")
+    slack_fp = next(f for f in findings(run, tmp_path)[1] if "Slack" in f["message"])[
+        "identity"
+    ].rsplit("#")[-1]
+    text = baseline.replace(
+        f"  {slack_fp}:\n",
+        f"  {slack_fp}:  # revoked in the Slack admin console\n"
+        f"    rotated_on: 2026-01-05\n    ticket: SEC-123\n",
+    )
     (tmp_path / ".soc2lint-baseline.yaml").write_text(text)
     code, items = findings(run, tmp_path)
     by_type = {f["message"].split(" in this file")[0]: f for f in items}
@@ -50,11 +57,29 @@ def test_baseline_then_rotation_evidence_then_a_new_secret(write: Write, run: Ru
     assert rewritten.count("rule: SEC001") == 3
 
 
-def test_detect_secrets_audit_false_positives_are_honoured(write: Write, run: Run, tmp_path: Path) -> None:
+def test_detect_secrets_audit_false_positives_are_honoured(
+    write: Write, run: Run, tmp_path: Path
+) -> None:
     write("app/settings.py", f'AWS = "{AWS}"\nSLACK = "{SLACK}"\n')
-    write(".secrets.baseline", json.dumps({"version": "1.5.0", "results": {"app/settings.py": [
-        {"type": "AWS Access Key", "filename": "app/settings.py", "line_number": 1,
-         "hashed_secret": hashlib.sha1(AWS.encode()).hexdigest(), "is_secret": False}]}}))
+    write(
+        ".secrets.baseline",
+        json.dumps(
+            {
+                "version": "1.5.0",
+                "results": {
+                    "app/settings.py": [
+                        {
+                            "type": "AWS Access Key",
+                            "filename": "app/settings.py",
+                            "line_number": 1,
+                            "hashed_secret": hashlib.sha1(AWS.encode()).hexdigest(),
+                            "is_secret": False,
+                        }
+                    ]
+                },
+            }
+        ),
+    )
     _, items = findings(run, tmp_path)
     assert [f["message"].split(" in this file")[0] for f in items] == ["Slack Token"]
 
@@ -83,11 +108,17 @@ def test_an_entry_takes_path_and_line_from_the_same_occurrence(run: Run, tmp_pat
     assert code == 0, err
     from ruamel.yaml import YAML
 
-    (entry,) = YAML(typ="safe").load((tmp_path / ".soc2lint-baseline.yaml").read_text())["secrets"].values()
+    (entry,) = (
+        YAML(typ="safe")
+        .load((tmp_path / ".soc2lint-baseline.yaml").read_text())["secrets"]
+        .values()
+    )
     assert (entry["path"], entry["line"], entry["introduced_in"]) == ("new.py", 3, sha)
 
 
-def test_an_alias_bomb_in_the_baseline_is_one_line_and_bounded(write: Write, tmp_path: Path) -> None:
+def test_an_alias_bomb_in_the_baseline_is_one_line_and_bounded(
+    write: Write, tmp_path: Path
+) -> None:
     """Nine levels of nine aliases (387 million strings once expanded) under a field the
     baseline prints: refused before it is constructed, in bounded memory and time."""
     import resource
@@ -99,7 +130,10 @@ def test_an_alias_bomb_in_the_baseline_is_one_line_and_bounded(write: Write, tmp
     names = "abcdefghi"
     for prev, name in zip(names, names[1:], strict=False):
         levels.append(f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]")
-    bomb = "\n".join(levels) + "\nsecrets:\n  91b83ff4c140c591:\n    rotated_on: 2026-01-05\n    ticket: *i\n"
+    bomb = (
+        "\n".join(levels)
+        + "\nsecrets:\n  91b83ff4c140c591:\n    rotated_on: 2026-01-05\n    ticket: *i\n"
+    )
     write(".soc2lint-baseline.yaml", bomb)
     write("app.py", "x = 1\n")
 
@@ -108,8 +142,14 @@ def test_an_alias_bomb_in_the_baseline_is_one_line_and_bounded(write: Write, tmp
 
     for argv in (["--no-history", str(tmp_path)], ["baseline", "--no-history", str(tmp_path)]):
         start = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "soc2lint", *argv], capture_output=True,
-                              text=True, timeout=60, preexec_fn=limit, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "soc2lint", *argv],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=limit,
+            check=False,
+        )
         assert time.monotonic() - start < 30
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
         (line,) = proc.stderr.strip().splitlines()
@@ -117,7 +157,8 @@ def test_an_alias_bomb_in_the_baseline_is_one_line_and_bounded(write: Write, tmp
 
 
 def test_a_baseline_at_a_custom_path_is_no_secret_in_the_tree_or_the_history(
-        write: Write, run: Run, tmp_path: Path) -> None:
+    write: Write, run: Run, tmp_path: Path
+) -> None:
     """The baseline lists fingerprints, commit ids and authors: at the path the config names it
     is soc2lint's own file, not a secret (it was SEC001 critical and SEC002 before)."""
     import git

@@ -31,12 +31,19 @@ def test_version(run: Run) -> None:
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "soc2lint", "--version"], capture_output=True,
-                          text=True, cwd=tmp_path, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "soc2lint", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
     assert proc.returncode == 0 and __version__ in proc.stdout
 
 
-def test_default_command_is_scan_and_text_output(write: Callable[..., Path], run: Run, tmp_path: Path) -> None:
+def test_default_command_is_scan_and_text_output(
+    write: Callable[..., Path], run: Run, tmp_path: Path
+) -> None:
     write(".github/workflows/deploy.yml", BAD)
     write(".soc2lint.yaml", "select: [GHA001, GHA002]\n")
     code, out, _ = run(cwd=tmp_path)
@@ -67,8 +74,11 @@ def test_quiet_and_no_color(write: Callable[..., Path], run: Run, tmp_path: Path
 
 
 def test_clean_tree_exits_zero(write: Callable[..., Path], run: Run, tmp_path: Path) -> None:
-    write(".github/workflows/ci.yml", "on: push\npermissions: {contents: read}\njobs:\n  t:\n"
-          "    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n")
+    write(
+        ".github/workflows/ci.yml",
+        "on: push\npermissions: {contents: read}\njobs:\n  t:\n"
+        "    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n",
+    )
     code, out, _ = run(str(tmp_path))
     assert code == 0 and out.startswith("0 findings in 0 of 1 files")
 
@@ -81,8 +91,13 @@ def test_output_file_and_json(write: Callable[..., Path], run: Run, tmp_path: Pa
     data = json.loads(report.read_text())
     first = data["findings"][0]
     assert {k: first[k] for k in ("rule_id", "path", "line", "column", "severity", "controls")} == {
-        "rule_id": "GHA002", "path": ".github/workflows/deploy.yml", "line": 2, "column": 14,
-        "severity": "high", "controls": ["CC6.1", "CC6.3"]}
+        "rule_id": "GHA002",
+        "path": ".github/workflows/deploy.yml",
+        "line": 2,
+        "column": 14,
+        "severity": "high",
+        "controls": ["CC6.1", "CC6.3"],
+    }
     assert first["why"] and first["fix"] and len(first["fingerprint"]) > 16
     assert data["summary"]["by_control"]["CC6.1"] == 2
 
@@ -102,8 +117,14 @@ def test_explain_rule_by_id_and_name(run: Run, tmp_path: Path) -> None:
     by_id = run("explain", "GHA003", cwd=tmp_path)
     by_name = run("explain", "unpinned-action", cwd=tmp_path)
     assert by_id[0] == 0 and by_id[1] == by_name[1]
-    for section in ("## What it does", "## Why an auditor cares", "## Example", "## Use instead",
-                    "## Controls", "CC9.2"):
+    for section in (
+        "## What it does",
+        "## Why an auditor cares",
+        "## Example",
+        "## Use instead",
+        "## Controls",
+        "CC9.2",
+    ):
         assert section in by_id[1]
 
 
@@ -153,5 +174,8 @@ def test_the_readme_demo_shows_each_family(run: Run) -> None:
     active = {f["rule_id"] for f in findings if not f["suppressed"]}
     assert {"GHA001", "GHA002", "SEC001"} <= active
     assert [(f["rule_id"], f["path"]) for f in findings if f["suppressed"]] == [
-        ("KUB001", "k8s/node-agent.yaml")]
-    assert ("SEC001", "app/settings.py", 8) in {(f["rule_id"], f["path"], f["line"]) for f in findings}
+        ("KUB001", "k8s/node-agent.yaml")
+    ]
+    assert ("SEC001", "app/settings.py", 8) in {
+        (f["rule_id"], f["path"], f["line"]) for f in findings
+    }

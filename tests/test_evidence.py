@@ -17,8 +17,14 @@ from soc2lint.model import Artifact
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "github-api"
-REPO_JSON = json.dumps({"full_name": "acme/shop", "default_branch": "main",
-                        "owner": {"login": "acme", "type": "Organization"}}, indent=2)
+REPO_JSON = json.dumps(
+    {
+        "full_name": "acme/shop",
+        "default_branch": "main",
+        "owner": {"login": "acme", "type": "Organization"},
+    },
+    indent=2,
+)
 NOT_PROTECTED = '{\n  "message": "Branch not protected",\n  "documentation_url": "https://docs.github.com/rest"\n}\n'
 
 
@@ -46,24 +52,33 @@ def test_recognised_by_content_with_any_file_name() -> None:
     entry = ManifestEntry("GET /repos/acme/shop/branches/main/protection", 403)
     assert recognise(_root(forbidden), "p.json", entry) == ERROR
     # an empty list is recognised only by the collector's file name
-    assert recognise(_root("[]"), "github/acme/members-2fa-disabled.json", None) == "members-2fa-disabled"
+    assert (
+        recognise(_root("[]"), "github/acme/members-2fa-disabled.json", None)
+        == "members-2fa-disabled"
+    )
     assert recognise(_root("[]"), "whatever.json", None) is None
 
 
 def test_unprotected_default_branch_from_gh_api_exports_with_free_names(
-        write: Write, run: Run, tmp_path: Path) -> None:
+    write: Write, run: Run, tmp_path: Path
+) -> None:
     write(".soc2/shop-repo.json", REPO_JSON)
     write(".soc2/main-protection.json", NOT_PROTECTED)
-    write(".soc2/shop-rulesets.json", '[{"id": 1, "name": "tags", "target": "tag", "source_type":'
-          ' "Repository", "source": "acme/shop", "enforcement": "active"}]')
+    write(
+        ".soc2/shop-rulesets.json",
+        '[{"id": 1, "name": "tags", "target": "tag", "source_type":'
+        ' "Repository", "source": "acme/shop", "enforcement": "active"}]',
+    )
     code, findings = scan(run, tmp_path, "--select", "GH001")
     assert code == 1
     assert [(f["rule_id"], f["path"], f["line"], f["column"]) for f in findings] == [
-        ("GH001", ".soc2/main-protection.json", 1, 1)]
+        ("GH001", ".soc2/main-protection.json", 1, 1)
+    ]
 
 
-def test_bad_evidence_files_are_findings_and_the_scan_goes_on(write: Write, run: Run,
-                                                              tmp_path: Path) -> None:
+def test_bad_evidence_files_are_findings_and_the_scan_goes_on(
+    write: Write, run: Run, tmp_path: Path
+) -> None:
     write(".soc2/github/acme/shop/repo.json", REPO_JSON)
     write(".soc2/github/acme/shop/branches/main/protection.json", NOT_PROTECTED)
     write(".soc2/github/acme/shop/rulesets.json", "[]")
@@ -108,9 +123,15 @@ def test_two_repositories_are_judged_apart(write: Write, run: Run, tmp_path: Pat
         write(f"{base}/repo.json", REPO_JSON.replace("acme/shop", f"acme/{name}"))
         write(f"{base}/rulesets.json", "[]")
         if protected:
-            write(f"{base}/branches/main/protection.json", json.dumps({
-                "url": f"https://api.github.com/repos/acme/{name}/branches/main/protection",
-                "allow_force_pushes": {"enabled": False}}))
+            write(
+                f"{base}/branches/main/protection.json",
+                json.dumps(
+                    {
+                        "url": f"https://api.github.com/repos/acme/{name}/branches/main/protection",
+                        "allow_force_pushes": {"enabled": False},
+                    }
+                ),
+            )
         else:
             write(f"{base}/branches/main/protection.json", NOT_PROTECTED)
     _, findings = scan(run, tmp_path, "--select", "GH001")
@@ -125,24 +146,58 @@ def test_bundled_examples_compliant_and_not(run: Run) -> None:
     code, findings = scan(run, examples / "noncompliant")
     assert code == 1
     assert {f["rule_id"] for f in findings} == {
-        "GH003", "GH004", "GH005", "GH007", "GH008", "GH010", "GH012", "GH013", "GH014", "GH015",
-        "GH016", "GH017", "GH018", "GH019", "GH020", "GH022", "GH024"}
-    assert any(f["message"].startswith("The organization has 5 owners, more than the policy allows")
-               for f in findings if f["rule_id"] == "GH018")
+        "GH003",
+        "GH004",
+        "GH005",
+        "GH007",
+        "GH008",
+        "GH010",
+        "GH012",
+        "GH013",
+        "GH014",
+        "GH015",
+        "GH016",
+        "GH017",
+        "GH018",
+        "GH019",
+        "GH020",
+        "GH022",
+        "GH024",
+    }
+    assert any(
+        f["message"].startswith("The organization has 5 owners, more than the policy allows")
+        for f in findings
+        if f["rule_id"] == "GH018"
+    )
 
 
-def test_bypass_and_admin_messages_name_the_actor_and_the_count(write: Write, run: Run,
-                                                                tmp_path: Path) -> None:
+def test_bypass_and_admin_messages_name_the_actor_and_the_count(
+    write: Write, run: Run, tmp_path: Path
+) -> None:
     base = ".soc2/github/acme/shop"
     write(f"{base}/repo.json", REPO_JSON)
-    write(f"{base}/rulesets/7.json", json.dumps({
-        "id": 7, "name": "main", "target": "branch", "source_type": "Repository",
-        "source": "acme/shop", "enforcement": "active",
-        "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
-        "bypass_actors": [{"actor_id": 4242, "actor_type": "Team", "bypass_mode": "always"}],
-        "rules": [{"type": "deletion"}]}))
-    write(f"{base}/collaborators-all.json", json.dumps([
-        {"login": f"u{i}", "permissions": {"admin": True}} for i in range(5)]))
+    write(
+        f"{base}/rulesets/7.json",
+        json.dumps(
+            {
+                "id": 7,
+                "name": "main",
+                "target": "branch",
+                "source_type": "Repository",
+                "source": "acme/shop",
+                "enforcement": "active",
+                "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+                "bypass_actors": [
+                    {"actor_id": 4242, "actor_type": "Team", "bypass_mode": "always"}
+                ],
+                "rules": [{"type": "deletion"}],
+            }
+        ),
+    )
+    write(
+        f"{base}/collaborators-all.json",
+        json.dumps([{"login": f"u{i}", "permissions": {"admin": True}} for i in range(5)]),
+    )
     _, findings = scan(run, tmp_path, "--select", "GH011,GH018")
     messages = {f["rule_id"]: f["message"] for f in findings}
     assert messages["GH011"].startswith("A team (actor_type Team, actor_id 4242) can bypass")

@@ -27,48 +27,109 @@ from soc2lint.formats.yamldoc import parse_json
 from soc2lint.model import Artifact, ParsedArtifact
 
 OWNER, REPO, BRANCH, RULESET_ID = "acme", "shop", "main", 42
-_RULESET = {"id": RULESET_ID, "name": "main", "target": "branch", "source_type": "Repository",
-            "source": f"{OWNER}/{REPO}", "enforcement": "active",
-            "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
-            "rules": [{"type": "pull_request", "parameters": {"required_approving_review_count": 1}}]}
+_RULESET = {
+    "id": RULESET_ID,
+    "name": "main",
+    "target": "branch",
+    "source_type": "Repository",
+    "source": f"{OWNER}/{REPO}",
+    "enforcement": "active",
+    "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
+    "rules": [{"type": "pull_request", "parameters": {"required_approving_review_count": 1}}],
+}
 _MEMBER = {"login": "octocat", "type": "User"}
 # a 200 answer of every row, as GitHub gives it
 SAMPLES: dict[str, Any] = {
-    "repository": {"id": 7, "name": REPO, "full_name": f"{OWNER}/{REPO}", "default_branch": BRANCH,
-                   "owner": {"login": OWNER, "type": "Organization"}},
-    "protection": {"url": f"https://api.github.com/repos/{OWNER}/{REPO}/branches/main/protection",
-                   "required_pull_request_reviews": {"required_approving_review_count": 2},
-                   "enforce_admins": {"enabled": True}},
-    "branch_rules": [{"type": "pull_request", "ruleset_source_type": "Repository",
-                      "ruleset_source": f"{OWNER}/{REPO}", "ruleset_id": RULESET_ID,
-                      "parameters": {"required_approving_review_count": 1}}],
-    "rulesets": [{"id": RULESET_ID, "name": "main", "target": "branch", "source_type": "Repository",
-                  "source": f"{OWNER}/{REPO}", "enforcement": "active"}],
+    "repository": {
+        "id": 7,
+        "name": REPO,
+        "full_name": f"{OWNER}/{REPO}",
+        "default_branch": BRANCH,
+        "owner": {"login": OWNER, "type": "Organization"},
+    },
+    "protection": {
+        "url": f"https://api.github.com/repos/{OWNER}/{REPO}/branches/main/protection",
+        "required_pull_request_reviews": {"required_approving_review_count": 2},
+        "enforce_admins": {"enabled": True},
+    },
+    "branch_rules": [
+        {
+            "type": "pull_request",
+            "ruleset_source_type": "Repository",
+            "ruleset_source": f"{OWNER}/{REPO}",
+            "ruleset_id": RULESET_ID,
+            "parameters": {"required_approving_review_count": 1},
+        }
+    ],
+    "rulesets": [
+        {
+            "id": RULESET_ID,
+            "name": "main",
+            "target": "branch",
+            "source_type": "Repository",
+            "source": f"{OWNER}/{REPO}",
+            "enforcement": "active",
+        }
+    ],
     "ruleset": _RULESET,
-    "environments": {"total_count": 1, "environments": [{"id": 1, "name": "production",
-                                                         "protection_rules": []}]},
-    "workflow_permissions": {"default_workflow_permissions": "read",
-                             "can_approve_pull_request_reviews": False},
-    "collaborators": [{"login": "octocat", "type": "User", "role_name": "admin",
-                       "permissions": {"admin": True, "push": True, "pull": True}}],
-    "outside_collaborators": [{"login": "hubot", "type": "User", "role_name": "read",
-                               "permissions": {"admin": False, "push": False, "pull": True}}],
+    "environments": {
+        "total_count": 1,
+        "environments": [{"id": 1, "name": "production", "protection_rules": []}],
+    },
+    "workflow_permissions": {
+        "default_workflow_permissions": "read",
+        "can_approve_pull_request_reviews": False,
+    },
+    "collaborators": [
+        {
+            "login": "octocat",
+            "type": "User",
+            "role_name": "admin",
+            "permissions": {"admin": True, "push": True, "pull": True},
+        }
+    ],
+    "outside_collaborators": [
+        {
+            "login": "hubot",
+            "type": "User",
+            "role_name": "read",
+            "permissions": {"admin": False, "push": False, "pull": True},
+        }
+    ],
     "org_rulesets": [{**_RULESET, "id": 9, "source_type": "Organization", "source": OWNER}],
-    "org_ruleset": {**_RULESET, "id": 9, "source_type": "Organization", "source": OWNER,
-                    "conditions": {"ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []},
-                                   "repository_name": {"include": ["~ALL"], "exclude": []}}},
-    "organization": {"login": OWNER, "url": f"https://api.github.com/orgs/{OWNER}",
-                     "members_url": "m", "hooks_url": "h", "two_factor_requirement_enabled": True},
+    "org_ruleset": {
+        **_RULESET,
+        "id": 9,
+        "source_type": "Organization",
+        "source": OWNER,
+        "conditions": {
+            "ref_name": {"include": ["~DEFAULT_BRANCH"], "exclude": []},
+            "repository_name": {"include": ["~ALL"], "exclude": []},
+        },
+    },
+    "organization": {
+        "login": OWNER,
+        "url": f"https://api.github.com/orgs/{OWNER}",
+        "members_url": "m",
+        "hooks_url": "h",
+        "two_factor_requirement_enabled": True,
+    },
     "members_2fa_disabled": [_MEMBER],
     "admins": [_MEMBER],
 }
 # rows recognised but not collected: where a hand export would put them
-HAND_EXPORTS = {"org_rulesets": f"github/{OWNER}/rulesets.json",
-                "org_ruleset": f"github/{OWNER}/rulesets/9.json"}
+HAND_EXPORTS = {
+    "org_rulesets": f"github/{OWNER}/rulesets.json",
+    "org_ruleset": f"github/{OWNER}/rulesets/9.json",
+}
 
 
 def _file(row: Endpoint) -> str:
-    return fetch_of(row, OWNER, REPO, BRANCH, RULESET_ID).path if row.collected else HAND_EXPORTS[row.name]
+    return (
+        fetch_of(row, OWNER, REPO, BRANCH, RULESET_ID).path
+        if row.collected
+        else HAND_EXPORTS[row.name]
+    )
 
 
 def _request(row: Endpoint) -> str:
@@ -89,7 +150,10 @@ def test_the_row_of_its_own_request_is_itself(row: Endpoint) -> None:
     # the first match decides: no earlier row may take another row's endpoint
     assert endpoint_of(_request(row)) is row
     if row.paged:  # a manifest written by hand may keep the paging the request had
-        assert endpoint_of(_request(row) + ("&" if "?" in row.request else "?") + "per_page=100") is row
+        assert (
+            endpoint_of(_request(row) + ("&" if "?" in row.request else "?") + "per_page=100")
+            is row
+        )
 
 
 @pytest.mark.parametrize("row", ENDPOINTS, ids=lambda row: row.name)
@@ -128,8 +192,11 @@ class _Replay:
 
     def __init__(self) -> None:
         self.asked: list[str] = []
-        self._answers = {fetch_of(row, OWNER, REPO, BRANCH, RULESET_ID).request: SAMPLES[row.name]
-                         for row in ENDPOINTS if row.collected}
+        self._answers = {
+            fetch_of(row, OWNER, REPO, BRANCH, RULESET_ID).request: SAMPLES[row.name]
+            for row in ENDPOINTS
+            if row.collected
+        }
 
     def get(self, target: str) -> Response:
         self.asked.append(target)
@@ -150,7 +217,8 @@ def test_the_collector_fetches_and_names_every_collected_row(tmp_path: Path) -> 
     collected = [row for row in ENDPOINTS if row.collected]
     # in the table's order, each where its row says and named as its row says
     assert [(e["path"], e["endpoint"]) for e in manifest["files"]] == [
-        (_file(row), _request(row)) for row in collected]
+        (_file(row), _request(row)) for row in collected
+    ]
     assert all(e["evidence"] and e["status"] == 200 for e in manifest["files"])
     for row in collected:
         assert json.loads((tmp_path / _file(row)).read_text()) == SAMPLES[row.name]
@@ -162,8 +230,10 @@ def test_every_row_lands_at_its_document_key_with_its_evidence_ok(tmp_path: Path
         if not row.collected:
             (tmp_path / _file(row)).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / _file(row)).write_text(json.dumps(SAMPLES[row.name], indent=2))
-    parsed = [_parsed(p.relative_to(tmp_path).as_posix(), p.read_text())
-              for p in sorted(tmp_path.rglob("*.json"))]
+    parsed = [
+        _parsed(p.relative_to(tmp_path).as_posix(), p.read_text())
+        for p in sorted(tmp_path.rglob("*.json"))
+    ]
     documents, unknown = bundle_documents(parsed)
     assert unknown == []
     by_target = {d.target: d.document.root for d in documents}

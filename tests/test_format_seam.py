@@ -29,9 +29,12 @@ def parse_conf(artifact: Artifact, text: str) -> ParsedArtifact:
     string scalars and one mapping per section, each node at its text."""
 
     def scalar(value: str, number: int, column: int, offset: int, style: str | None) -> nodes.Node:
-        return nodes.scalar(value, nodes.mark(number, column, offset + column),
-                            nodes.mark(number, column + len(value), offset + column + len(value)),
-                            style=style)
+        return nodes.scalar(
+            value,
+            nodes.mark(number, column, offset + column),
+            nodes.mark(number, column + len(value), offset + column + len(value)),
+            style=style,
+        )
 
     start = nodes.mark(0, 0, 0)
     top: list[tuple[nodes.Node, nodes.Node]] = []
@@ -41,17 +44,28 @@ def parse_conf(artifact: Artifact, text: str) -> ParsedArtifact:
         body = line.rstrip("\r\n")
         setting, section = _LINE.match(body), _SECTION.match(body)
         if setting:
-            pairs.append((scalar(setting["key"], number, setting.start("key"), offset, None),
-                          scalar(setting["value"], number, setting.start("value"), offset, '"')))
+            pairs.append(
+                (
+                    scalar(setting["key"], number, setting.start("key"), offset, None),
+                    scalar(setting["value"], number, setting.start("value"), offset, '"'),
+                )
+            )
         elif section:
             key = scalar(section["name"], number, section.start("name"), offset, None)
             pairs = []
             top.append((key, nodes.mapping(pairs, key.start_mark, key.end_mark)))
         elif body.strip() and not body.lstrip().startswith("#"):
-            return ParsedArtifact(artifact, text, error="not a `key = value` line",
-                                  error_line=number + 1, error_column=1)
+            return ParsedArtifact(
+                artifact,
+                text,
+                error="not a `key = value` line",
+                error_line=number + 1,
+                error_column=1,
+            )
         offset += len(line)
-    return ParsedArtifact(artifact, text, (Document(0, nodes.mapping(top, start, start), "", text),))
+    return ParsedArtifact(
+        artifact, text, (Document(0, nodes.mapping(top, start, start), "", text),)
+    )
 
 
 def _is_conf(candidate: Candidate) -> bool:
@@ -59,8 +73,11 @@ def _is_conf(candidate: Candidate) -> bool:
 
 
 CONF = Format("acme-conf", "ACME service settings (`key = value`)", _is_conf, parse_conf)
-CONF_TARGETS = {"acme-conf": Target("ACME service settings files (*.conf)",
-                                    frozenset({"acme-conf"}), "service.conf")}
+CONF_TARGETS = {
+    "acme-conf": Target(
+        "ACME service settings files (*.conf)", frozenset({"acme-conf"}), "service.conf"
+    )
+}
 
 RULE = """\
 id: ACME101
@@ -103,9 +120,12 @@ def conf_format() -> Iterator[None]:
 
 
 def test_a_format_from_the_test_module_runs_a_declarative_rule(
-        conf_format: None, run: Run, write: Write, tmp_path: Path) -> None:
+    conf_format: None, run: Run, write: Write, tmp_path: Path
+) -> None:
     repo = tmp_path / "repo"
-    write("svc/api.conf", """\
+    write(
+        "svc/api.conf",
+        """\
         # settings of the api service
         listen = 0.0.0.0:8443
           tls_verify   =   false
@@ -113,12 +133,20 @@ def test_a_format_from_the_test_module_runs_a_declarative_rule(
         [upstream]
         verify_tls = false
         timeout = 30
-        """, root=repo)
+        """,
+        root=repo,
+    )
     write("svc/worker.conf", "tls_verify = true\n", root=repo)
     write("svc/broken.conf", "listen = 1\nthis line is no setting\n", root=repo)
     write("ACME101.yaml", RULE, root=tmp_path / "policy")
-    argv = [str(repo), "--rules", str(tmp_path / "policy"), "--select", "ACME101,SL001",
-            "--no-history"]
+    argv = [
+        str(repo),
+        "--rules",
+        str(tmp_path / "policy"),
+        "--select",
+        "ACME101,SL001",
+        "--no-history",
+    ]
 
     code, out, err = run(*argv, "-q")
     assert code == 1, err
@@ -134,20 +162,33 @@ def test_a_format_from_the_test_module_runs_a_declarative_rule(
     code, out, err = run(*argv, "--format", "sarif")
     sarif = json.loads(out)
     jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).validate(sarif)
-    regions = [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                r["locations"][0]["physicalLocation"]["region"])
-               for r in sarif["runs"][0]["results"]]
+    regions = [
+        (
+            r["ruleId"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"],
+        )
+        for r in sarif["runs"][0]["results"]
+    ]
     assert regions == [
-        ("ACME101", "svc/api.conf", {"startLine": 3, "startColumn": 20, "endLine": 3,
-                                     "endColumn": 25}),
-        ("ACME101", "svc/api.conf", {"startLine": 6, "startColumn": 14, "endLine": 6,
-                                     "endColumn": 19}),
+        (
+            "ACME101",
+            "svc/api.conf",
+            {"startLine": 3, "startColumn": 20, "endLine": 3, "endColumn": 25},
+        ),
+        (
+            "ACME101",
+            "svc/api.conf",
+            {"startLine": 6, "startColumn": 14, "endLine": 6, "endColumn": 19},
+        ),
         ("SL001", "svc/broken.conf", {"startLine": 2, "startColumn": 1}),
     ]
 
 
-def test_the_rules_own_examples_run_on_the_registered_format(conf_format: None, tmp_path: Path,
-                                                             ) -> None:
+def test_the_rules_own_examples_run_on_the_registered_format(
+    conf_format: None,
+    tmp_path: Path,
+) -> None:
     """A rule on a new format is tested by its examples like any built-in one."""
     import datetime as dt
 
@@ -167,11 +208,13 @@ def test_the_rules_own_examples_run_on_the_registered_format(conf_format: None, 
         target.write_text(example.code, encoding="utf-8")
         result = scan(root, [rule], Config(), today=dt.date(2026, 1, 1), jobs=1)
         assert [(f.location.start_line, f.location.start_column) for f in result.findings] == [
-            (line, col) for _, line, col in example.expect]
+            (line, col) for _, line, col in example.expect
+        ]
 
 
 def test_without_the_format_its_files_are_text_and_its_target_unknown(
-        run: Run, write: Write, tmp_path: Path) -> None:
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     write("repo/svc/api.conf", "upstream.verify_tls = false\n")
     write("policy/ACME101.yaml", RULE)
     code, _, err = run(str(tmp_path / "repo"), "--rules", str(tmp_path / "policy"))

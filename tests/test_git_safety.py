@@ -27,8 +27,17 @@ AWS = "AKIAZ7XQ4MNB2LKJ5PRE"
 GH = "ghp_R8mZq2Lx7Vb4Nc9Kd1Fs6Hj3Wp5Ty0Ue8Gi2"
 ACTOR = git.Actor("Dana Dev", "dana@example.com")
 VECTORS = ("fsmonitor", "textconv", "external-diff", "filter", "gpg", "hooks", "pager", "ssh")
-HOOKS = ("pre-commit", "post-checkout", "post-index-change", "reference-transaction",
-         "pre-auto-gc", "post-rewrite", "post-merge", "pre-push", "fsmonitor-watchman")
+HOOKS = (
+    "pre-commit",
+    "post-checkout",
+    "post-index-change",
+    "reference-transaction",
+    "pre-auto-gc",
+    "post-rewrite",
+    "post-merge",
+    "pre-push",
+    "fsmonitor-watchman",
+)
 
 
 def _program(path: Path, marks: Path, name: str, then: str = "exit 1") -> str:
@@ -54,17 +63,24 @@ def plant(root: Path, marks: Path, vectors: Iterable[str]) -> git.Repo:
             config.set_value("core", "fsmonitor", _program(tools / "fsmonitor", marks, "fsmonitor"))
         if "textconv" in vectors:
             attributes.append("*.txt diff=conv")
-            config.set_value('diff "conv"', "textconv",
-                             _program(tools / "textconv", marks, "textconv", 'cat "$1"'))
+            config.set_value(
+                'diff "conv"',
+                "textconv",
+                _program(tools / "textconv", marks, "textconv", 'cat "$1"'),
+            )
         if "external-diff" in vectors:
             attributes.append("*.md diff=ext")
-            config.set_value('diff "ext"', "command", _program(tools / "driver", marks, "diff-driver"))
-            config.set_value("diff", "external", _program(tools / "external", marks, "diff-external"))
+            config.set_value(
+                'diff "ext"', "command", _program(tools / "driver", marks, "diff-driver")
+            )
+            config.set_value(
+                "diff", "external", _program(tools / "external", marks, "diff-external")
+            )
         if "filter" in vectors:
             attributes.append("*.dat filter=evil")
         if "gpg" in vectors:
             config.set_value("log", "showSignature", "true")
-            for section in ('gpg', 'gpg "openpgp"', 'gpg "ssh"', 'gpg "x509"'):
+            for section in ("gpg", 'gpg "openpgp"', 'gpg "ssh"', 'gpg "x509"'):
                 config.set_value(section, "program", _program(tools / "gpg", marks, "gpg"))
         if "pager" in vectors:
             config.set_value("core", "pager", _program(tools / "pager", marks, "pager", "cat"))
@@ -84,8 +100,12 @@ def plant(root: Path, marks: Path, vectors: Iterable[str]) -> git.Repo:
     if "gpg" in vectors:  # a signed-looking head commit: log.showSignature would verify it
         raw = repo.git.cat_file("commit", "HEAD").split("\n")
         at = next(i for i, line in enumerate(raw) if line.startswith("committer ")) + 1
-        raw[at:at] = ["gpgsig -----BEGIN PGP SIGNATURE-----", " ", " iQEzBAABCAAdFiEE",
-                      " -----END PGP SIGNATURE-----"]
+        raw[at:at] = [
+            "gpgsig -----BEGIN PGP SIGNATURE-----",
+            " ",
+            " iQEzBAABCAAdFiEE",
+            " -----END PGP SIGNATURE-----",
+        ]
         repo.git.update_ref("refs/heads/main", _hash_commit(root, raw))
     if "hooks" in vectors:
         for name in HOOKS:
@@ -107,25 +127,38 @@ def plant(root: Path, marks: Path, vectors: Iterable[str]) -> git.Repo:
     if "filter" in vectors:  # last: a failing process filter stops `git add`
         (root / "c.dat").write_text("three\n", encoding="utf-8")  # a work-tree change to clean
         with repo.config_writer() as config:
-            config.set_value('filter "evil"', "clean", _program(tools / "clean", marks, "clean", "cat"))
-            config.set_value('filter "evil"', "smudge", _program(tools / "smudge", marks, "smudge", "cat"))
-            config.set_value('filter "evil"', "process", _program(tools / "process", marks, "process"))
+            config.set_value(
+                'filter "evil"', "clean", _program(tools / "clean", marks, "clean", "cat")
+            )
+            config.set_value(
+                'filter "evil"', "smudge", _program(tools / "smudge", marks, "smudge", "cat")
+            )
+            config.set_value(
+                'filter "evil"', "process", _program(tools / "process", marks, "process")
+            )
     shutil.rmtree(marks)
     marks.mkdir()
     return repo
 
 
 def _hash_commit(root: Path, raw: list[str]) -> str:
-    proc = subprocess.run(["git", "-C", str(root), "hash-object", "-t", "commit", "-w", "--stdin"],
-                          input="\n".join(raw).encode(), capture_output=True, check=True)
+    proc = subprocess.run(
+        ["git", "-C", str(root), "hash-object", "-t", "commit", "-w", "--stdin"],
+        input="\n".join(raw).encode(),
+        capture_output=True,
+        check=True,
+    )
     return proc.stdout.decode().strip()
 
 
 def _scans(run: Run, root: Path) -> dict[str, list[dict[str, Any]]]:
     """Findings of the history scan, the tree-only scan and `scan --staged`."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for name, argv in (("history", ("--no-cache", str(root))), ("tree", ("--no-history", str(root))),
-                       ("staged", ("scan", "--staged"))):
+    for name, argv in (
+        ("history", ("--no-cache", str(root))),
+        ("tree", ("--no-history", str(root))),
+        ("staged", ("scan", "--staged")),
+    ):
         _, stdout, err = run(*argv, "--format", "json", cwd=root)
         assert "Traceback" not in err
         out[name] = json.loads(stdout)["findings"]
@@ -157,8 +190,9 @@ def test_one_vector_runs_nothing(run: Run, tmp_path: Path, vector: str) -> None:
         assert _ids(found["history"]) == [("SEC001", "staged.py"), ("SEC002", "app.py")]
 
 
-def test_programs_named_by_the_environment_are_not_run(run: Run, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_programs_named_by_the_environment_are_not_run(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     marks = tmp_path / "marks"
     plant(tmp_path / "repo", marks, ["ssh"])
     tools = tmp_path / "env-programs"
@@ -167,8 +201,10 @@ def test_programs_named_by_the_environment_are_not_run(run: Run, tmp_path: Path,
     monkeypatch.setenv("GIT_EXTERNAL_DIFF", _program(tools / "diff", marks, "GIT_EXTERNAL_DIFF"))
     monkeypatch.setenv("GIT_PAGER", _program(tools / "pager", marks, "GIT_PAGER", "cat"))
     monkeypatch.setenv("GIT_ASKPASS", _program(tools / "askpass", marks, "GIT_ASKPASS"))
-    monkeypatch.setenv("GIT_CONFIG_PARAMETERS",
-                       f"'core.fsmonitor={_program(tools / 'fsm1', marks, 'GIT_CONFIG_PARAMETERS')}'")
+    monkeypatch.setenv(
+        "GIT_CONFIG_PARAMETERS",
+        f"'core.fsmonitor={_program(tools / 'fsm1', marks, 'GIT_CONFIG_PARAMETERS')}'",
+    )
     monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
     monkeypatch.setenv("GIT_CONFIG_KEY_0", "core.fsmonitor")
     monkeypatch.setenv("GIT_CONFIG_VALUE_0", _program(tools / "fsm2", marks, "GIT_CONFIG_COUNT"))
@@ -182,8 +218,13 @@ def test_the_runner_refuses_commands_that_run_programs(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="--filters"):
         gitrun.command(tmp_path, "cat-file", "--filters", "HEAD:a")
     argv = gitrun.command(tmp_path, "log", "-p")
-    assert argv[argv.index("log"):] == ["log", "--no-show-signature", "--no-textconv",
-                                        "--no-ext-diff", "-p"]
+    assert argv[argv.index("log") :] == [
+        "log",
+        "--no-show-signature",
+        "--no-textconv",
+        "--no-ext-diff",
+        "-p",
+    ]
     assert "core.fsmonitor=false" in argv and "protocol.allow=never" in argv
     env = gitrun.environment({"GIT_PAGER": "x", "GIT_DIR": "/r/.git", "PAGER": "y", "HOME": "/h"})
     assert env["GIT_DIR"] == "/r/.git" and env["HOME"] == "/h" and "PAGER" not in env
@@ -193,15 +234,23 @@ def test_the_runner_refuses_commands_that_run_programs(tmp_path: Path) -> None:
 def test_no_git_call_bypasses_the_runner() -> None:
     """Every module runs git through soc2lint.gitrun, nothing else starts a process."""
     package = Path(gitrun.__file__).parent
-    offenders = [str(p.relative_to(package)) for p in package.rglob("*.py")
-                 if p.name != "gitrun.py" and ("subprocess.run(" in p.read_text(encoding="utf-8")
-                                               or "subprocess.Popen(" in p.read_text(encoding="utf-8")
-                                               or "git.Repo(" in p.read_text(encoding="utf-8"))]
+    offenders = [
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if p.name != "gitrun.py"
+        and (
+            "subprocess.run(" in p.read_text(encoding="utf-8")
+            or "subprocess.Popen(" in p.read_text(encoding="utf-8")
+            or "git.Repo(" in p.read_text(encoding="utf-8")
+        )
+    ]
     assert offenders == []
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
-                    reason="making a repository another user's takes root")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="making a repository another user's takes root",
+)
 def test_a_repository_owned_by_another_user_is_still_read(run: Run, tmp_path: Path) -> None:
     """git refuses a repository another user owns ("dubious ownership", as in CI containers):
     soc2lint still reads its history and its .gitignore, which it can do safely."""
@@ -220,6 +269,8 @@ def test_a_repository_owned_by_another_user_is_still_read(run: Run, tmp_path: Pa
     assert subprocess.run(["git", "-C", str(root), "log"], capture_output=True).returncode != 0
     code, out, err = run("--format", "json", "--no-cache", str(root))
     assert "Traceback" not in err
-    found = [(f["rule_id"], f["path"], f["properties"].get("introduced_in"))
-             for f in json.loads(out)["findings"]]
+    found = [
+        (f["rule_id"], f["path"], f["properties"].get("introduced_in"))
+        for f in json.loads(out)["findings"]
+    ]
     assert found == [("SEC002", "app.py", sha)]

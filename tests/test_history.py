@@ -63,19 +63,30 @@ def test_removed_secret_is_reported_where_and_when_it_entered(run: Run, history:
     sha = history.commit("add key", **{"app.py": f'import os\nKEY = "{AWS}"\n'})
     history.commit("remove key", **{"app.py": 'import os\nKEY = os.environ["KEY"]\n'})
     (finding,) = scan(run, history.root)
-    assert (finding["rule_id"], finding["severity"], finding["path"], finding["line"],
-            finding["column"]) == ("SEC002", "high", "app.py", 2, 8)
+    assert (
+        finding["rule_id"],
+        finding["severity"],
+        finding["path"],
+        finding["line"],
+        finding["column"],
+    ) == ("SEC002", "high", "app.py", 2, 8)
     assert finding["properties"]["introduced_in"] == sha
     assert finding["properties"]["introduced_by"] == "Dana Dev"
     assert sha[:12] in finding["message"] and "AWS Access Key" in finding["message"]
 
 
-def test_secret_still_in_the_tree_is_critical_and_knows_its_commit(run: Run, history: History) -> None:
+def test_secret_still_in_the_tree_is_critical_and_knows_its_commit(
+    run: Run, history: History
+) -> None:
     sha = history.commit("add", **{"cfg/settings.py": f'SLACK = "{SLACK}"\n'})
     history.commit("unrelated", **{"README.md": "hello\n"})
     (finding,) = scan(run, history.root)
     assert (finding["rule_id"], finding["severity"], finding["path"], finding["line"]) == (
-        "SEC001", "critical", "cfg/settings.py", 1)
+        "SEC001",
+        "critical",
+        "cfg/settings.py",
+        1,
+    )
     assert finding["properties"]["introduced_in"] == sha
     assert scan(run, history.root, "--no-history")[0]["rule_id"] == "SEC001"
 
@@ -135,7 +146,9 @@ def test_renamed_file_keeps_the_first_commit(run: Run, history: History) -> None
     assert (finding["path"], finding["properties"]["introduced_in"]) == ("old.py", first)
 
 
-def test_binary_huge_and_non_utf8_files(run: Run, history: History, write: Callable[..., Path]) -> None:
+def test_binary_huge_and_non_utf8_files(
+    run: Run, history: History, write: Callable[..., Path]
+) -> None:
     history.commit("binary", **{"blob.bin": b"\x00\x01" + AWS.encode() + b"\x00"})
     history.commit("latin-1", **{"legacy.py": b'# caf\xe9\nK = "' + AWS.encode() + b'"\n'})
     big = b"x = 1\n" * (21 * 1024 * 1024 // 6) + f'K = "{SLACK}"\n'.encode()
@@ -144,11 +157,14 @@ def test_binary_huge_and_non_utf8_files(run: Run, history: History, write: Calla
     code, out, err = run("--format", "json", "--select", "SEC", str(history.root))
     findings = json.loads(out)["findings"]
     assert [(f["path"], f["line"]) for f in findings] == [("legacy.py", 2)]
-    assert "binary or oversized file versions were not scanned" in " ".join(json.loads(out)["notes"])
+    assert "binary or oversized file versions were not scanned" in " ".join(
+        json.loads(out)["notes"]
+    )
 
 
-def test_not_a_repository_empty_repository_and_shallow_clone(run: Run, tmp_path: Path,
-                                                            history: History) -> None:
+def test_not_a_repository_empty_repository_and_shallow_clone(
+    run: Run, tmp_path: Path, history: History
+) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "a.py").write_text(f'K = "{AWS}"\n')
@@ -165,8 +181,9 @@ def test_not_a_repository_empty_repository_and_shallow_clone(run: Run, tmp_path:
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
-def test_history_findings_never_print_the_value(run: Run, history: History, fmt: str,
-                                                tmp_path: Path) -> None:
+def test_history_findings_never_print_the_value(
+    run: Run, history: History, fmt: str, tmp_path: Path
+) -> None:
     history.commit("add", **{"a.py": f'A = "{AWS}"\nS = "{SLACK}"\nG = "{GH}"\n'})
     history.commit("remove", **{"a.py": "A = None\n"})
     out_file = tmp_path / f"out.{fmt}"
@@ -213,12 +230,18 @@ def test_since_limits_the_walk(run: Run, history: History) -> None:
 
 
 def test_config_file_versions_go_through_the_transformers(run: Run, history: History) -> None:
-    key = "c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQ"  # bare (unquoted) in YAML: only a transformer sees it
+    key = (
+        "c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQ"  # bare (unquoted) in YAML: only a transformer sees it
+    )
     sha = history.commit("config", **{"deploy/values.yaml": f"db:\n  host: db\n  api_key: {key}\n"})
     history.commit("moved to the vault", **{"deploy/values.yaml": "db:\n  host: db\n"})
     (finding,) = scan(run, history.root)
     assert (finding["rule_id"], finding["path"], finding["line"], finding["column"]) == (
-        "SEC002", "deploy/values.yaml", 3, 12)
+        "SEC002",
+        "deploy/values.yaml",
+        3,
+        12,
+    )
     assert finding["properties"]["introduced_in"] == sha
 
 
@@ -235,7 +258,10 @@ def test_detached_head_and_a_repository_with_a_missing_object(run: Run, history:
     (history.root / "a.py").write_text("A = None\n")
     code, out, err = run("--format", "json", "--select", "SEC", "--no-cache", str(history.root))
     assert code in (0, 1) and "Traceback" not in err
-    assert "history was not read for secrets: " in err and len([ln for ln in err.splitlines() if "history" in ln]) == 1
+    assert (
+        "history was not read for secrets: " in err
+        and len([ln for ln in err.splitlines() if "history" in ln]) == 1
+    )
     assert json.loads(out)["findings"] == []
 
 
@@ -250,7 +276,8 @@ def test_allowlisting_by_regex_and_by_fingerprint_with_a_reason(run: Run, histor
         "parameters:\n  allowed_secrets: ['AKIA[A-Z0-9]{16}']\n"
         "exceptions:\n"
         f"  - rule: SEC002\n    fingerprint: {fingerprint}\n"
-        "    reason: Revoked in 2024 and the workspace deleted (SEC-77)\n")
+        "    reason: Revoked in 2024 and the workspace deleted (SEC-77)\n"
+    )
     findings = scan(run, history.root)
     active = [f for f in findings if f["suppressed"] is None]
     assert [f["message"].split(" (")[0] for f in active] == ["GitHub Token"]
@@ -273,30 +300,43 @@ def test_stashes_by_default_and_unreachable_commits_with_a_flag(run: Run, histor
     history.repo.git.stash("push")
     lost = history.commit("oops", **{"cfg.py": f'KEY = "{AWS}"\n'})
     history.repo.git.reset("--hard", "HEAD~1")
-    assert "unreachable commit " + dangling in history.repo.git.fsck("--unreachable", "--no-reflogs")
+    assert "unreachable commit " + dangling in history.repo.git.fsck(
+        "--unreachable", "--no-reflogs"
+    )
 
     found = scan(run, history.root, "--no-cache")
     assert [(f["rule_id"], f["properties"]["secret_type"]) for f in found] == [
-        ("SEC002", "Slack Token")]
+        ("SEC002", "Slack Token")
+    ]
 
     found = scan(run, history.root, "--unreachable")
     got = {f["properties"]["secret_type"]: f for f in found}
     assert set(got) == {"Slack Token", "AWS Access Key", "GitHub Token"}
-    assert (got["AWS Access Key"]["path"], got["AWS Access Key"]["properties"]["introduced_in"]) \
-        == ("cfg.py", lost)
-    assert (got["GitHub Token"]["path"], got["GitHub Token"]["properties"]["introduced_in"]) \
-        == ("spike.py", dangling)
+    assert (
+        got["AWS Access Key"]["path"],
+        got["AWS Access Key"]["properties"]["introduced_in"],
+    ) == ("cfg.py", lost)
+    assert (got["GitHub Token"]["path"], got["GitHub Token"]["properties"]["introduced_in"]) == (
+        "spike.py",
+        dangling,
+    )
 
 
 def test_a_value_seen_by_two_types_is_one_history_finding(run: Run, history: History) -> None:
     value = "eElGMXpKYm5ub2pGTE1Ta0JwNTBteDAyckhzTUsyc2pVN2xKQXJQa0JyUWlWbWU4TkF2K1BjWE1uYXhyKzY="
-    history.commit("add", **{"k8s__secret.yaml": f"kind: Secret\ndata:\n  storageaccountkey: {value}\n"})
+    history.commit(
+        "add", **{"k8s__secret.yaml": f"kind: Secret\ndata:\n  storageaccountkey: {value}\n"}
+    )
     history.commit("remove", **{"k8s__secret.yaml": None})
     found = scan(run, history.root, "--no-cache")
-    assert [(f["rule_id"], f["path"], f["line"]) for f in found] == [("SEC002", "k8s/secret.yaml", 3)]
+    assert [(f["rule_id"], f["path"], f["line"]) for f in found] == [
+        ("SEC002", "k8s/secret.yaml", 3)
+    ]
 
 
-def test_a_corrupt_pack_is_one_note_and_the_tree_is_still_scanned(run: Run, history: History) -> None:
+def test_a_corrupt_pack_is_one_note_and_the_tree_is_still_scanned(
+    run: Run, history: History
+) -> None:
     for i in range(5):
         history.commit(f"c{i}", **{f"f{i}.py": f'X = {i}\nA = "{AWS}"\n'})
     history.repo.git.gc("-q")
@@ -309,7 +349,11 @@ def test_a_corrupt_pack_is_one_note_and_the_tree_is_still_scanned(run: Run, hist
     code, out, err = run("--format", "json", "--select", "SEC", "--no-cache", str(history.root))
     assert code in (0, 1) and "Traceback" not in err
     notes = [ln for ln in err.splitlines() if "history" in ln]
-    assert len(notes) == 1 and "history was not read for secrets: " in notes[0] and "cannot read the git history" in notes[0]
+    assert (
+        len(notes) == 1
+        and "history was not read for secrets: " in notes[0]
+        and "cannot read the git history" in notes[0]
+    )
     assert sorted(f["path"] for f in json.loads(out)["findings"]) == [f"f{i}.py" for i in range(5)]
 
 
@@ -326,23 +370,33 @@ def test_the_cache_sees_commits_only_an_annotated_tag_reaches(run: Run, history:
 
 
 @pytest.mark.parametrize("attribute", ["*.py -diff", "*.py binary", "*.py diff=opaque"])
-def test_gitattributes_cannot_hide_a_secret_from_the_history(run: Run, history: History,
-                                                             attribute: str) -> None:
+def test_gitattributes_cannot_hide_a_secret_from_the_history(
+    run: Run, history: History, attribute: str
+) -> None:
     """A committed `.gitattributes` makes git print "Binary files differ" for text: the same
     history is read as without it, and true binaries stay skipped."""
     with history.repo.config_writer() as config:
         config.set_value('diff "opaque"', "binary", "true")
     history.commit("attributes", **{".gitattributes": f"{attribute}\n*.bin binary\n"})
     history.commit("setup", **{"app.py": "import os\n", "data.bin": b"\x00\x01"})
-    sha = history.commit("add key", **{"app.py": f'import os\nKEY = "{AWS}"\n',
-                                       "data.bin": b"\x00\x01" + f'K = "{SLACK}"\n'.encode()})
+    sha = history.commit(
+        "add key",
+        **{
+            "app.py": f'import os\nKEY = "{AWS}"\n',
+            "data.bin": b"\x00\x01" + f'K = "{SLACK}"\n'.encode(),
+        },
+    )
     history.commit("remove key", **{"app.py": 'import os\nKEY = os.environ["KEY"]\n'})
     code, out, err = run("--format", "json", "--select", "SEC", "--no-cache", str(history.root))
-    found = [(f["rule_id"], f["path"], f["line"], f["column"], f["properties"]["introduced_in"])
-             for f in json.loads(out)["findings"]]
+    found = [
+        (f["rule_id"], f["path"], f["line"], f["column"], f["properties"]["introduced_in"])
+        for f in json.loads(out)["findings"]
+    ]
     assert found == [("SEC002", "app.py", 2, 8, sha)]
     # the NUL-holding file stays a binary, skipped and said so
-    assert "binary or oversized file versions were not scanned" in " ".join(json.loads(out)["notes"])
+    assert "binary or oversized file versions were not scanned" in " ".join(
+        json.loads(out)["notes"]
+    )
 
 
 def test_the_cache_keeps_no_plain_hash_of_a_secret(run: Run, history: History) -> None:
@@ -360,9 +414,21 @@ def test_the_cache_keeps_no_plain_hash_of_a_secret(run: Run, history: History) -
     assert all(p.stat().st_mode & 0o077 == 0 for p in folder.iterdir())
     assert scan(run, history.root) == first  # from the cache
     # detect-secrets' audit still applies to what the cache holds
-    (history.root / ".secrets.baseline").write_text(json.dumps({"results": {"a.py": [
-        {"type": "AWS Access Key", "hashed_secret": hashlib.sha1(AWS.encode()).hexdigest(),
-         "is_secret": False}]}}))
+    (history.root / ".secrets.baseline").write_text(
+        json.dumps(
+            {
+                "results": {
+                    "a.py": [
+                        {
+                            "type": "AWS Access Key",
+                            "hashed_secret": hashlib.sha1(AWS.encode()).hexdigest(),
+                            "is_secret": False,
+                        }
+                    ]
+                }
+            }
+        )
+    )
     code, out, err = run("--format", "json", "--select", "SEC", str(history.root))
     assert "no new commits" in err
     assert [f["message"].split(" (")[0] for f in json.loads(out)["findings"]] == ["Slack Token"]
@@ -376,35 +442,64 @@ def test_soc2lint_own_files_in_the_history_are_no_secrets(run: Run, history: His
     assert code == 0
     text = (history.root / ".soc2lint-baseline.yaml").read_text()
     assert sha in text
-    audit = json.dumps({"results": {"a.py": [{"type": "Hex High Entropy String",
-                                              "hashed_secret": hashlib.sha1(b"x").hexdigest(),
-                                              "is_secret": True}]}})
-    history.commit("baselines", **{".soc2lint-baseline.yaml": text, ".secrets.baseline": audit,
-                                   "ci__known-secrets.yaml": text})
-    history.commit("moved", **{".soc2lint-baseline.yaml": None, ".secrets.baseline": None,
-                               "ci__known-secrets.yaml": None})
+    audit = json.dumps(
+        {
+            "results": {
+                "a.py": [
+                    {
+                        "type": "Hex High Entropy String",
+                        "hashed_secret": hashlib.sha1(b"x").hexdigest(),
+                        "is_secret": True,
+                    }
+                ]
+            }
+        }
+    )
+    history.commit(
+        "baselines",
+        **{
+            ".soc2lint-baseline.yaml": text,
+            ".secrets.baseline": audit,
+            "ci__known-secrets.yaml": text,
+        },
+    )
+    history.commit(
+        "moved",
+        **{
+            ".soc2lint-baseline.yaml": None,
+            ".secrets.baseline": None,
+            "ci__known-secrets.yaml": None,
+        },
+    )
     assert [(f["rule_id"], f["path"]) for f in scan(run, history.root, "--no-cache")] == [
-        ("SEC002", "a.py"), ("SEC002", "ci/known-secrets.yaml")]
+        ("SEC002", "a.py"),
+        ("SEC002", "ci/known-secrets.yaml"),
+    ]
     # a baseline kept at a configured path: the engine passes it as exclude_paths
     from soc2lint.secrets.history import scan_history
 
-    result = scan_history(history.root, 10_000_000, use_cache=False,
-                          exclude_paths=("ci/known-secrets.yaml",))
+    result = scan_history(
+        history.root, 10_000_000, use_cache=False, exclude_paths=("ci/known-secrets.yaml",)
+    )
     assert sorted(s.path for s in result.sightings.values()) == ["a.py"]
 
 
 def test_versions_hidden_by_attributes_are_read_in_bounded_batches(
-        history: History, monkeypatch: pytest.MonkeyPatch) -> None:
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from soc2lint.secrets import gitlog
     from soc2lint.secrets.history import scan_history
 
     monkeypatch.setattr(gitlog, "HIDDEN_BATCH", 1)  # one version per batch
     history.commit("attributes", **{".gitattributes": "*.py -diff\n*.png binary\n"})
     first = history.commit("one", **{"a.py": f'A = "{AWS}"\n', "logo.png": b"\x89PNG\x00\x01"})
-    second = history.commit("two", **{"a.py": f'A = "{AWS}"\nS = "{SLACK}"\n',
-                                      "logo.png": b"\x89PNG\x00\x02"})
+    second = history.commit(
+        "two", **{"a.py": f'A = "{AWS}"\nS = "{SLACK}"\n', "logo.png": b"\x89PNG\x00\x02"}
+    )
     history.commit("three", **{"a.py": None})
     result = scan_history(history.root, 10_000_000, use_cache=False)
     assert sorted((s.path, s.line, s.commit.sha) for s in result.sightings.values()) == [
-        ("a.py", 1, first), ("a.py", 2, second)]
+        ("a.py", 1, first),
+        ("a.py", 2, second),
+    ]
     assert result.skipped_binary == 2  # the two PNG versions

@@ -42,13 +42,21 @@ def test_every_control_cited_exists_and_ids_never_encode_controls() -> None:
 
 def test_catalog_is_complete() -> None:
     catalog = load_catalog()
-    expected = ([f"CC1.{i}" for i in range(1, 6)] + [f"CC2.{i}" for i in range(1, 4)]
-                + [f"CC3.{i}" for i in range(1, 5)] + ["CC4.1", "CC4.2"]
-                + [f"CC5.{i}" for i in range(1, 4)] + [f"CC6.{i}" for i in range(1, 9)]
-                + [f"CC7.{i}" for i in range(1, 6)] + ["CC8.1", "CC9.1", "CC9.2"]
-                + ["A1.1", "A1.2", "A1.3", "C1.1", "C1.2"] + [f"PI1.{i}" for i in range(1, 6)]
-                + ["P1.1", "P2.1", "P3.1", "P3.2", "P4.1", "P4.2", "P4.3", "P5.1", "P5.2"]
-                + [f"P6.{i}" for i in range(1, 8)] + ["P7.1", "P8.1"])
+    expected = (
+        [f"CC1.{i}" for i in range(1, 6)]
+        + [f"CC2.{i}" for i in range(1, 4)]
+        + [f"CC3.{i}" for i in range(1, 5)]
+        + ["CC4.1", "CC4.2"]
+        + [f"CC5.{i}" for i in range(1, 4)]
+        + [f"CC6.{i}" for i in range(1, 9)]
+        + [f"CC7.{i}" for i in range(1, 6)]
+        + ["CC8.1", "CC9.1", "CC9.2"]
+        + ["A1.1", "A1.2", "A1.3", "C1.1", "C1.2"]
+        + [f"PI1.{i}" for i in range(1, 6)]
+        + ["P1.1", "P2.1", "P3.1", "P3.2", "P4.1", "P4.2", "P4.3", "P5.1", "P5.2"]
+        + [f"P6.{i}" for i in range(1, 8)]
+        + ["P7.1", "P8.1"]
+    )
     assert list(catalog.criteria) == expected
     assert all(c.title and c.text for c in catalog.criteria.values())
     assert "A2.1" not in catalog.criteria and catalog.aliases["A2.1"].see == ("A1.2",)
@@ -63,11 +71,15 @@ def test_every_rule_has_failing_and_passing_examples() -> None:
 def test_rule_docs_are_up_to_date() -> None:
     docs = REPO / "docs" / "rules"
     pages = expected_pages(RULES)
-    stale = [name for name, text in pages.items()
-             if not (docs / name).is_file() or (docs / name).read_text(encoding="utf-8") != text]
+    stale = [
+        name
+        for name, text in pages.items()
+        if not (docs / name).is_file() or (docs / name).read_text(encoding="utf-8") != text
+    ]
     extra = sorted(p.name for p in docs.glob("*.md") if p.name not in pages)
     assert not stale and not extra, (
-        f"stale {stale}, extra {extra}: run `python -m soc2lint.docgen docs/rules`")
+        f"stale {stale}, extra {extra}: run `python -m soc2lint.docgen docs/rules`"
+    )
 
 
 def test_validated_digests_match_and_every_file_passes_the_schema() -> None:
@@ -75,7 +87,8 @@ def test_validated_digests_match_and_every_file_passes_the_schema() -> None:
 
     directory = builtin_rules_dir()
     assert (directory / VALIDATED_FILE).read_text(encoding="utf-8") == validated_text(directory), (
-        "run `python -m soc2lint.docgen docs/rules`")
+        "run `python -m soc2lint.docgen docs/rules`"
+    )
     # loaded as user rules: full JSON Schema validation of every file, no digest shortcut
     assert [r.id for r in load_rules([directory], builtin_count=0)] == [r.id for r in RULES]
 
@@ -113,5 +126,6 @@ def test_rule_language_tables_are_generated_from_the_code() -> None:
     tables = language_tables(RULES)
     for name in ("operators", "targets", "detectors", "families"):
         assert f"<!-- generated: {name} -->\n{tables[name]}<!-- end -->" in text, (
-            f"{LANGUAGE_DOC}: table {name!r} is stale: run `python -m soc2lint.docgen docs/rules`")
+            f"{LANGUAGE_DOC}: table {name!r} is stale: run `python -m soc2lint.docgen docs/rules`"
+        )
     assert with_tables(text, tables) == text

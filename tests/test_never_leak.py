@@ -46,31 +46,55 @@ OLD = {
     "basic": "0ldP4ssw0rdX9q",
     "key": "BEGIN OPENSSH PRIVATE KEY",
 }
-FILE = "\n".join([
-    f'AWS = "{SECRETS["aws"]}"', f'GH = "{SECRETS["github"]}"', f'SLACK = "{SECRETS["slack"]}"',
-    f'STRIPE = "{SECRETS["stripe"]}"', f'JWT = "{SECRETS["jwt"]}"',
-    f'NPMRC = "//registry.npmjs.org/:_authToken={SECRETS["npm"]}"',
-    f'SENDGRID = "{SECRETS["sendgrid"]}"', f'GITLAB = "{SECRETS["gitlab"]}"',
-    f'TWILIO = "{SECRETS["twilio"]}"', f'password = "{SECRETS["password"]}"',
-    f'blob = "{SECRETS["entropy"]}"',
-    # not an example.com host: soc2lint rightly ignores credentials for reserved hosts
-    f'URL = "https://admin:{SECRETS["basic"]}@db.prod.internal/app"',
-    f'-----{SECRETS["key"]}-----',
-]) + "\n"
+FILE = (
+    "\n".join(
+        [
+            f'AWS = "{SECRETS["aws"]}"',
+            f'GH = "{SECRETS["github"]}"',
+            f'SLACK = "{SECRETS["slack"]}"',
+            f'STRIPE = "{SECRETS["stripe"]}"',
+            f'JWT = "{SECRETS["jwt"]}"',
+            f'NPMRC = "//registry.npmjs.org/:_authToken={SECRETS["npm"]}"',
+            f'SENDGRID = "{SECRETS["sendgrid"]}"',
+            f'GITLAB = "{SECRETS["gitlab"]}"',
+            f'TWILIO = "{SECRETS["twilio"]}"',
+            f'password = "{SECRETS["password"]}"',
+            f'blob = "{SECRETS["entropy"]}"',
+            # not an example.com host: soc2lint rightly ignores credentials for reserved hosts
+            f'URL = "https://admin:{SECRETS["basic"]}@db.prod.internal/app"',
+            f"-----{SECRETS['key']}-----",
+        ]
+    )
+    + "\n"
+)
 OLD_FILE = FILE
 for _name, _value in SECRETS.items():
     OLD_FILE = OLD_FILE.replace(_value, OLD[_name])
 # (line, column, type detect-secrets gives it) of each value, the same in both files
-PLANTED = [(1, 8, "AWS Access Key"), (2, 7, "GitHub Token"), (3, 10, "Slack Token"),
-           (4, 11, "Stripe Access Key"), (5, 8, "JSON Web Token"), (6, 43, "NPM tokens"),
-           (7, 13, "SendGrid API Key"), (8, 11, "GitLab Token"), (9, 11, "Twilio API Key"),
-           (10, 13, "Secret Keyword"), (11, 9, "Base64 High Entropy String"),
-           (12, 22, "Basic Auth Credentials"), (13, 6, "Private Key")]
+PLANTED = [
+    (1, 8, "AWS Access Key"),
+    (2, 7, "GitHub Token"),
+    (3, 10, "Slack Token"),
+    (4, 11, "Stripe Access Key"),
+    (5, 8, "JSON Web Token"),
+    (6, 43, "NPM tokens"),
+    (7, 13, "SendGrid API Key"),
+    (8, 11, "GitLab Token"),
+    (9, 11, "Twilio API Key"),
+    (10, 13, "Secret Keyword"),
+    (11, 9, "Base64 High Entropy String"),
+    (12, 22, "Basic Auth Credentials"),
+    (13, 6, "Private Key"),
+]
 
 
 def _leaks(text: str) -> list[str]:
-    return [name for values in (SECRETS, OLD) for name, value in values.items()
-            if value in text or value[4:16] in text or value[-12:] in text]
+    return [
+        name
+        for values in (SECRETS, OLD)
+        for name, value in values.items()
+        if value in text or value[4:16] in text or value[-12:] in text
+    ]
 
 
 def test_no_value_in_any_output_or_file_soc2lint_writes(run: Run, tmp_path: Path) -> None:
@@ -102,13 +126,21 @@ def test_no_value_in_any_output_or_file_soc2lint_writes(run: Run, tmp_path: Path
     assert rules == {"SEC001", "SEC002", "SEC003"}
     # every planted secret is found: in the tree (SEC001) and, the old values, in the history
     # (SEC002), each at its value's position, with the type of the plugin that knows its format
-    found = sorted((f["rule_id"], f["path"], f["line"], f["column"],
-                    dict(f.get("properties", {})).get("secret_type", ""))
-                   for f in report["findings"])
+    found = sorted(
+        (
+            f["rule_id"],
+            f["path"],
+            f["line"],
+            f["column"],
+            dict(f.get("properties", {})).get("secret_type", ""),
+        )
+        for f in report["findings"]
+    )
     assert found == sorted(
         [("SEC003", ".env", 1, 1, ""), ("SEC001", ".env", 1, 19, "Secret Keyword")]
         + [("SEC001", "settings.py", *planted) for planted in PLANTED]
-        + [("SEC002", "old.py", *planted) for planted in PLANTED])
+        + [("SEC002", "old.py", *planted) for planted in PLANTED]
+    )
     assert any(name.startswith("cache") for name in outputs)
     for name, blob in outputs.items():
         assert _leaks(blob) == [], f"{name} leaks {_leaks(blob)}"

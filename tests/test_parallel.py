@@ -8,13 +8,15 @@ from pathlib import Path
 from soc2lint.scan.parallel import MIN_FILES
 
 
-def test_workers_give_byte_identical_reports(write: Callable[..., Path],
-                                             run: Callable[..., tuple[int, str, str]],
-                                             tmp_path: Path) -> None:
+def test_workers_give_byte_identical_reports(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     for i in range(MIN_FILES + 10):
-        write(f".github/workflows/w{i:03d}.yml",
-              f"on: push\npermissions: write-all\njobs:\n  deploy-{i}:\n    runs-on: ubuntu-latest\n"
-              f"    steps:\n      - uses: acme/ship@v{i}\n      - run: kubectl apply -f k8s/{i}\n")
+        write(
+            f".github/workflows/w{i:03d}.yml",
+            f"on: push\npermissions: write-all\njobs:\n  deploy-{i}:\n    runs-on: ubuntu-latest\n"
+            f"    steps:\n      - uses: acme/ship@v{i}\n      - run: kubectl apply -f k8s/{i}\n",
+        )
     write("k8s/bad.yaml", "apiVersion: v1\nkind: Pod\nspec: [\n")
     reports = {}
     for jobs in ("1", "2"):

@@ -32,8 +32,9 @@ from snippets import WRITE_ALL_WORKFLOW as WRITE_ALL
 try:  # the test extra is what CI installs: without it these tests fail, they are not skipped
     import pre_commit  # noqa: F401
 except ImportError as e:  # pragma: no cover
-    raise ImportError(f"{__name__} needs pre-commit, from the test extra: "
-                      "pip install '.[test]'") from e
+    raise ImportError(
+        f"{__name__} needs pre-commit, from the test extra: pip install '.[test]'"
+    ) from e
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = REPO / "examples" / "ci" / "pre-commit-config.yaml"
@@ -72,7 +73,10 @@ def _checkout_files() -> list[str]:
     """The checkout's tracked and untracked-but-not-ignored files, as git sees the work tree."""
     proc = subprocess.run(
         ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True, check=True, timeout=60)
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
     return sorted({n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n})
 
 
@@ -136,27 +140,40 @@ def _add(project: tuple[Path, git.Repo], files: dict[str, str | bytes]) -> None:
 def _pre_commit(home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The real pre-commit CLI in `cwd`; stdout and stderr together."""
     # No GIT_* from an enclosing hook, and no SKIP (SKIP=soc2lint would skip the hook).
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "PRE_COMMIT")) and k != "SKIP"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GIT_", "PRE_COMMIT")) and k != "SKIP"
+    }
     env["PRE_COMMIT_HOME"] = str(home)
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, timeout=600, check=False)
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
-def _try_repo(hook_repo: tuple[Path, str], home: Path, cwd: Path,
-              *args: str) -> subprocess.CompletedProcess[str]:
+def _try_repo(
+    hook_repo: tuple[Path, str], home: Path, cwd: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     return _pre_commit(home, cwd, "try-repo", str(hook_repo[0]), HOOK_ID, "--color", "never", *args)
 
 
-def _run(user_config: str, home: Path, project: tuple[Path, git.Repo],
-         *args: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    user_config: str, home: Path, project: tuple[Path, git.Repo], *args: str
+) -> subprocess.CompletedProcess[str]:
     _add(project, {".pre-commit-config.yaml": user_config})
     return _pre_commit(home, project[0], "run", HOOK_ID, "--color", "never", *args)
 
 
 def test_try_repo_write_all_workflow_fails_the_hook(
-        hook_repo: tuple[Path, str], pre_commit_home: Path, project: tuple[Path, git.Repo]) -> None:
+    hook_repo: tuple[Path, str], pre_commit_home: Path, project: tuple[Path, git.Repo]
+) -> None:
     _add(project, {".github/workflows/ci.yml": WRITE_ALL})
     proc = _try_repo(hook_repo, pre_commit_home, project[0], "--files", ".github/workflows/ci.yml")
     out = proc.stdout
@@ -168,7 +185,8 @@ def test_try_repo_write_all_workflow_fails_the_hook(
 
 
 def test_try_repo_clean_workflow_passes_the_hook(
-        hook_repo: tuple[Path, str], pre_commit_home: Path, project: tuple[Path, git.Repo]) -> None:
+    hook_repo: tuple[Path, str], pre_commit_home: Path, project: tuple[Path, git.Repo]
+) -> None:
     _add(project, {".github/workflows/ci.yml": CLEAN})
     proc = _try_repo(hook_repo, pre_commit_home, project[0], "--all-files")
     assert proc.returncode == 0, proc.stdout
@@ -176,8 +194,9 @@ def test_try_repo_clean_workflow_passes_the_hook(
     assert "GHA0" not in proc.stdout, proc.stdout
 
 
-def test_run_write_all_fails_and_clean_passes(user_config: str, pre_commit_home: Path,
-                                              project: tuple[Path, git.Repo]) -> None:
+def test_run_write_all_fails_and_clean_passes(
+    user_config: str, pre_commit_home: Path, project: tuple[Path, git.Repo]
+) -> None:
     _add(project, {".github/workflows/release.yml": WRITE_ALL, ".github/workflows/ci.yml": CLEAN})
     bad = _run(user_config, pre_commit_home, project, "--files", ".github/workflows/release.yml")
     assert bad.returncode == 1, bad.stdout
@@ -189,13 +208,17 @@ def test_run_write_all_fails_and_clean_passes(user_config: str, pre_commit_home:
 
 
 def test_run_all_files_reports_each_failing_file_and_only_those(
-        user_config: str, pre_commit_home: Path, project: tuple[Path, git.Repo]) -> None:
-    _add(project, {
-        ".github/workflows/release.yml": WRITE_ALL,
-        ".github/workflows/ci.yml": CLEAN,
-        "k8s/debug-pod.yaml": PRIVILEGED,
-        "notes.md": "permissions: write-all\n",
-    })
+    user_config: str, pre_commit_home: Path, project: tuple[Path, git.Repo]
+) -> None:
+    _add(
+        project,
+        {
+            ".github/workflows/release.yml": WRITE_ALL,
+            ".github/workflows/ci.yml": CLEAN,
+            "k8s/debug-pod.yaml": PRIVILEGED,
+            "notes.md": "permissions: write-all\n",
+        },
+    )
     proc = _run(user_config, pre_commit_home, project, "--all-files", "--verbose")
     out = proc.stdout
     assert proc.returncode == 1, out
@@ -207,29 +230,35 @@ def test_run_all_files_reports_each_failing_file_and_only_those(
     assert re.search(r"2 findings \(2 high\) in 2 of \d+ files scanned", out), out
 
 
-def test_run_honours_the_repository_config(user_config: str, pre_commit_home: Path,
-                                           project: tuple[Path, git.Repo]) -> None:
+def test_run_honours_the_repository_config(
+    user_config: str, pre_commit_home: Path, project: tuple[Path, git.Repo]
+) -> None:
     """The hook runs from the repository root, so the root's .soc2lint.yaml applies."""
-    _add(project, {
-        ".github/workflows/ci.yml": WRITE_ALL,
-        ".soc2lint.yaml": """\
+    _add(
+        project,
+        {
+            ".github/workflows/ci.yml": WRITE_ALL,
+            ".soc2lint.yaml": """\
             exceptions:
               - rule: GHA002
                 path: .github/workflows/ci.yml
                 reason: sandbox repository without secrets or deploy rights
                 expires: "2099-12-31"
             """,
-    })
-    proc = _run(user_config, pre_commit_home, project, "--verbose",
-                "--files", ".github/workflows/ci.yml")
+        },
+    )
+    proc = _run(
+        user_config, pre_commit_home, project, "--verbose", "--files", ".github/workflows/ci.yml"
+    )
     assert proc.returncode == 0, proc.stdout
     assert "Passed" in proc.stdout, proc.stdout
     assert "0 findings in 0 of 1 files scanned" in proc.stdout, proc.stdout
     assert "1 suppressed with a documented reason" in proc.stdout, proc.stdout
 
 
-def test_run_skips_files_of_other_types(user_config: str, pre_commit_home: Path,
-                                        project: tuple[Path, git.Repo]) -> None:
+def test_run_skips_files_of_other_types(
+    user_config: str, pre_commit_home: Path, project: tuple[Path, git.Repo]
+) -> None:
     # the hook reads text files (types: [text]); a binary one is never passed
     _add(project, {"logo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)})
     proc = _run(user_config, pre_commit_home, project, "--files", "logo.png")
@@ -237,8 +266,9 @@ def test_run_skips_files_of_other_types(user_config: str, pre_commit_home: Path,
     assert "(no files to check)" in proc.stdout and "Skipped" in proc.stdout, proc.stdout
 
 
-def test_run_blocks_a_commit_that_adds_a_secret(user_config: str, pre_commit_home: Path,
-                                                project: tuple[Path, git.Repo]) -> None:
+def test_run_blocks_a_commit_that_adds_a_secret(
+    user_config: str, pre_commit_home: Path, project: tuple[Path, git.Repo]
+) -> None:
     secret = "xoxb-884422771199-5566778899001-QwErTyUiOpAsDfGhJkLzXcVb"
     _add(project, {"app/notify.py": f'SLACK_TOKEN = "{secret}"\n'})
     proc = _run(user_config, pre_commit_home, project, "--files", "app/notify.py")

@@ -43,8 +43,9 @@ def write_example(rule: Rule, example: Example, root: Path) -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(content, encoding="utf-8")
                 repo.index.add([rel])
-            repo.index.commit(message, author=actor, committer=actor,
-                              author_date="2024-03-01T12:00:00")
+            repo.index.commit(
+                message, author=actor, committer=actor, author_date="2024-03-01T12:00:00"
+            )
         return
     files = example.files or ((example.path or TARGETS[rule.target].example_path, example.code),)
     for rel, content in files:
@@ -58,20 +59,33 @@ def _positions(rule: Rule, example: Example, tmp_path: Path) -> list[tuple[str |
     rules = [r for r in ALL_ACTIVE if r.id != rule.id] + [rule]
     result = scan(tmp_path, rules, Config(), today=dt.date(2026, 1, 1), jobs=1)
     # positions name their file when the example has several
-    return [(f.location.path if example.files or example.history else None, f.location.start_line,
-             f.location.start_column)
-            for f in result.findings if f.rule.id == rule.id and f.suppression is None]
+    return [
+        (
+            f.location.path if example.files or example.history else None,
+            f.location.start_line,
+            f.location.start_column,
+        )
+        for f in result.findings
+        if f.rule.id == rule.id and f.suppression is None
+    ]
 
 
-@pytest.mark.parametrize(("rule", "index", "example"), _cases("fail"),
-                         ids=lambda v: v.id if isinstance(v, Rule) else str(v) if isinstance(v, int) else "")
-def test_failing_example_is_reported_at_expected_positions(rule: Rule, index: int, example: Example,
-                                                           tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("rule", "index", "example"),
+    _cases("fail"),
+    ids=lambda v: v.id if isinstance(v, Rule) else str(v) if isinstance(v, int) else "",
+)
+def test_failing_example_is_reported_at_expected_positions(
+    rule: Rule, index: int, example: Example, tmp_path: Path
+) -> None:
     assert example.expect, f"{rule.source}: failing example {index} has no `expect` positions"
     assert sorted(_positions(rule, example, tmp_path), key=str) == sorted(example.expect, key=str)
 
 
-@pytest.mark.parametrize(("rule", "index", "example"), _cases("pass"),
-                         ids=lambda v: v.id if isinstance(v, Rule) else str(v) if isinstance(v, int) else "")
+@pytest.mark.parametrize(
+    ("rule", "index", "example"),
+    _cases("pass"),
+    ids=lambda v: v.id if isinstance(v, Rule) else str(v) if isinstance(v, int) else "",
+)
 def test_passing_example_is_clean(rule: Rule, index: int, example: Example, tmp_path: Path) -> None:
     assert _positions(rule, example, tmp_path) == []

@@ -68,8 +68,11 @@ def sarif(run: Callable[..., tuple[int, str, str]], root: Path, *extra: str) -> 
 
 
 def test_sarif_validates_and_has_what_code_scanning_reads(
-        write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path,
-        validator: jsonschema.Draft4Validator) -> None:
+    write: Callable[..., Path],
+    run: Callable[..., tuple[int, str, str]],
+    tmp_path: Path,
+    validator: jsonschema.Draft4Validator,
+) -> None:
     write(".github/workflows/deploy.yml", DEPLOY)
     doc = sarif(run, tmp_path, "--select", "GHA001,GHA002,GHA003,GHA004,SL")
     validator.validate(doc)
@@ -91,14 +94,18 @@ def test_sarif_validates_and_has_what_code_scanning_reads(
     gha002 = results["GHA002"]
     assert driver["rules"][gha002["ruleIndex"]]["id"] == "GHA002"
     loc = gha002["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"] == {"uri": ".github/workflows/deploy.yml", "uriBaseId": "%SRCROOT%"}
+    assert loc["artifactLocation"] == {
+        "uri": ".github/workflows/deploy.yml",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert loc["region"]["startLine"] == 4 and loc["region"]["startColumn"] == 14
     assert gha002["level"] == "error"
     assert gha002["partialFingerprints"]["primaryLocationLineHash"]
 
 
-def test_byte_identical_output(write: Callable[..., Path], run: Callable[..., tuple[int, str, str]],
-                               tmp_path: Path) -> None:
+def test_byte_identical_output(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     write(".github/workflows/deploy.yml", DEPLOY)
     write("k8s/pods.yaml", MANIFESTS)
     first = run("--format", "sarif", str(tmp_path))[1]
@@ -106,61 +113,78 @@ def test_byte_identical_output(write: Callable[..., Path], run: Callable[..., tu
     assert first == second and first.encode() == second.encode()
 
 
-def test_fingerprints_survive_unrelated_edits(write: Callable[..., Path],
-                                             run: Callable[..., tuple[int, str, str]],
-                                             tmp_path: Path) -> None:
+def test_fingerprints_survive_unrelated_edits(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     write(".github/workflows/deploy.yml", DEPLOY)
     before = {r["ruleId"]: r for r in sarif(run, tmp_path)["runs"][0]["results"]}
     # insert comment lines and an extra step above the flagged ones
     shifted = DEPLOY.replace("on:\n", "# deploys the app\n# owner: platform\non:\n").replace(
-        "    steps:\n", "    steps:\n      - run: echo start\n        name: hello\n")
+        "    steps:\n", "    steps:\n      - run: echo start\n        name: hello\n"
+    )
     write(".github/workflows/deploy.yml", shifted)
     after = {r["ruleId"]: r for r in sarif(run, tmp_path)["runs"][0]["results"]}
     for rule_id in ("GHA001", "GHA002"):
         b, a = before[rule_id], after[rule_id]
-        assert (b["locations"][0]["physicalLocation"]["region"]["startLine"]
-                != a["locations"][0]["physicalLocation"]["region"]["startLine"])
+        assert (
+            b["locations"][0]["physicalLocation"]["region"]["startLine"]
+            != a["locations"][0]["physicalLocation"]["region"]["startLine"]
+        )
         assert b["partialFingerprints"] == a["partialFingerprints"]
 
 
-def test_near_identical_documents_do_not_collide(write: Callable[..., Path],
-                                                run: Callable[..., tuple[int, str, str]],
-                                                tmp_path: Path) -> None:
+def test_near_identical_documents_do_not_collide(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     write("k8s/pods.yaml", MANIFESTS)
     results = sarif(run, tmp_path)["runs"][0]["results"]
     assert [r["ruleId"] for r in results] == ["KUB001", "KUB001"]
     prints = {r["partialFingerprints"]["primaryLocationLineHash"] for r in results}
     assert len(prints) == 2
-    assert [r["properties"]["identity"].split(":")[0] for r in results] == ["Pod/prod/a", "Pod/prod/b"]
+    assert [r["properties"]["identity"].split(":")[0] for r in results] == [
+        "Pod/prod/a",
+        "Pod/prod/b",
+    ]
 
 
-def test_suppressed_findings_are_left_out_and_counted(write: Callable[..., Path],
-                                                     run: Callable[..., tuple[int, str, str]],
-                                                     tmp_path: Path) -> None:
-    write(".github/workflows/deploy.yml",
-          DEPLOY.replace("permissions: write-all", "permissions: write-all  # soc2lint: ignore[GHA002] sandbox org"))
-    write(".soc2lint.yaml", """\
+def test_suppressed_findings_are_left_out_and_counted(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    write(
+        ".github/workflows/deploy.yml",
+        DEPLOY.replace(
+            "permissions: write-all",
+            "permissions: write-all  # soc2lint: ignore[GHA002] sandbox org",
+        ),
+    )
+    write(
+        ".soc2lint.yaml",
+        """\
         exceptions:
           - rule: unpinned-action
             path: .github/workflows/*.yml
             reason: acme/ship is our own action, pinned by policy in SEC-12
             expires: 2999-01-01
-    """)
+    """,
+    )
     run_ = sarif(run, tmp_path, "--select", "GHA001,GHA002,GHA003,GHA004")["runs"][0]
     assert {r["ruleId"] for r in run_["results"]} == {"GHA001", "GHA004"}
     assert run_["properties"]["suppressedCount"] == 2
     assert run_["properties"]["suppressedByKind"] == {"config": 1, "inline": 1}
 
 
-def test_category_option(write: Callable[..., Path], run: Callable[..., tuple[int, str, str]],
-                         tmp_path: Path) -> None:
+def test_category_option(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     write(".github/workflows/ci.yml", "on: push\njobs: {}\n")
     assert sarif(run, tmp_path, "--category", "soc2/workflows")["runs"][0]["automationDetails"] == {
-        "id": "soc2/workflows/"}
+        "id": "soc2/workflows/"
+    }
 
 
-def test_sarif_from_every_rule_example_validates(tmp_path: Path, validator: jsonschema.Draft4Validator,
-                                                 run: Callable[..., tuple[int, str, str]]) -> None:
+def test_sarif_from_every_rule_example_validates(
+    tmp_path: Path, validator: jsonschema.Draft4Validator, run: Callable[..., tuple[int, str, str]]
+) -> None:
     """Every single-file rule example in one tree, one SARIF run: it validates, and each
     example's own rule is reported exactly at the example's `expect` positions (none for a
     passing example), as `region.startLine`/`startColumn` of the example's file."""
@@ -173,8 +197,12 @@ def test_sarif_from_every_rule_example_validates(tmp_path: Path, validator: json
         for j, example in enumerate(rule.fail_examples + rule.pass_examples):
             path_in_repo = example.path or TARGETS[rule.target].example_path
             # evidence (.soc2/), CODEOWNERS and the history are read at the repository's root only
-            if example.files or example.history or path_in_repo.startswith(".soc2/") \
-                    or posixpath.basename(path_in_repo) == "CODEOWNERS":
+            if (
+                example.files
+                or example.history
+                or path_in_repo.startswith(".soc2/")
+                or posixpath.basename(path_in_repo) == "CODEOWNERS"
+            ):
                 continue
             rel = f"{rule.id}-{j}/{path_in_repo}"
             path = tmp_path / rel
@@ -192,8 +220,9 @@ def test_sarif_from_every_rule_example_validates(tmp_path: Path, validator: json
     assert {k: sorted(v) for k, v in found.items()} == expected
 
 
-def test_examples_directory_sarif_validates(run: Callable[..., tuple[int, str, str]],
-                                           validator: jsonschema.Draft4Validator) -> None:
+def test_examples_directory_sarif_validates(
+    run: Callable[..., tuple[int, str, str]], validator: jsonschema.Draft4Validator
+) -> None:
     examples = REPO / "examples"
     if not examples.is_dir():
         pytest.skip("no examples directory")
@@ -201,13 +230,18 @@ def test_examples_directory_sarif_validates(run: Callable[..., tuple[int, str, s
 
 
 def _uris(out: str) -> list[str]:
-    return [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-            for r in json.loads(out)["runs"][0]["results"]]
+    return [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(out)["runs"][0]["results"]
+    ]
 
 
 def test_paths_start_at_the_repository_root_when_a_subdirectory_is_scanned(
-        write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path,
-        validator: jsonschema.Draft4Validator) -> None:
+    write: Callable[..., Path],
+    run: Callable[..., tuple[int, str, str]],
+    tmp_path: Path,
+    validator: jsonschema.Draft4Validator,
+) -> None:
     """Scanning `services/api` of a monorepo: code scanning resolves `%SRCROOT%` at the
     repository's root, so the URIs must carry the subdirectory (text and JSON keep paths
     relative to the scanned directory)."""
@@ -225,7 +259,9 @@ def test_paths_start_at_the_repository_root_when_a_subdirectory_is_scanned(
     validator.validate(json.loads(out))
     assert _uris(out) == ["services/api/.github/workflows/ci.yml"]
     # pre-commit's way: file paths, from inside the subdirectory
-    code, out, err = run(".github/workflows/ci.yml", "--format", "sarif", "--select", "GHA002", cwd=sub)
+    code, out, err = run(
+        ".github/workflows/ci.yml", "--format", "sarif", "--select", "GHA002", cwd=sub
+    )
     assert _uris(out) == ["services/api/.github/workflows/ci.yml"]
     # the repository's top, and a directory outside any repository, are unchanged
     code, out, err = run(str(tmp_path), "--format", "sarif", "--no-history", "--select", "GHA002")

@@ -22,21 +22,23 @@ PLANTED = {
 
 def _workflow() -> str:
     env = "\n".join(f"      {k}: {v!r}".replace("'", '"') for k, v in PLANTED.items())
-    return (f"on: push\npermissions: {{contents: read}}\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
-            f"    env:\n{env}\n    steps:\n      - run: make\n")
+    return (
+        f"on: push\npermissions: {{contents: read}}\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
+        f"    env:\n{env}\n    steps:\n      - run: make\n"
+    )
 
 
 def _pieces(secret: str) -> list[str]:
     # everything after the 4-character preview, in 8-character windows (all-lowercase words
     # like "internal" also occur in the rules' own help text, so they prove nothing)
-    windows = [secret[i:i + 8] for i in range(4, len(secret) - 7)]
+    windows = [secret[i : i + 8] for i in range(4, len(secret) - 7)]
     return [w for w in windows if not w.isalpha() or not w.islower()]
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
-def test_no_output_format_contains_a_secret(fmt: str, write: Callable[..., Path],
-                                            run: Callable[..., tuple[int, str, str]],
-                                            tmp_path: Path) -> None:
+def test_no_output_format_contains_a_secret(
+    fmt: str, write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     write("repo/.github/workflows/build.yml", _workflow())
     out_file = tmp_path / f"report.{fmt}"
     code, out, err = run("--format", fmt, str(tmp_path / "repo"))
@@ -51,14 +53,17 @@ def test_no_output_format_contains_a_secret(fmt: str, write: Callable[..., Path]
                 assert piece not in blob, f"{piece!r} of a secret leaked in {fmt} output"
 
 
-def test_every_planted_type_is_reported_with_a_preview(write: Callable[..., Path],
-                                                      run: Callable[..., tuple[int, str, str]],
-                                                      tmp_path: Path) -> None:
+def test_every_planted_type_is_reported_with_a_preview(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     import json
 
     write(".github/workflows/build.yml", _workflow())
-    findings = [f for f in json.loads(run("--format", "json", str(tmp_path))[1])["findings"]
-                if f["rule_id"] == "GHA012"]
+    findings = [
+        f
+        for f in json.loads(run("--format", "json", str(tmp_path))[1])["findings"]
+        if f["rule_id"] == "GHA012"
+    ]
     by_key = {f["message"].split("`")[1]: f for f in findings}
     assert set(by_key) == set(PLANTED)
     assert by_key["AWS_ACCESS_KEY_ID"]["message"].startswith("AWS Access Key written literally")
@@ -91,13 +96,18 @@ def test_prefilter_never_drops_a_line_the_plugins_flag() -> None:
     ]
     rnd = random.Random(7)
     alphabet = string.ascii_letters + string.digits + "_-/+=:.@ "
-    samples += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(8, 80))) for _ in range(3000)]
+    samples += [
+        "".join(rnd.choice(alphabet) for _ in range(rnd.randint(8, 80))) for _ in range(3000)
+    ]
     flagged = 0
     for line in samples:
-        everything = {(s.type, s.secret_value) for s in process([(1, line)], filename="workflow.yml")}
+        everything = {
+            (s.type, s.secret_value) for s in process([(1, line)], filename="workflow.yml")
+        }
         # only the plugins the prefilter picks for the line run: they must find the same
-        picked = {(s.type, s.secret_value)
-                  for s in run_plugins(line, "workflow.yml", 1, candidates(line))}
+        picked = {
+            (s.type, s.secret_value) for s in run_plugins(line, "workflow.yml", 1, candidates(line))
+        }
         assert picked == everything, line
         if everything:
             flagged += 1
@@ -105,33 +115,45 @@ def test_prefilter_never_drops_a_line_the_plugins_flag() -> None:
     assert flagged >= len(PLANTED)
 
 
-def test_config_values_seen_through_detect_secrets_transformers(write: Callable[..., Path],
-                                                                run: Callable[..., tuple[int, str, str]],
-                                                                tmp_path: Path) -> None:
+def test_config_values_seen_through_detect_secrets_transformers(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     """Bare YAML and INI values (no quotes) reach the entropy plugin as detect-secrets' own
     transformers present them; an alias bomb is never handed to them."""
     import json
 
     write("config.yaml", "db:\n  api_key: c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQ\n")
     write("app.ini", "[auth]\ntoken = c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQXX\n")
-    write("bomb.yaml", "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)))
+    write(
+        "bomb.yaml",
+        "a: &a [x,x,x,x,x,x,x,x,x]\n"
+        + "".join(
+            f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n"
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+    )
     code, out, _ = run("--format", "json", "--select", "SEC001", "--no-history", str(tmp_path))
     got = {(f["path"], f["line"]) for f in json.loads(out)["findings"]}
     assert got == {("config.yaml", 2), ("app.ini", 2)}
 
 
-def test_commit_ids_and_digests_are_no_secrets(write: Callable[..., Path],
-                                               run: Callable[..., tuple[int, str, str]],
-                                               tmp_path: Path) -> None:
+def test_commit_ids_and_digests_are_no_secrets(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     import json
 
     sha = "557c2d0e7e1d5f6d6b2a5d3e4f9a0b1c2d3e4f50"
-    write(".pre-commit-config.yaml", f"repos:\n  - repo: https://github.com/acme/hooks\n    rev: {sha}\n")
+    write(
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: https://github.com/acme/hooks\n    rev: {sha}\n",
+    )
     write("package-lock.txt", f'integrity: "sha256:{"ab12" * 16}"\n')
     # a license scanner's report: every file's digests under snake_case names
-    write("scan.json", f'{{"md5": "{sha[:32]}",\n "sha1_git": "{sha}",\n "build_hash": "{sha}",\n'
-                       f' "clusterId": "{sha[:32]}"}}\n')
+    write(
+        "scan.json",
+        f'{{"md5": "{sha[:32]}",\n "sha1_git": "{sha}",\n "build_hash": "{sha}",\n'
+        f' "clusterId": "{sha[:32]}"}}\n',
+    )
     write("settings.py", f'API_TOKEN = "{sha}"\n')  # the same shape where a secret is named
     _, out, _ = run("--format", "json", "--select", "SEC", "--no-history", str(tmp_path))
     assert [(f["path"], f["line"]) for f in json.loads(out)["findings"]] == [("settings.py", 1)]
@@ -151,23 +173,29 @@ def _config_samples() -> list[tuple[str, str]]:
         if kind == 0:
             return "".join(rnd.choice(b64) for _ in range(rnd.randint(16, 48)))
         if kind == 1:
-            return "".join(rnd.choice("0123456789abcdef") for _ in range(rnd.choice([12, 32, 40, 64])))
+            return "".join(
+                rnd.choice("0123456789abcdef") for _ in range(rnd.choice([12, 32, 40, 64]))
+            )
         if kind == 2:
             return "sha256:" + "".join(rnd.choice("0123456789abcdef") for _ in range(64))
         if kind == 3:
             return rnd.choice(["nginx:1.25", "true", "8080", "https://example.com/a/b", "info"])
         if kind == 4:
-            return "AKIA" + "".join(rnd.choice(string.ascii_uppercase + "234567") for _ in range(16))
+            return "AKIA" + "".join(
+                rnd.choice(string.ascii_uppercase + "234567") for _ in range(16)
+            )
         if kind == 5:
             return "".join(rnd.choice(b64) for _ in range(rnd.randint(20, 40))) + "=="
         if kind == 6:
-            return "ghp_" + "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(36))
+            return "ghp_" + "".join(
+                rnd.choice(string.ascii_letters + string.digits) for _ in range(36)
+            )
         if kind == 7:
             return "image@sha256:" + "".join(rnd.choice("0123456789abcdef") for _ in range(64))
         return " ".join(rnd.choice(["plain", "words", "here", "and", "there"]) for _ in range(4))
 
     keys = ["name", "api_key", "password", "token", "image", "digest", "data", "value", "secret"]
-    quote = lambda v: rnd.choice(["", '"', "'"]).join(["", v, ""]) if rnd.random() < .5 else v  # noqa: E731
+    quote = lambda v: rnd.choice(["", '"', "'"]).join(["", v, ""]) if rnd.random() < 0.5 else v  # noqa: E731
     out = []
     for n in range(400):
         lines = []
@@ -189,7 +217,9 @@ def _config_samples() -> list[tuple[str, str]]:
                 lines.append(f"{key}: {{a: {v}, b: {value()}}}")
             else:
                 lines.append(f"{key}: {quote(v)}  # note" if form == 3 else f"{key}: {quote(v)}")
-        name = {"yaml": f"c{n}.yaml", "ini": f"c{n}.ini", "env": f".env{n}", "txt": f"c{n}.txt"}[style]
+        name = {"yaml": f"c{n}.yaml", "ini": f"c{n}.ini", "env": f".env{n}", "txt": f"c{n}.txt"}[
+            style
+        ]
         out.append((name, "\n".join(lines) + "\n"))
     return out
 
@@ -216,17 +246,21 @@ def test_reveal_gate_on_typical_files() -> None:
     from soc2lint.secrets.lines import run_transformers, scan_text
     from soc2lint.secrets.reveal import could_reveal
 
-    manifest = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
-                "    spec:\n      containers:\n        - name: web\n"
-                f"          image: ghcr.io/acme/web@sha256:{'3f9a' * 16}\n"
-                "          env:\n            - name: DB_PASSWORD\n              valueFrom:\n"
-                "                secretKeyRef: {name: db, key: password}\n")
+    manifest = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: web\n"
+        f"          image: ghcr.io/acme/web@sha256:{'3f9a' * 16}\n"
+        "          env:\n            - name: DB_PASSWORD\n              valueFrom:\n"
+        "                secretKeyRef: {name: db, key: password}\n"
+    )
     assert not could_reveal(manifest, "deploy.yaml")
     # a bare high-entropy value, a block scalar under a secret's name, an INI value: the
     # lines alone miss each, the transformers find it, and the gate lets them run
-    for name, text in [("config.yaml", "db:\n  value: Xq8PhQ6P/UeuIoyMfaCeE3V574qP+Tz\n"),
-                       ("config.yaml", "password: |\n  hunter2-but-longer\n"),
-                       ("app.ini", "[auth]\ntoken = c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQXX\n")]:
+    for name, text in [
+        ("config.yaml", "db:\n  value: Xq8PhQ6P/UeuIoyMfaCeE3V574qP+Tz\n"),
+        ("config.yaml", "password: |\n  hunter2-but-longer\n"),
+        ("app.ini", "[auth]\ntoken = c2VjcmV0LWtleS1mb3ItdGhlLWFwaS12MQXX\n"),
+    ]:
         assert not list(scan_text(text, name))
         assert list(run_transformers(text, name))
         assert could_reveal(text, name)
@@ -242,7 +276,9 @@ def _in_tree(run: Callable[..., tuple[int, str, str]], root: Path) -> list[dict[
 
 # What stands where a secret would and is none, next to real values that must still be found.
 NOT_SECRETS = {
-    "placeholders": ("docs/setup.py", """\
+    "placeholders": (
+        "docs/setup.py",
+        """\
         app_secret = 'YOUR_APP_SECRET'
         oauth_token_secret = "USER_OAUTH_TOKEN_SECRET"
         password = "your-password-here"
@@ -251,8 +287,12 @@ NOT_SECRETS = {
         admin_password = "DB_PASSWORD2x"
         root_password = "HUNTER_2024"
         mysql_password = "my_s3cret_pw"
-        """, [5, 6, 7, 8]),
-    "keys naming where a secret is": ("deploy/storage.yaml", """\
+        """,
+        [5, 6, 7, 8],
+    ),
+    "keys naming where a secret is": (
+        "deploy/storage.yaml",
+        """\
         parameters:
           adminSecretName: ceph-secret-admin
           adminSecretNamespace: kube-system
@@ -261,30 +301,36 @@ NOT_SECRETS = {
           admin_password: Tr0ub4dor-and-3-horses
         volumes:
           - secret: {secretName: nginxsecret}
-        """, [6]),
-    "hosts reserved for examples": ("tests/test_urls.py", """\
+        """,
+        [6],
+    ),
+    "hosts reserved for examples": (
+        "tests/test_urls.py",
+        """\
         A = "https://user:password@example.com/whatever.tgz"
         B = "git+http://username:s3cr3tpw@git.example.org/"
         C = "https://u:pw12345@ci.test/simple"
         D = "https://deploy:s3cr3tpw@pypi.company.com/simple"
         E = "postgres://app:s3cr3tpw@localhost:5432/db"
         F = "https://a:b12345678@example.community/"
-        """, [4, 5, 6]),
+        """,
+        [4, 5, 6],
+    ),
 }
 
 
 @pytest.mark.parametrize("case", NOT_SECRETS)
-def test_what_stands_for_a_secret_is_not_one(case: str, write: Callable[..., Path],
-                                             run: Callable[..., tuple[int, str, str]],
-                                             tmp_path: Path) -> None:
+def test_what_stands_for_a_secret_is_not_one(
+    case: str, write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     path, text, found = NOT_SECRETS[case]
     write(path, text)
     assert [f["line"] for f in _in_tree(run, tmp_path)] == found
 
 
-def test_a_value_is_one_finding_however_many_types_see_it(write: Callable[..., Path],
-                                                          run: Callable[..., tuple[int, str, str]],
-                                                          tmp_path: Path) -> None:
+def test_a_value_is_one_finding_however_many_types_see_it(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     """`key: value` is a keyword secret on the line and an entropy string once the YAML
     transformer quotes it: one secret, one finding."""
     value = "eElGMXpKYm5ub2pGTE1Ta0JwNTBteDAyckhzTUsyc2pVN2xKQXJQa0JyUWlWbWU4TkF2K1BjWE1uYXhyKzY="
@@ -293,7 +339,8 @@ def test_a_value_is_one_finding_however_many_types_see_it(write: Callable[..., P
 
 
 def test_secret_findings_carry_type_and_fingerprint_as_properties(
-        write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path) -> None:
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     """Tools reading JSON or SARIF get the type and fingerprint without parsing the message."""
     import json
 

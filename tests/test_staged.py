@@ -36,15 +36,18 @@ def test_the_staged_version_is_checked_not_the_work_tree(run: Run, tmp_path: Pat
     (tmp_path / "blob.bin").write_bytes(b"\0\1\2" + AWS.encode())
     repo.index.add(["svc/keys.py", "blob.bin"])
     # edited out after staging: the commit would still record it
-    (tmp_path / "svc" / "keys.py").write_text('import os\nKEY = os.environ["KEY"]\n', encoding="utf-8")
+    (tmp_path / "svc" / "keys.py").write_text(
+        'import os\nKEY = os.environ["KEY"]\n', encoding="utf-8"
+    )
     # in the work tree only: not part of the commit
     (tmp_path / "app.py").write_text(f'TOKEN = "{GH}"\n', encoding="utf-8")
     (tmp_path / "scratch.py").write_text(f'TOKEN = "{GH}"\n', encoding="utf-8")
 
     code, found = _findings(run, tmp_path)
     assert code == 1
-    assert [(f["rule_id"], f["path"], f["line"], f["message"].split(" in ")[0]) for f in found] \
-        == [("SEC001", "svc/keys.py", 3, "AWS Access Key")]
+    assert [(f["rule_id"], f["path"], f["line"], f["message"].split(" in ")[0]) for f in found] == [
+        ("SEC001", "svc/keys.py", 3, "AWS Access Key")
+    ]
     code, found = _findings(run, tmp_path, "--no-history")
     assert len(found) == 1
 
@@ -58,15 +61,23 @@ def test_settings_apply_and_nothing_staged_is_clean(run: Run, tmp_path: Path) ->
     # the work tree's config (not staged) still decides: here an exception with its reason
     (tmp_path / ".soc2lint.yaml").write_text(
         "exceptions:\n  - rule: SEC001\n    path: keys.py\n    reason: test key, revoked\n"
-        "    expires: 2999-01-01\n", encoding="utf-8")
+        "    expires: 2999-01-01\n",
+        encoding="utf-8",
+    )
     code, found = _findings(run, tmp_path)
     assert code == 0 and [(f["path"], f["suppressed"]["reason"]) for f in found] == [
-        ("keys.py", "test key, revoked")]
+        ("keys.py", "test key, revoked")
+    ]
 
 
 def test_bad_uses_are_one_line_errors(run: Run, tmp_path: Path) -> None:
     code, _, err = run("scan", "--staged", cwd=tmp_path)
-    assert code == 2 and "staged" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert (
+        code == 2
+        and "staged" in err
+        and "Traceback" not in err
+        and len(err.strip().splitlines()) == 1
+    )
     _repo(tmp_path / "r")
     code, _, err = run("scan", "--staged", "app.py", cwd=tmp_path / "r")
     assert code == 2 and "--staged" in err and "Traceback" not in err

@@ -48,9 +48,11 @@ def _json(run: Run, *argv: str) -> tuple[int, dict[str, Any]]:
 
 # --------------------------------------------------------------------------- 2. own inputs
 
+
 @pytest.mark.parametrize("where", ["config", "rules"])
-def test_alias_bomb_in_own_input_is_exit_2_in_bounded_memory(run: Run, write: Write, tmp_path: Path,
-                                                              where: str) -> None:
+def test_alias_bomb_in_own_input_is_exit_2_in_bounded_memory(
+    run: Run, write: Write, tmp_path: Path, where: str
+) -> None:
     write(".github/workflows/ci.yml", WRITE_ALL_WORKFLOW)
     if where == "config":
         write(".soc2lint.yaml", _alias_bomb())
@@ -68,7 +70,9 @@ def test_alias_bomb_in_own_input_is_exit_2_in_bounded_memory(run: Run, write: Wr
     assert _rss() - before < 200 * MB
 
 
-def test_oversized_config_is_refused_without_reading_it(run: Run, write: Write, tmp_path: Path) -> None:
+def test_oversized_config_is_refused_without_reading_it(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     write(".soc2lint.yaml", "# padding\n" * (MB + 1))
     code, _, err = run(str(tmp_path))
     assert code == 2
@@ -82,36 +86,52 @@ def test_non_utf8_config_names_the_line(run: Run, write: Write, tmp_path: Path) 
     assert ".soc2lint.yaml:2: cannot read config: not UTF-8" in _one_error(err)
 
 
-def test_unknown_global_parameter_is_an_error_listing_the_valid_ones(run: Run, write: Write,
-                                                                     tmp_path: Path) -> None:
-    write(".soc2lint.yaml", """\
+def test_unknown_global_parameter_is_an_error_listing_the_valid_ones(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    write(
+        ".soc2lint.yaml",
+        """\
         parameters:
           trusted_actions: ["actions/*"]
           trusted_actoins: ["acme/*"]
-        """)
+        """,
+    )
     code, _, err = run(str(tmp_path))
     assert code == 2
     line = _one_error(err)
-    assert ".soc2lint.yaml:3: key 'parameters.trusted_actoins': unknown parameter 'trusted_actoins'" in line
+    assert (
+        ".soc2lint.yaml:3: key 'parameters.trusted_actoins': unknown parameter 'trusted_actoins'"
+        in line
+    )
     assert "trusted_actions" in line.split("known:")[1]
 
 
-def test_unknown_rule_parameter_is_an_error_listing_that_rules_parameters(run: Run, write: Write,
-                                                                          tmp_path: Path) -> None:
-    write(".soc2lint.yaml", """\
+def test_unknown_rule_parameter_is_an_error_listing_that_rules_parameters(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    write(
+        ".soc2lint.yaml",
+        """\
         rule_parameters:
           GHA004:
             include_inputs: false
             include_imputs: false
-        """)
+        """,
+    )
     code, _, err = run(str(tmp_path))
     assert code == 2
     line = _one_error(err)
     assert ".soc2lint.yaml:4: key 'rule_parameters.GHA004.include_imputs'" in line
-    assert "unknown parameter 'include_imputs' for GHA004 (known: include_events, include_inputs)" in line
+    assert (
+        "unknown parameter 'include_imputs' for GHA004 (known: include_events, include_inputs)"
+        in line
+    )
 
 
-def test_parameter_for_a_rule_without_parameters_says_so(run: Run, write: Write, tmp_path: Path) -> None:
+def test_parameter_for_a_rule_without_parameters_says_so(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     write(".soc2lint.yaml", "rule_parameters:\n  GHA002: {anything: 1}\n")
     code, _, err = run(str(tmp_path))
     assert code == 2
@@ -120,10 +140,13 @@ def test_parameter_for_a_rule_without_parameters_says_so(run: Run, write: Write,
 
 def test_known_parameters_still_load(run: Run, write: Write, tmp_path: Path) -> None:
     write(".github/workflows/ci.yml", WRITE_ALL_WORKFLOW)
-    write(".soc2lint.yaml", """\
+    write(
+        ".soc2lint.yaml",
+        """\
         parameters: {trusted_actions: ["actions/*"]}
         rule_parameters: {GHA004: {include_inputs: false}}
-        """)
+        """,
+    )
     code, _, err = run(str(tmp_path), "--no-history")
     assert code == 1, err
 
@@ -137,7 +160,9 @@ def test_output_into_a_missing_directory_creates_it(run: Run, write: Write, tmp_
     assert json.loads(target.read_text(encoding="utf-8"))["version"] == "2.1.0"
 
 
-def test_output_that_cannot_be_written_is_a_usage_error(run: Run, write: Write, tmp_path: Path) -> None:
+def test_output_that_cannot_be_written_is_a_usage_error(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     write(".github/workflows/ci.yml", WRITE_ALL_WORKFLOW)
     blocker = write("reports", "a file where a directory should be")
     code, _, err = run(str(tmp_path), "--no-history", "-o", str(blocker / "x.sarif"))
@@ -147,15 +172,20 @@ def test_output_that_cannot_be_written_is_a_usage_error(run: Run, write: Write, 
 
 # --------------------------------------------------------------------------- 3. selection
 
-@pytest.mark.parametrize(("argv", "suggestion"), [
-    (["--select", "GHA-003"], "did you mean 'GHA003'?"),
-    (["--select", "gha"], "did you mean 'GHA'?"),
-    (["--select", "unpined-action"], "did you mean 'unpinned-action'?"),
-    (["--ignore", "GHA0003"], "did you mean"),
-    (["--select", "GHA002,NOPE"], "'NOPE' is no rule id"),
-])
-def test_select_or_ignore_naming_no_rule_is_exit_2(run: Run, write: Write, tmp_path: Path,
-                                                   argv: list[str], suggestion: str) -> None:
+
+@pytest.mark.parametrize(
+    ("argv", "suggestion"),
+    [
+        (["--select", "GHA-003"], "did you mean 'GHA003'?"),
+        (["--select", "gha"], "did you mean 'GHA'?"),
+        (["--select", "unpined-action"], "did you mean 'unpinned-action'?"),
+        (["--ignore", "GHA0003"], "did you mean"),
+        (["--select", "GHA002,NOPE"], "'NOPE' is no rule id"),
+    ],
+)
+def test_select_or_ignore_naming_no_rule_is_exit_2(
+    run: Run, write: Write, tmp_path: Path, argv: list[str], suggestion: str
+) -> None:
     write(".github/workflows/ci.yml", WRITE_ALL_WORKFLOW)
     code, out, err = run(str(tmp_path), *argv)
     assert code == 2
@@ -163,7 +193,9 @@ def test_select_or_ignore_naming_no_rule_is_exit_2(run: Run, write: Write, tmp_p
     assert suggestion in _one_error(err)
 
 
-def test_config_select_naming_no_rule_names_the_line(run: Run, write: Write, tmp_path: Path) -> None:
+def test_config_select_naming_no_rule_names_the_line(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     write(".soc2lint.yaml", "select:\n  - GHA\n  - NOPE\n")
     code, _, err = run(str(tmp_path))
     assert code == 2
@@ -189,8 +221,10 @@ def test_select_by_id_name_and_prefix_still_works(run: Run, write: Write, tmp_pa
 
 # --------------------------------------------------------------------------- 3. skipped files
 
-def test_file_over_max_file_size_with_a_secret_is_sl001_not_silence(run: Run, write: Write,
-                                                                     tmp_path: Path) -> None:
+
+def test_file_over_max_file_size_with_a_secret_is_sl001_not_silence(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     write(".soc2lint.yaml", "max_file_size: 2048\n")
     write("data/dump.txt", "x" * 3000 + "\n" + SECRET_LINE)
     code, report = _json(run, str(tmp_path), "--no-history")
@@ -208,6 +242,7 @@ def test_binary_files_stay_quiet(run: Run, write: Write, tmp_path: Path) -> None
 
 
 # --------------------------------------------------------------------------- 3. history
+
 
 def _broken_repo(root: Path) -> None:
     """A work tree whose .git points at a directory that does not exist."""
@@ -230,9 +265,12 @@ def _corrupt_repo(root: Path) -> None:
                 obj.unlink()
 
 
-@pytest.mark.parametrize("make", [_broken_repo, _corrupt_repo], ids=["gitdir-missing", "objects-missing"])
-def test_unreadable_history_is_sl005_in_every_format_and_the_exit_code(run: Run, tmp_path: Path,
-                                                                       make: Callable[[Path], None]) -> None:
+@pytest.mark.parametrize(
+    "make", [_broken_repo, _corrupt_repo], ids=["gitdir-missing", "objects-missing"]
+)
+def test_unreadable_history_is_sl005_in_every_format_and_the_exit_code(
+    run: Run, tmp_path: Path, make: Callable[[Path], None]
+) -> None:
     make(tmp_path)
     code, report = _json(run, str(tmp_path), "-q")
     assert code == 1
@@ -262,10 +300,13 @@ def test_plain_directory_has_no_history_to_miss(run: Run, write: Write, tmp_path
     assert report["findings"] == []
 
 
-def test_detector_setting_is_a_rule_parameter_that_takes_effect(run: Run, write: Write,
-                                                                 tmp_path: Path) -> None:
+def test_detector_setting_is_a_rule_parameter_that_takes_effect(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
     """README's `rule_parameters: {GHA004: {include_inputs: ...}}` was accepted and ignored."""
-    write(".github/workflows/ci.yml", """\
+    write(
+        ".github/workflows/ci.yml",
+        """\
         on:
           workflow_dispatch:
             inputs: {name: {type: string}}
@@ -275,7 +316,8 @@ def test_detector_setting_is_a_rule_parameter_that_takes_effect(run: Run, write:
             runs-on: ubuntu-24.04
             steps:
               - run: echo "${{ inputs.name }}"
-        """)
+        """,
+    )
     _, report = _json(run, str(tmp_path), "--no-history", "--select", "GHA004")
     assert report["findings"] == []
     write(".soc2lint.yaml", "rule_parameters: {GHA004: {include_inputs: true}}\n")

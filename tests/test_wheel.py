@@ -24,24 +24,44 @@ from snippets import WRITE_ALL_WORKFLOW as WRITE_ALL
 try:  # the test extra is what CI installs: without it these tests fail, they are not skipped
     import build  # noqa: F401
 except ImportError as e:  # pragma: no cover
-    raise ImportError(f"{__name__} needs build, from the test extra: "
-                      "pip install '.[test]'") from e
+    raise ImportError(f"{__name__} needs build, from the test extra: pip install '.[test]'") from e
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = "Scripts" if os.name == "nt" else "bin"
 EXE = ".exe" if os.name == "nt" else ""
 # Only what a checkout copy can never need (the sdist/build inputs are whatever git lists).
-_NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", ".ci-venv", "build", "dist", "*.egg-info",
-                                     "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
-
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".ci-venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+)
 
 
 def _checkout_files() -> list[str] | None:
     """Tracked and untracked-but-not-ignored files of the checkout; None outside a work tree."""
     try:
         proc = subprocess.run(
-            ["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others",
-             "--exclude-standard"], capture_output=True, timeout=60, check=False)
+            [
+                "git",
+                "-C",
+                str(REPO),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode != 0:
@@ -67,8 +87,15 @@ def _copy_checkout(dest: Path) -> Path:
 def _run(*argv: str | Path, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["NO_COLOR"] = "1"
-    return subprocess.run([str(a) for a in argv], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [str(a) for a in argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def _ok(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -84,8 +111,19 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def wheel(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("dist")
-    _ok(_run(sys.executable, "-m", "build", "--wheel", "--outdir", outdir, source, cwd=source,
-             timeout=600))
+    _ok(
+        _run(
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--outdir",
+            outdir,
+            source,
+            cwd=source,
+            timeout=600,
+        )
+    )
     (built,) = outdir.glob("soc2lint-*.whl")
     return built
 
@@ -143,11 +181,15 @@ def test_wheel_ships_rules_catalog_and_schemas(wheel_names: set[str]) -> None:
     assert any(r.startswith("gha/") for r in rules)
     missing = [f"soc2lint/rules/{r}" for r in rules if f"soc2lint/rules/{r}" not in wheel_names]
     assert not missing, f"rule files missing from the wheel: {missing}"
-    for data in ("soc2lint/controls/soc2.yaml", "soc2lint/schema/rule.schema.json",
-                 "soc2lint/schema/config.schema.json"):
+    for data in (
+        "soc2lint/controls/soc2.yaml",
+        "soc2lint/schema/rule.schema.json",
+        "soc2lint/schema/config.schema.json",
+    ):
         assert data in wheel_names
-    assert any(re.fullmatch(r"soc2lint/rules/gha/GHA\d{3}-[a-z0-9-]+\.yaml", n)
-               for n in wheel_names)
+    assert any(
+        re.fullmatch(r"soc2lint/rules/gha/GHA\d{3}-[a-z0-9-]+\.yaml", n) for n in wheel_names
+    )
     # The rules live inside the package only: no top-level `rules/`, no tests or docs.
     assert not [n for n in wheel_names if n.split("/")[0] in ("rules", "tests", "docs", "examples")]
 
@@ -159,11 +201,18 @@ def test_wheel_declares_the_console_script(wheel: Path, wheel_names: set[str]) -
     assert re.search(r"^soc2lint\s*=\s*soc2lint\.cli:main\s*$", text, re.M), text
 
 
-def test_installed_package_runs_from_the_virtualenv_not_the_checkout(venv: Path,
-                                                                     elsewhere: Path) -> None:
-    proc = _ok(_run(venv / BIN / f"python{EXE}", "-c",
-                    "import soc2lint, soc2lint.language.load as r; print(soc2lint.__file__); "
-                    "print(r.builtin_rules_dir())", cwd=elsewhere))
+def test_installed_package_runs_from_the_virtualenv_not_the_checkout(
+    venv: Path, elsewhere: Path
+) -> None:
+    proc = _ok(
+        _run(
+            venv / BIN / f"python{EXE}",
+            "-c",
+            "import soc2lint, soc2lint.language.load as r; print(soc2lint.__file__); "
+            "print(r.builtin_rules_dir())",
+            cwd=elsewhere,
+        )
+    )
     package, rules_dir = (Path(line) for line in proc.stdout.splitlines())
     assert package.resolve().is_relative_to(venv.resolve())
     assert rules_dir.resolve().is_relative_to(venv.resolve())
@@ -175,7 +224,9 @@ def test_installed_rules_command_lists_the_builtin_rules(venv: Path, elsewhere: 
     assert re.search(r"^GHA001\s+deploy-without-environment\s", proc.stdout, re.M), proc.stdout
     listed = {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
     # `_conditions.yaml` files are libraries of named conditions, not rules
-    shipped = {Path(r).name.split("-")[0] for r in _rule_files() if not Path(r).name.startswith("_")}
+    shipped = {
+        Path(r).name.split("-")[0] for r in _rule_files() if not Path(r).name.startswith("_")
+    }
     assert listed == shipped
 
 
@@ -184,8 +235,9 @@ def test_installed_module_reports_its_version(venv: Path, elsewhere: Path) -> No
     assert proc.stdout.strip() == f"soc2lint, version {_version()}"
 
 
-def test_installed_explain_and_controls_read_the_packaged_catalog(venv: Path,
-                                                                  elsewhere: Path) -> None:
+def test_installed_explain_and_controls_read_the_packaged_catalog(
+    venv: Path, elsewhere: Path
+) -> None:
     soc2lint = venv / BIN / f"soc2lint{EXE}"
     explained = _ok(_run(soc2lint, "explain", "CC8.1", cwd=elsewhere))
     assert "GHA001" in explained.stdout and "deploy-without-environment" in explained.stdout
@@ -204,8 +256,19 @@ def test_installed_scan_fails_on_a_bad_workflow(venv: Path, tmp_path: Path) -> N
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert ".github/workflows/ci.yml:2:14: GHA002" in proc.stdout, proc.stdout
 
-    sarif = _ok(_run(soc2lint, ".", "--format", "sarif", "--output", tmp_path / "out.sarif",
-                     "--fail-on", "never", cwd=project))
+    sarif = _ok(
+        _run(
+            soc2lint,
+            ".",
+            "--format",
+            "sarif",
+            "--output",
+            tmp_path / "out.sarif",
+            "--fail-on",
+            "never",
+            cwd=project,
+        )
+    )
     assert sarif.stdout == ""
     run = json.loads((tmp_path / "out.sarif").read_text(encoding="utf-8"))["runs"][0]
     assert [r["ruleId"] for r in run["results"]] == ["GHA002"]

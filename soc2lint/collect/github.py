@@ -63,8 +63,8 @@ Clock = Callable[[], datetime]
 class Fetch(NamedTuple):
     """One request of a collection: a row of the evidence schema, its placeholders filled in."""
 
-    path: str      # the file, relative to OUT, `/`-separated
-    request: str   # the API path and query as the manifest names it
+    path: str  # the file, relative to OUT, `/`-separated
+    request: str  # the API path and query as the manifest names it
     row: Endpoint  # what it is: who may read it, paging, the JSON a 200 answer must be
 
 
@@ -87,8 +87,9 @@ def token_from_env(environ: Mapping[str, str]) -> str:
         value = environ.get(name, "").strip()
         if value:
             return value
-    raise CollectError("no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can read "
-                       "the repository")
+    raise CollectError(
+        "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can read the repository"
+    )
 
 
 def parse_repository(text: str) -> tuple[str, str]:
@@ -109,16 +110,21 @@ def branch_dir(branch: str) -> str:
 
 def fetch_of(row: Endpoint, owner: str, repo: str, branch: str = "", ruleset_id: int = 0) -> Fetch:
     """A schema row's request and file for this repository (and branch, and listed id)."""
-    return Fetch(row.file.format(owner=owner, repo=repo, branch=branch_dir(branch) if branch else "",
-                                 id=ruleset_id),
-                 row.request.format(owner=owner, repo=repo, branch=quote(branch, safe=""),
-                                    id=ruleset_id),
-                 row)
+    return Fetch(
+        row.file.format(
+            owner=owner, repo=repo, branch=branch_dir(branch) if branch else "", id=ruleset_id
+        ),
+        row.request.format(owner=owner, repo=repo, branch=quote(branch, safe=""), id=ruleset_id),
+        row,
+    )
 
 
 def _rows(document: str) -> list[Endpoint]:
-    return [e for e in ENDPOINTS if e.collected and e.document == document
-            and e is not _REPOSITORY and e.name not in _PER_ID]
+    return [
+        e
+        for e in ENDPOINTS
+        if e.collected and e.document == document and e is not _REPOSITORY and e.name not in _PER_ID
+    ]
 
 
 def repo_endpoints(owner: str, repo: str, branch: str) -> list[Fetch]:
@@ -131,8 +137,16 @@ def org_endpoints(owner: str) -> list[Fetch]:
     return [fetch_of(e, owner, "") for e in _rows(ORGANIZATION_DOCUMENT)]
 
 
-def collect(client: Client, owner: str, repo: str, out: Path, *, branch: str | None = None,
-            org: bool | None = None, clock: Clock = utc_now) -> dict[str, Any]:
+def collect(
+    client: Client,
+    owner: str,
+    repo: str,
+    out: Path,
+    *,
+    branch: str | None = None,
+    org: bool | None = None,
+    clock: Clock = utc_now,
+) -> dict[str, Any]:
     """Export every endpoint into `out`, write `out/manifest.json` last, and return the manifest.
 
     The payloads are collected into a directory beside `out` and moved into `out` only once every
@@ -186,22 +200,27 @@ def collect(client: Client, owner: str, repo: str, out: Path, *, branch: str | N
 def _repository_object(repository: str, first: Fetch, answer: Response) -> dict[str, Any]:
     """The `GET /repos/O/R` object, or CollectError: without it nothing else is collected."""
     if answer.status != 200:
-        raise CollectError(f"cannot read {repository}: GET {first.request} answered "
-                           f"{answer.status}: {_repo_failure(answer)}")
+        raise CollectError(
+            f"cannot read {repository}: GET {first.request} answered "
+            f"{answer.status}: {_repo_failure(answer)}"
+        )
     info = _json(answer.body)
     if not isinstance(info, dict):
         raise CollectError(f"GET {first.request} did not answer a repository object")
     return info
 
 
-def _fetch_with_listed(client: Client, out: Path, ep: Fetch, owner: str, repo: str,
-                       clock: Clock) -> list[dict[str, Any]]:
+def _fetch_with_listed(
+    client: Client, out: Path, ep: Fetch, owner: str, repo: str, clock: Clock
+) -> list[dict[str, Any]]:
     """`ep`'s manifest entry, then (a list whose row `lists` another) each listed id's."""
     files = [_fetch(client, out, ep, clock)]
     if ep.row.lists:
         row = BY_NAME[ep.row.lists]
         for ruleset_id in _ruleset_ids(out, files[0]):
-            files.append(_fetch(client, out, fetch_of(row, owner, repo, ruleset_id=ruleset_id), clock))
+            files.append(
+                _fetch(client, out, fetch_of(row, owner, repo, ruleset_id=ruleset_id), clock)
+            )
     return files
 
 
@@ -278,7 +297,9 @@ def _is_evidence(ep: Fetch, answer: Response) -> bool:
     data = _json(answer.body)
     if not isinstance(data, row.shape):
         return False
-    return row.items_key is None or (isinstance(data, dict) and isinstance(data.get(row.items_key), list))
+    return row.items_key is None or (
+        isinstance(data, dict) and isinstance(data.get(row.items_key), list)
+    )
 
 
 def _note(ep: Fetch, answer: Response) -> str:
@@ -347,7 +368,11 @@ def _forget_previous(out: Path, repository: str) -> None:
     """
     manifest = out / MANIFEST
     old = _json(manifest.read_bytes()) if manifest.is_file() else None
-    if isinstance(old, dict) and old.get("tool") == "soc2lint" and old.get("repository") == repository:
+    if (
+        isinstance(old, dict)
+        and old.get("tool") == "soc2lint"
+        and old.get("repository") == repository
+    ):
         root = (out / "github").resolve()
         for entry in old.get("files") or []:
             rel = entry.get("path") if isinstance(entry, dict) else None

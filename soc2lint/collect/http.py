@@ -40,11 +40,11 @@ class CollectError(Soc2lintError):
 
 
 class RetryPolicy(NamedTuple):
-    attempts: int = 3             # tries for a 5xx answer or a connection error
-    base_delay: float = 1.0       # seconds before the second try; doubled before each next one
-    rate_limit_waits: int = 3     # rate-limit waits for one request before giving up
-    max_wait: float = 900.0       # a longer rate-limit wait aborts the collection instead
-    unhinted_wait: float = 60.0   # a rate limit without retry-after/reset: GitHub says wait a minute
+    attempts: int = 3  # tries for a 5xx answer or a connection error
+    base_delay: float = 1.0  # seconds before the second try; doubled before each next one
+    rate_limit_waits: int = 3  # rate-limit waits for one request before giving up
+    max_wait: float = 900.0  # a longer rate-limit wait aborts the collection instead
+    unhinted_wait: float = 60.0  # a rate limit without retry-after/reset: GitHub says wait a minute
 
 
 DEFAULT_RETRY = RetryPolicy()
@@ -52,10 +52,10 @@ DEFAULT_RETRY = RetryPolicy()
 
 class Response(NamedTuple):
     status: int
-    headers: Mapping[str, str]    # names in lower case
+    headers: Mapping[str, str]  # names in lower case
     body: bytes
     pages: int = 1
-    note: str = ""                # why a non-2xx answer stands, when the status alone does not say
+    note: str = ""  # why a non-2xx answer stands, when the status alone does not say
 
 
 class _TransportError(Exception):
@@ -65,8 +65,15 @@ class _TransportError(Exception):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Hand 3xx answers back to the client, which follows them only inside the API."""
 
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-                         headers: Message, newurl: str) -> urllib.request.Request | None:
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         return None
 
 
@@ -77,17 +84,22 @@ def normalize_api_url(url: str) -> str:
     """`https://HOST[/prefix]` without a trailing slash; reject what cannot be an API root."""
     parts = urllib.parse.urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CollectError(f"--api-url {url!r} is not an http(s) URL, e.g. https://api.github.com "
-                           "or https://HOST/api/v3")
+        raise CollectError(
+            f"--api-url {url!r} is not an http(s) URL, e.g. https://api.github.com "
+            "or https://HOST/api/v3"
+        )
     if parts.username is not None or parts.password is not None:
-        raise CollectError("--api-url must not contain credentials: the token comes from "
-                           "GITHUB_TOKEN or GH_TOKEN")
+        raise CollectError(
+            "--api-url must not contain credentials: the token comes from GITHUB_TOKEN or GH_TOKEN"
+        )
     if parts.query or parts.fragment:
         raise CollectError(f"--api-url {url!r} must not have a query or a fragment")
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
         # the token travels in a header: over plain http anyone on the path can read it
-        raise CollectError(f"--api-url {url!r}: refusing to send the token over plain http to "
-                           f"{parts.hostname}; use https")
+        raise CollectError(
+            f"--api-url {url!r}: refusing to send the token over plain http to "
+            f"{parts.hostname}; use https"
+        )
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
@@ -106,9 +118,16 @@ class Client:
     server trickling one byte at a time cannot hold a request longer than that.
     """
 
-    def __init__(self, api_url: str, token: str, *, timeout: float = 30.0,
-                 retry: RetryPolicy = DEFAULT_RETRY, sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.time,
+    ) -> None:
         if not _TOKEN.fullmatch(token):
             raise CollectError("the GitHub token is empty or contains spaces or control characters")
         self.api_url = normalize_api_url(api_url)
@@ -135,15 +154,22 @@ class Client:
             except _TransportError as exc:
                 tries += 1
                 if tries >= self._retry.attempts:
-                    raise CollectError(f"GET {self.show(url)}: no answer from {self.api_url} after "
-                                       f"{tries} attempts ({exc})") from None
+                    raise CollectError(
+                        f"GET {self.show(url)}: no answer from {self.api_url} after "
+                        f"{tries} attempts ({exc})"
+                    ) from None
                 self._sleep(self._retry.base_delay * 2 ** (tries - 1))
                 continue
             if status in _REDIRECTS and headers.get("location"):
                 new = urllib.parse.urljoin(url, headers["location"])
                 if not self._inside(new):
-                    return Response(status, headers, body, note="redirected outside the API URL; "
-                                    "not followed (the token stays with the API)")
+                    return Response(
+                        status,
+                        headers,
+                        body,
+                        note="redirected outside the API URL; "
+                        "not followed (the token stays with the API)",
+                    )
                 redirects += 1
                 if redirects > MAX_REDIRECTS:
                     return Response(status, headers, body, note="too many redirects")
@@ -159,13 +185,17 @@ class Client:
             if wait is not None:
                 waits += 1
                 if waits > self._retry.rate_limit_waits:
-                    raise CollectError(f"GET {self.show(url)}: still rate limited after {waits - 1} "
-                                       "waits; try again later")
+                    raise CollectError(
+                        f"GET {self.show(url)}: still rate limited after {waits - 1} "
+                        "waits; try again later"
+                    )
                 if wait > self._retry.max_wait:
                     until = time.strftime("%H:%M:%S UTC", time.gmtime(self._now() + wait))
-                    raise CollectError(f"GET {self.show(url)}: rate limited until {until} "
-                                       f"({wait:.0f} s, more than the {self._retry.max_wait:.0f} s "
-                                       "soc2lint waits); try again later")
+                    raise CollectError(
+                        f"GET {self.show(url)}: rate limited until {until} "
+                        f"({wait:.0f} s, more than the {self._retry.max_wait:.0f} s "
+                        "soc2lint waits); try again later"
+                    )
                 self._sleep(wait)
                 continue
             return Response(status, headers, body)
@@ -183,8 +213,9 @@ class Client:
         link = next_link(first.headers) if first.status == 200 else None
         while link is not None:
             if not self._inside(link):
-                raise CollectError(f"GET {self.show(target)}: the next-page link leaves the API URL; "
-                                   "not followed")
+                raise CollectError(
+                    f"GET {self.show(target)}: the next-page link leaves the API URL; not followed"
+                )
             if len(pages) >= MAX_PAGES:
                 raise CollectError(f"GET {self.show(target)}: more than {MAX_PAGES} pages")
             page = self.get(link)
@@ -204,7 +235,7 @@ class Client:
         if url.startswith("/"):
             return url
         parts = urllib.parse.urlsplit(url)
-        path = parts.path[len(self._prefix):] if self._inside(url) else url
+        path = parts.path[len(self._prefix) :] if self._inside(url) else url
         return path + (f"?{parts.query}" if parts.query else "")
 
     def _url(self, target: str) -> str:
@@ -216,15 +247,20 @@ class Client:
 
     def _inside(self, url: str) -> bool:
         parts = urllib.parse.urlsplit(url)
-        return ((parts.scheme, parts.netloc.lower()) == self._origin
-                and parts.path.startswith(self._prefix + "/"))
+        return (parts.scheme, parts.netloc.lower()) == self._origin and parts.path.startswith(
+            self._prefix + "/"
+        )
 
     def _send(self, url: str) -> tuple[int, dict[str, str], bytes]:
-        request = urllib.request.Request(url, method="GET", headers={
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": f"soc2lint/{__version__}",
-        })
+        request = urllib.request.Request(
+            url,
+            method="GET",
+            headers={
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+                "User-Agent": f"soc2lint/{__version__}",
+            },
+        )
         request.add_unredirected_header("Authorization", f"Bearer {self._token}")
         deadline = time.monotonic() + self._timeout
         try:
@@ -240,8 +276,12 @@ class Client:
             reason = getattr(exc, "reason", None) or exc
             raise _TransportError(self._redact(f"{type(exc).__name__}: {reason}")) from None
 
-    def _rate_limit_wait(self, status: int, headers: Mapping[str, str], body: bytes = b"",
-                         ) -> float | None:
+    def _rate_limit_wait(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes = b"",
+    ) -> float | None:
         """Seconds to wait before retrying a rate-limited answer; None for any other answer."""
         if status not in (403, 429):
             return None

@@ -11,9 +11,15 @@ from soc2lint.errors import EXIT_CLEAN, Soc2lintError
 
 
 @click.command("baseline")
-@click.argument("path", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Baseline file. [default: the config's `baseline`, .soc2lint-baseline.yaml]")
+@click.argument(
+    "path", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Baseline file. [default: the config's `baseline`, .soc2lint-baseline.yaml]",
+)
 @click.option("--no-history", is_flag=True, help="Only the secrets in the files, not the history.")
 def baseline_cmd(path: Path | None, output: Path | None, no_history: bool) -> int:
     """Record the secrets found now (files and history) in the baseline, by fingerprint.

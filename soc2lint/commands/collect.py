@@ -17,20 +17,43 @@ def collect() -> None:
 
 @collect.command("github")
 @click.argument("repository", metavar="OWNER/REPO")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path(".soc2"),
-              show_default=True, metavar="DIR", help="Evidence directory.")
-@click.option("--api-url", default="https://api.github.com", show_default=True, metavar="URL",
-              help="REST API root; GitHub Enterprise Server: https://HOST/api/v3.")
-@click.option("--branch", metavar="NAME", help="Branch whose protection and rules to export. "
-              "[default: the repository's default branch]")
-@click.option("--org/--no-org", default=None,
-              help="Export the organization's settings and members. "
-                   "[default: when the owner is an organization]")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
-              show_default=True, metavar="SECONDS",
-              help="Seconds to wait for each response, body included.")
-def collect_github(repository: str, out: Path, api_url: str, branch: str | None, org: bool | None,
-                   timeout: float) -> int:
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".soc2"),
+    show_default=True,
+    metavar="DIR",
+    help="Evidence directory.",
+)
+@click.option(
+    "--api-url",
+    default="https://api.github.com",
+    show_default=True,
+    metavar="URL",
+    help="REST API root; GitHub Enterprise Server: https://HOST/api/v3.",
+)
+@click.option(
+    "--branch",
+    metavar="NAME",
+    help="Branch whose protection and rules to export. [default: the repository's default branch]",
+)
+@click.option(
+    "--org/--no-org",
+    default=None,
+    help="Export the organization's settings and members. "
+    "[default: when the owner is an organization]",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds to wait for each response, body included.",
+)
+def collect_github(
+    repository: str, out: Path, api_url: str, branch: str | None, org: bool | None, timeout: float
+) -> int:
     """Export GitHub REST API payloads of OWNER/REPO, unchanged, with a manifest.
 
     Reads the token from GITHUB_TOKEN, else GH_TOKEN. Endpoints the token may not read (403, 404)
@@ -53,15 +76,21 @@ def collect_github(repository: str, out: Path, api_url: str, branch: str | None,
     files = manifest["files"]
     for entry in files:
         if entry.get("note"):
-            click.echo(f"soc2lint: note: {entry['endpoint']} answered {entry['status']}: "
-                       f"{entry['note']}", err=True)
+            click.echo(
+                f"soc2lint: note: {entry['endpoint']} answered {entry['status']}: {entry['note']}",
+                err=True,
+            )
     ok = sum(1 for entry in files if entry["status"] == 200)
-    click.echo(f"Collected {len(files)} endpoints of {manifest['repository']} (branch "
-               f"{manifest['branch']}) into {out}: {ok} answered 200, {len(files) - ok} did not; "
-               f"manifest: {out / MANIFEST}")
+    click.echo(
+        f"Collected {len(files)} endpoints of {manifest['repository']} (branch "
+        f"{manifest['branch']}) into {out}: {ok} answered 200, {len(files) - ok} did not; "
+        f"manifest: {out / MANIFEST}"
+    )
     if settings_read(manifest) == 0:
-        click.echo(f"soc2lint: error: none of the {len(files) - 1} settings endpoints of "
-                   f"{manifest['repository']} could be read: the evidence in {out} proves nothing",
-                   err=True)
+        click.echo(
+            f"soc2lint: error: none of the {len(files) - 1} settings endpoints of "
+            f"{manifest['repository']} could be read: the evidence in {out} proves nothing",
+            err=True,
+        )
         return EXIT_FINDINGS
     return EXIT_CLEAN

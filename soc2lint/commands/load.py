@@ -18,8 +18,12 @@ def split_ids(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
-def load_config_and_rules(root: Path, config_path: Path | None, extra_rules: Sequence[Path], no_config: bool = False,
-          ) -> tuple[Config, list[Rule]]:
+def load_config_and_rules(
+    root: Path,
+    config_path: Path | None,
+    extra_rules: Sequence[Path],
+    no_config: bool = False,
+) -> tuple[Config, list[Rule]]:
     from soc2lint.config import Config, find_config, load_config
     from soc2lint.language.load import builtin_rules_dir, load_rules
 
@@ -38,9 +42,11 @@ def check_config_names(config: Config, rules: Sequence[Rule]) -> None:
     from soc2lint.errors import ConfigError
 
     known = {r.id for r in rules} | {r.name for r in rules}
-    named = [(f"severity.{k}", k) for k in config.severity] + [
-        (f"rule_parameters.{k}", k) for k in config.rule_parameters] + [
-        (f"exceptions.{i}.rule", e.rule) for i, e in enumerate(config.exceptions)]
+    named = (
+        [(f"severity.{k}", k) for k in config.severity]
+        + [(f"rule_parameters.{k}", k) for k in config.rule_parameters]
+        + [(f"exceptions.{i}.rule", e.rule) for i, e in enumerate(config.exceptions)]
+    )
     for key, code in named:
         if code not in known:
             raise ConfigError(f"{config.where(key)}: unknown rule {code!r}")
@@ -52,22 +58,33 @@ def check_config_names(config: Config, rules: Sequence[Rule]) -> None:
     declared = {name for r in rules for name in r.parameters}
     for name in config.parameters:
         if name not in declared:
-            raise ConfigError(f"{config.where(f'parameters.{name}')}: unknown parameter {name!r}"
-                              f" (known: {', '.join(sorted(declared))})")
+            raise ConfigError(
+                f"{config.where(f'parameters.{name}')}: unknown parameter {name!r}"
+                f" (known: {', '.join(sorted(declared))})"
+            )
     for code, values in config.rule_parameters.items():
         own = {n for r in rules if code in (r.id, r.name) for n in (*r.parameters, *r.with_)}
         for name in values:
             if name not in own:
                 known_here = ", ".join(sorted(own)) or f"none: {code} takes no parameters"
-                raise ConfigError(f"{config.where(f'rule_parameters.{code}.{name}')}: "
-                                  f"unknown parameter {name!r} for {code} (known: {known_here})")
+                raise ConfigError(
+                    f"{config.where(f'rule_parameters.{code}.{name}')}: "
+                    f"unknown parameter {name!r} for {code} (known: {known_here})"
+                )
 
 
 def rule_sources(fn: Any) -> Any:
     """`--config FILE` and `--rules DIR` for the commands that only read rules."""
-    fn = click.option("--rules", "extra_rules", multiple=True,
-                      type=click.Path(file_okay=False, exists=True, path_type=Path),
-                      help="An extra directory of rule files (repeatable).")(fn)
-    return click.option("--config", "config_path",
-                        type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                        help="Config file. [default: .soc2lint.yaml here]")(fn)
+    fn = click.option(
+        "--rules",
+        "extra_rules",
+        multiple=True,
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="An extra directory of rule files (repeatable).",
+    )(fn)
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="Config file. [default: .soc2lint.yaml here]",
+    )(fn)

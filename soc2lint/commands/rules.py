@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 
 @click.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @rule_sources
 def rules_cmd(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
     """List every rule: id, name, severity, controls, status and title."""
@@ -29,15 +31,25 @@ def rules_cmd(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...])
         return EXIT_CLEAN
     for r in rules:
         status = "" if r.status == "stable" else f" ({r.status})"
-        click.echo(f"{r.id:<7} {r.name:<36} {r.severity.label:<8} {','.join(r.controls):<18} "
-                   f"{r.title}{status}")
+        click.echo(
+            f"{r.id:<7} {r.name:<36} {r.severity.label:<8} {','.join(r.controls):<18} "
+            f"{r.title}{status}"
+        )
     return EXIT_CLEAN
 
 
 def _rule_summary(r: Rule) -> dict[str, Any]:
-    return {"id": r.id, "name": r.name, "severity": r.severity.label, "controls": list(r.controls),
-            "title": r.title, "targets": list(r.targets), "status": r.status, "source": r.source,
-            "help_uri": r.help_uri}
+    return {
+        "id": r.id,
+        "name": r.name,
+        "severity": r.severity.label,
+        "controls": list(r.controls),
+        "title": r.title,
+        "targets": list(r.targets),
+        "status": r.status,
+        "source": r.source,
+        "help_uri": r.help_uri,
+    }
 
 
 @click.command()
@@ -66,8 +78,10 @@ def explain(term: str, config_path: Path | None, extra_rules: tuple[Path, ...]) 
     if control in catalog.criteria:
         _explain_control(catalog, control, rules)
         return EXIT_CLEAN
-    raise Soc2lintError(f"{term!r} is neither a rule id, a rule name nor a SOC 2 criterion "
-                        "(see `soc2lint rules` and `soc2lint controls`)")
+    raise Soc2lintError(
+        f"{term!r} is neither a rule id, a rule name nor a SOC 2 criterion "
+        "(see `soc2lint rules` and `soc2lint controls`)"
+    )
 
 
 def _explain_control(catalog: Any, control: str, rules: Sequence[Rule]) -> None:
@@ -84,7 +98,9 @@ def _explain_control(catalog: Any, control: str, rules: Sequence[Rule]) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @rule_sources
 def controls(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...]) -> int:
     """The Trust Services Criteria catalog, with the rules covering each criterion."""
@@ -96,8 +112,16 @@ def controls(fmt: str, config_path: Path | None, extra_rules: tuple[Path, ...]) 
     if fmt == "json":
         import json
 
-        data = [{"id": c.id, "category": c.category, "title": c.title, "text": c.text,
-                 "rules": coverage[c.id]} for c in catalog.criteria.values()]
+        data = [
+            {
+                "id": c.id,
+                "category": c.category,
+                "title": c.title,
+                "text": c.text,
+                "rules": coverage[c.id],
+            }
+            for c in catalog.criteria.values()
+        ]
         click.echo(json.dumps({"version": catalog.version, "criteria": data}, indent=2))
         return EXIT_CLEAN
     click.echo(f"SOC 2 Trust Services Criteria {catalog.version}")

@@ -27,34 +27,59 @@ class DetectorSpec:
 DETECTORS: dict[str, DetectorSpec] = {
     "parse-error": DetectorSpec(None, "", ("detail",), "A file a rule needed could not be parsed."),
     "excessive-yaml-aliases": DetectorSpec(
-        None, "", ("detail",), "A YAML document whose aliases expand beyond any real configuration."),
+        None, "", ("detail",), "A YAML document whose aliases expand beyond any real configuration."
+    ),
     "secrets-history": DetectorSpec(
-        None, "", ("secret_type", "preview", "commit", "author", "date", "occurrences"),
-        "Secrets in any commit of the git history that are no longer in the tree."),
+        None,
+        "",
+        ("secret_type", "preview", "commit", "author", "date", "occurrences"),
+        "Secrets in any commit of the git history that are no longer in the tree.",
+    ),
     "scan-incomplete": DetectorSpec(
-        None, "", ("detail",), "Part of the scan (the git history) could not be read."),
+        None, "", ("detail",), "Part of the scan (the git history) could not be read."
+    ),
     "unrecognised-evidence": DetectorSpec(
-        None, "", ("detail",), "A file under the evidence directory that is no GitHub payload soc2lint knows."),
+        None,
+        "",
+        ("detail",),
+        "A file under the evidence directory that is no GitHub payload soc2lint knows.",
+    ),
     "suppression-without-reason": DetectorSpec(
-        None, "", ("detail",), "An inline `soc2lint: ignore[...]` comment that gives no reason."),
+        None, "", ("detail",), "An inline `soc2lint: ignore[...]` comment that gives no reason."
+    ),
     "literal-secret": DetectorSpec(
-        "soc2lint.detectors.secrets", "detect", ("secret_type", "preview", "key"),
+        "soc2lint.detectors.secrets",
+        "detect",
+        ("secret_type", "preview", "key"),
         "Literal credentials in workflow env/with/secrets values (detect-secrets plugins).",
-        warm="prepare"),
+        warm="prepare",
+    ),
     "secret-in-file": DetectorSpec(
-        "soc2lint.detectors.secrets", "detect_file", ("secret_type", "preview"),
+        "soc2lint.detectors.secrets",
+        "detect_file",
+        ("secret_type", "preview"),
         "Credentials in any file of the tree (detect-secrets plugins and filters).",
-        warm="prepare"),
+        warm="prepare",
+    ),
     "sensitive-file": DetectorSpec(
-        "soc2lint.detectors.secrets", "detect_sensitive", ("what",),
+        "soc2lint.detectors.secrets",
+        "detect_sensitive",
+        ("what",),
         "Files that hold credentials by nature: .env, private keys, .npmrc/.pypirc with tokens, "
-        "kubeconfigs with credentials, Terraform state."),
+        "kubeconfigs with credentials, Terraform state.",
+    ),
     "expression-injection": DetectorSpec(
-        "soc2lint.detectors.injection", "detect", ("expression", "context"),
-        "Attacker-controllable `${{ }}` expressions expanded into shell scripts."),
+        "soc2lint.detectors.injection",
+        "detect",
+        ("expression", "context"),
+        "Attacker-controllable `${{ }}` expressions expanded into shell scripts.",
+    ),
     "codeowners-coverage": DetectorSpec(
-        "soc2lint.detectors.codeowners", "detect", ("protected", "detail"),
-        "CODEOWNERS entries leaving paths that change access and delivery without an owner."),
+        "soc2lint.detectors.codeowners",
+        "detect",
+        ("protected", "detail"),
+        "CODEOWNERS entries leaving paths that change access and delivery without an owner.",
+    ),
 }
 
 # (document, parameters, context with the scan root) -> hits

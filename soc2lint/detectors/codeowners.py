@@ -20,8 +20,19 @@ from soc2lint.formats.codeowners import pattern_matches
 from soc2lint.model import Document, Hit
 
 DEFAULT_PROTECTED = (
-    ".github/workflows/", ".github/actions/", "terraform/", "infra/", "infrastructure/", "k8s/",
-    "kubernetes/", "deploy/", "deployment/", "helm/", "charts/", ".github/CODEOWNERS", "CODEOWNERS",
+    ".github/workflows/",
+    ".github/actions/",
+    "terraform/",
+    "infra/",
+    "infrastructure/",
+    "k8s/",
+    "kubernetes/",
+    "deploy/",
+    "deployment/",
+    "helm/",
+    "charts/",
+    ".github/CODEOWNERS",
+    "CODEOWNERS",
 )
 MAX_FILES = 5000  # per protected directory: enough to judge coverage, bounded on huge trees
 
@@ -53,8 +64,11 @@ def entries_of(root: nodes.Node) -> list[Entry]:
             continue
         if pattern[1].start_mark.line in bad_lines:
             continue
-        names = tuple(o.value for o in owners[1].value
-                      if isinstance(o, nodes.ScalarNode)) if owners and isinstance(owners[1], nodes.SequenceNode) else ()
+        names = (
+            tuple(o.value for o in owners[1].value if isinstance(o, nodes.ScalarNode))
+            if owners and isinstance(owners[1], nodes.SequenceNode)
+            else ()
+        )
         out.append(Entry(i, pattern[1].value, names, pattern[1].start_mark.line + 1))
     return out
 
@@ -143,13 +157,18 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
             entry = cleared[0][1]
             how = f"by the entry `{entry.pattern}` on line {entry.line}, which names no owner"
             paths = [p for p, _ in cleared]
-            detail = _describe(paths, len(files), f"is un-assigned {how}", f"are un-assigned {how}",
-                               kind == "file")
+            detail = _describe(
+                paths, len(files), f"is un-assigned {how}", f"are un-assigned {how}", kind == "file"
+            )
             if unowned:
                 detail += f"; {len(unowned)} more match no entry"
-            yield Hit(("entries", entry.index, "pattern"), "value",
-                      {"protected": item, "detail": detail, "identity": rel})
+            yield Hit(
+                ("entries", entry.index, "pattern"),
+                "value",
+                {"protected": item, "detail": detail, "identity": rel},
+            )
         elif unowned:
-            detail = _describe(unowned, len(files), "matches no entry", "match no entry",
-                               kind == "file")
+            detail = _describe(
+                unowned, len(files), "matches no entry", "match no entry", kind == "file"
+            )
             yield Hit((), "key", {"protected": item, "detail": detail, "identity": rel})

@@ -15,7 +15,9 @@ from soc2lint.formats import nodes
 from soc2lint.model import Document, Hit
 
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
-CONTEXT = re.compile(r"\b(?:github|inputs|steps|needs|env|matrix)(?:\.[A-Za-z0-9_*\-]+|\[[^\]]*\])+")
+CONTEXT = re.compile(
+    r"\b(?:github|inputs|steps|needs|env|matrix)(?:\.[A-Za-z0-9_*\-]+|\[[^\]]*\])+"
+)
 
 # Fields of webhook payloads that anyone who can open an issue, a pull request or a fork controls.
 ATTACKER_CONTROLLED = re.compile(
@@ -49,7 +51,9 @@ def _string_inputs(root: nodes.Node) -> set[str] | None:
         for name, _k, spec in nodes.items(inputs[1]):
             declared = True
             kind = nodes.get(spec, "type")
-            type_name = kind[1].value if kind and isinstance(kind[1], nodes.ScalarNode) else "string"
+            type_name = (
+                kind[1].value if kind and isinstance(kind[1], nodes.ScalarNode) else "string"
+            )
             if type_name in ("string", "environment"):
                 names.add(name)
     return names if declared else None
@@ -86,7 +90,11 @@ def _scripts(root: nodes.Node) -> Iterator[tuple[tuple[Any, ...], nodes.ScalarNo
             if run and isinstance(run[1], nodes.ScalarNode):
                 yield prefix + (i, "run"), run[1]
             uses = nodes.get(step, "uses")
-            if uses and isinstance(uses[1], nodes.ScalarNode) and uses[1].value.startswith("actions/github-script@"):
+            if (
+                uses
+                and isinstance(uses[1], nodes.ScalarNode)
+                and uses[1].value.startswith("actions/github-script@")
+            ):
                 with_ = nodes.get(step, "with")
                 script = nodes.get(with_[1], "script") if with_ else None
                 if script and isinstance(script[1], nodes.ScalarNode):
@@ -108,12 +116,18 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
                 span = _source_span(doc, scalar, expr.group(0), cursor)
                 if span:
                     cursor = span[1]
-                yield Hit(route, "value", {"expression": expr.group(0).strip(), "context": context,
-                                           "identity": context}, span)
+                yield Hit(
+                    route,
+                    "value",
+                    {"expression": expr.group(0).strip(), "context": context, "identity": context},
+                    span,
+                )
                 break
 
 
-def _source_span(doc: Document, scalar: nodes.ScalarNode, needle: str, start: int) -> tuple[int, int] | None:
+def _source_span(
+    doc: Document, scalar: nodes.ScalarNode, needle: str, start: int
+) -> tuple[int, int] | None:
     """Offsets of `needle` in the source text within the scalar, if it appears verbatim."""
     text = doc.text
     end = scalar.end_mark.index

@@ -40,8 +40,10 @@ _PARENTS: tuple[tuple[str, ...], ...] = (
 # Types whose only evidence is randomness: kept only under a key that names a credential
 # (a commit SHA in `with: ref:` is random too, and is no secret).
 _ENTROPY_ONLY = {"Base64 High Entropy String", "Hex High Entropy String"}
-_SECRET_KEY = re.compile(r"(?i)(secret|token|passw|pwd|api[_-]?key|apikey|access[_-]?key|"
-                         r"private[_-]?key|credential|auth|signing|webhook)")
+_SECRET_KEY = re.compile(
+    r"(?i)(secret|token|passw|pwd|api[_-]?key|apikey|access[_-]?key|"
+    r"private[_-]?key|credential|auth|signing|webhook)"
+)
 # Most specific first, when several plugins report the same value.
 _GENERIC = ("Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String")
 
@@ -53,10 +55,13 @@ _GENERIC_TYPES = {"Secret Keyword", "Basic Auth Credentials", *_ENTROPY_ONLY}
 _PLACEHOLDER = re.compile(
     r"(?i)(postgres|mysql|maria|mongo|redis|rabbit|minio|password|passwd|secret|test|example|"
     r"dummy|fake|sample|changeme|admin|root|guest|local|dev|ci\b|default|insecure|foobar|"
-    r"placeholder|xxx|123)")
+    r"placeholder|xxx|123)"
+)
 _NAMES_ONLY = re.compile(r"^[A-Z][A-Z0-9_]*([,; ]+[A-Z][A-Z0-9_]*)*$")
 _URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]*:([^@/\s]+)@([^:/?#\s]+)", re.I)
-_EPHEMERAL_HOST = re.compile(r"^(localhost|127\.0\.0\.1|0\.0\.0\.0|\[?::1\]?|[a-z][a-z0-9_-]*)$", re.I)
+_EPHEMERAL_HOST = re.compile(
+    r"^(localhost|127\.0\.0\.1|0\.0\.0\.0|\[?::1\]?|[a-z][a-z0-9_-]*)$", re.I
+)
 
 
 def throwaway(kind: str, value: str, siblings: list[str]) -> bool:
@@ -77,7 +82,9 @@ def throwaway(kind: str, value: str, siblings: list[str]) -> bool:
     return any(len(v) >= 4 and v.lower() in secret.lower() for v in siblings)
 
 
-def _walk(node: nodes.Node, steps: tuple[str, ...], route: Route) -> Iterator[tuple[Route, nodes.Node]]:
+def _walk(
+    node: nodes.Node, steps: tuple[str, ...], route: Route
+) -> Iterator[tuple[Route, nodes.Node]]:
     if not steps:
         yield route, node
         return
@@ -101,7 +108,11 @@ def literal_values(root: nodes.Node, text: str = "") -> Iterator[tuple[Route, st
     seen: set[int] = set()
     for steps in _PARENTS:
         for route, mapping in _walk(root, steps, ()):
-            scalars = [(k, v.value) for k, _kn, v in nodes.items(mapping) if isinstance(v, nodes.ScalarNode)]
+            scalars = [
+                (k, v.value)
+                for k, _kn, v in nodes.items(mapping)
+                if isinstance(v, nodes.ScalarNode)
+            ]
             for key, _knode, value in nodes.items(mapping):
                 siblings = [v for k, v in scalars if k != key]
                 if not isinstance(value, nodes.ScalarNode) or id(value) in seen:
@@ -134,24 +145,35 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
         types = {k: v for k, v in types.items() if not throwaway(k, value, siblings)}
         if not types:
             continue
-        kind = min(types, key=lambda t: (t in _GENERIC, _GENERIC.index(t) if t in _GENERIC else 0, t))
+        kind = min(
+            types, key=lambda t: (t in _GENERIC, _GENERIC.index(t) if t in _GENERIC else 0, t)
+        )
         # some plugins report only a prefix (GitHub tokens: "ghp"): fall back to the value
         secret = types[kind] if len(types[kind]) >= 8 and types[kind] in value else value
         digest = fingerprint(kind, secret)
-        yield Hit(route, "value", {
-            "secret_type": kind,
-            "preview": preview(secret),
-            "key": key,
-            "identity": digest,
-        }, properties=(("secret_type", kind), ("secret_fingerprint", digest)))
+        yield Hit(
+            route,
+            "value",
+            {
+                "secret_type": kind,
+                "preview": preview(secret),
+                "key": key,
+                "identity": digest,
+            },
+            properties=(("secret_type", kind), ("secret_fingerprint", digest)),
+        )
 
 
 def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
     """Every secret detect-secrets finds in a file's lines (`secret-in-file`)."""
     text = doc.text
     name = str(params.get("_path", "")).rsplit("/", 1)[-1]
-    if not text or name in (".secrets.baseline", ".soc2lint-baseline.yaml", ".soc2lint.yaml",
-                            ".soc2lint.yml"):
+    if not text or name in (
+        ".secrets.baseline",
+        ".soc2lint-baseline.yaml",
+        ".soc2lint.yaml",
+        ".soc2lint.yml",
+    ):
         return  # baselines and exceptions hold fingerprints and hashes, random by design
     starts = [0]
     for m in re.finditer("\n", text):
@@ -176,12 +198,17 @@ def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -
             continue
         column = max(secret.start, 0)
         begin = starts[number - 1] + column
-        yield Hit((), "value", {
-            "secret_type": secret.kind,
-            "preview": secret.preview,
-            "identity": secret.fingerprint,
-        }, span=(begin, begin + (len(secret.value) if secret.start >= 0 else 0)),
-            properties=(("secret_type", secret.kind), ("secret_fingerprint", secret.fingerprint)))
+        yield Hit(
+            (),
+            "value",
+            {
+                "secret_type": secret.kind,
+                "preview": secret.preview,
+                "identity": secret.fingerprint,
+            },
+            span=(begin, begin + (len(secret.value) if secret.start >= 0 else 0)),
+            properties=(("secret_type", secret.kind), ("secret_fingerprint", secret.fingerprint)),
+        )
 
 
 # Files that hold credentials by their nature: (what, path glob, content regex that must also
@@ -199,8 +226,16 @@ _SENSITIVE: tuple[tuple[str, str, str | None], ...] = (
     ("PKCS#12 keystore", "**/*.pfx", None),
     ("npm credentials", "**/.npmrc", r"(_authToken|_auth|_password)\s*="),
     ("PyPI credentials", "**/.pypirc", r"(?m)^\s*password\s*[=:]"),
-    ("kubeconfig with credentials", "**/kubeconfig*", r"(?m)^\s*(token|client-key-data|password)\s*:\s*\S"),
-    ("kubeconfig with credentials", "**/.kube/config", r"(?m)^\s*(token|client-key-data|password)\s*:\s*\S"),
+    (
+        "kubeconfig with credentials",
+        "**/kubeconfig*",
+        r"(?m)^\s*(token|client-key-data|password)\s*:\s*\S",
+    ),
+    (
+        "kubeconfig with credentials",
+        "**/.kube/config",
+        r"(?m)^\s*(token|client-key-data|password)\s*:\s*\S",
+    ),
     ("Terraform state", "**/*.tfstate", None),
     ("Terraform state", "**/*.tfstate.backup", None),
     ("Docker registry credentials", "**/.docker/config.json", r'"auth"\s*:\s*"[^"]+'),
@@ -208,10 +243,14 @@ _SENSITIVE: tuple[tuple[str, str, str | None], ...] = (
     ("AWS credentials", "**/.aws/credentials", r"aws_secret_access_key\s*="),
 )
 # templates that document the variables a file needs, without values
-_TEMPLATES = re.compile(r"(?i)\.(example|sample|template|dist|defaults?|tmpl|tpl)$|\.env\.(example|sample|template)")
+_TEMPLATES = re.compile(
+    r"(?i)\.(example|sample|template|dist|defaults?|tmpl|tpl)$|\.env\.(example|sample|template)"
+)
 
 
-def detect_sensitive(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
+def detect_sensitive(
+    doc: Document, params: Mapping[str, Any], context: Any = None
+) -> Iterator[Hit]:
     """Files that are credentials by nature (`sensitive-file`), even where no line plugin fires."""
     from soc2lint.globs import matches
 

@@ -17,7 +17,9 @@ from soc2lint.formats.registry import Candidate, Format, Target
 from soc2lint.model import Artifact, Document, ParsedArtifact
 
 NAMES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
-_OWNER = re.compile(r"^(@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+_OWNER = re.compile(
+    r"^(@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$"
+)
 _TOKEN = re.compile(r"(?:\\.|\S)+")
 
 
@@ -29,7 +31,8 @@ def _scalar(text: str, line: int, column: int, index: int) -> nodes.ScalarNode:
 
 def _mapping(pairs: list[tuple[str, nodes.Node]], at: nodes.Node) -> nodes.MappingNode:
     value: list[tuple[nodes.Node, nodes.Node]] = [
-        (nodes.scalar(k, v.start_mark, v.end_mark, style=None), v) for k, v in pairs]
+        (nodes.scalar(k, v.start_mark, v.end_mark, style=None), v) for k, v in pairs
+    ]
     return nodes.mapping(value, at.start_mark, at.end_mark)
 
 
@@ -52,22 +55,49 @@ def parse_codeowners(artifact: Artifact, text: str) -> ParsedArtifact:
             (pattern, col), owners = tokens[0], tokens[1:]
             node = _scalar(pattern, number, col, offset + col)
             owner_nodes = [_scalar(o, number, c, offset + c) for o, c in owners]
-            entries.append(_mapping([("pattern", node), ("owners", _sequence(owner_nodes, node.start_mark))], node))
+            entries.append(
+                _mapping(
+                    [("pattern", node), ("owners", _sequence(owner_nodes, node.start_mark))], node
+                )
+            )
             problems = []
             if pattern.startswith("!"):
-                problems.append((node, f"negated pattern '{pattern}' is not supported by CODEOWNERS"))
+                problems.append(
+                    (node, f"negated pattern '{pattern}' is not supported by CODEOWNERS")
+                )
             if "[" in pattern and "]" in pattern:
-                problems.append((node, f"character range in '{pattern}' is not supported by CODEOWNERS"))
+                problems.append(
+                    (node, f"character range in '{pattern}' is not supported by CODEOWNERS")
+                )
             for owner in owner_nodes:
                 if not _OWNER.match(owner.value):
-                    problems.append((owner, f"owner '{owner.value}' is not @user, @org/team or an email"))
+                    problems.append(
+                        (owner, f"owner '{owner.value}' is not @user, @org/team or an email")
+                    )
             for at, problem in problems:
-                errors.append(_mapping([("problem", _scalar(problem, at.start_mark.line, at.start_mark.column,
-                                                           at.start_mark.index)), ("at", at)], at))
+                errors.append(
+                    _mapping(
+                        [
+                            (
+                                "problem",
+                                _scalar(
+                                    problem,
+                                    at.start_mark.line,
+                                    at.start_mark.column,
+                                    at.start_mark.index,
+                                ),
+                            ),
+                            ("at", at),
+                        ],
+                        at,
+                    )
+                )
         offset += len(line)
     start = nodes.mark(0, 0, 0)
     anchor = _scalar("", 0, 0, 0)
-    root = _mapping([("entries", _sequence(entries, start)), ("errors", _sequence(errors, start))], anchor)
+    root = _mapping(
+        [("entries", _sequence(entries, start)), ("errors", _sequence(errors, start))], anchor
+    )
     return ParsedArtifact(artifact, text, (Document(0, root, "", text),))
 
 
@@ -122,10 +152,14 @@ def _is_codeowners(candidate: Candidate) -> bool:
 
 # GitHub reads the first of .github/, the root and docs/ (which is their path order): the others
 # are no CODEOWNERS at all. Read with the GitHub settings, whose repository document refers to it.
-FORMATS = (Format("codeowners", "The CODEOWNERS file", _is_codeowners, parse_codeowners,
-                  first_only=True),)
+FORMATS = (
+    Format("codeowners", "The CODEOWNERS file", _is_codeowners, parse_codeowners, first_only=True),
+)
 
 TARGETS = {
-    "codeowners": Target("The CODEOWNERS file (root, .github/ or docs/), as entries of pattern "
-                         "and owners", frozenset({"codeowners"}), ".github/CODEOWNERS"),
+    "codeowners": Target(
+        "The CODEOWNERS file (root, .github/ or docs/), as entries of pattern and owners",
+        frozenset({"codeowners"}),
+        ".github/CODEOWNERS",
+    ),
 }

@@ -28,7 +28,9 @@ UNRECOGNISED = "not a GitHub API payload soc2lint recognises; its settings were 
 
 
 def _is_payload(candidate: Candidate) -> bool:
-    return candidate.name.endswith(".json") and candidate.path.startswith(candidate.evidence_dir + "/")
+    return candidate.name.endswith(".json") and candidate.path.startswith(
+        candidate.evidence_dir + "/"
+    )
 
 
 def _parse(artifact: Artifact, text: str) -> ParsedArtifact:
@@ -37,14 +39,17 @@ def _parse(artifact: Artifact, text: str) -> ParsedArtifact:
     return parse_json(artifact, text)
 
 
-def _assemble(payloads: Sequence[ParsedArtifact],
-              inputs: Mapping[str, Sequence[ParsedArtifact]]) -> Assembly:
+def _assemble(
+    payloads: Sequence[ParsedArtifact], inputs: Mapping[str, Sequence[ParsedArtifact]]
+) -> Assembly:
     from soc2lint.formats.github import bundle_documents
 
     owners = inputs.get("codeowners") or ()
     documents, unknown = bundle_documents(list(payloads), owners[0] if owners else None)
-    return Assembly([AssembledDocument(d.document, d.target, d.sources) for d in documents],
-                    [(item, UNRECOGNISED) for item in unknown])
+    return Assembly(
+        [AssembledDocument(d.document, d.target, d.sources) for d in documents],
+        [(item, UNRECOGNISED) for item in unknown],
+    )
 
 
 def _conclude(c: Conclusion) -> tuple[list[Finding], list[str]]:
@@ -65,33 +70,50 @@ def _conclude(c: Conclusion) -> tuple[list[Finding], list[str]]:
     overridden = rule.id in c.severity_overrides or rule.name in c.severity_overrides
     raised = Severity.MEDIUM if not overridden and rule.severity < Severity.MEDIUM else None
     scope = c.options.get("evidence_scope")
-    out = [replace(f, severity=raised) if raised and f.rule.id == rule.id else f
-           for f in c.findings if f.rule.id != rule.id or scope is None
-           or evidence_of(f.identity) in scope]
+    out = [
+        replace(f, severity=raised) if raised and f.rule.id == rule.id else f
+        for f in c.findings
+        if f.rule.id != rule.id or scope is None or evidence_of(f.identity) in scope
+    ]
     if not any(d.target == "github-repository" for d in c.documents):
         where = c.evidence_dir
-        message = (f"No GitHub settings export under {where}/ (no GET /repos/O/R payload): "
-                   "branch protection, rulesets, environments, collaborators and the other "
-                   "GitHub settings controls were not evaluated; not passing (run `soc2lint "
-                   "collect github OWNER/REPO`)")
+        message = (
+            f"No GitHub settings export under {where}/ (no GET /repos/O/R payload): "
+            "branch protection, rulesets, environments, collaborators and the other "
+            "GitHub settings controls were not evaluated; not passing (run `soc2lint "
+            "collect github OWNER/REPO`)"
+        )
         finding = c.make_finding(rule, Location(where, 1, 1, 1, 1), {}, "no-evidence", message)
         out.append(replace(finding, severity=raised) if raised else finding)
     return out, skipped
 
 
-FORMATS = (Format("github-evidence", "GitHub REST API payloads under the evidence directory",
-                  _is_payload, _parse, as_text=False, assemble=_assemble, uses=("codeowners",),
-                  conclude=_conclude),)
+FORMATS = (
+    Format(
+        "github-evidence",
+        "GitHub REST API payloads under the evidence directory",
+        _is_payload,
+        _parse,
+        as_text=False,
+        assemble=_assemble,
+        uses=("codeowners",),
+        conclude=_conclude,
+    ),
+)
 
 TARGETS = {
     "github-repository": Target(
         "GitHub settings of a repository: the REST API payloads exported under the evidence "
         "directory (.soc2/), assembled per repository",
-        frozenset({"github-evidence"}), ".soc2/github/acme/shop/repo.json",
-        accepts=lambda doc: not doc.identity.startswith("org:")),
+        frozenset({"github-evidence"}),
+        ".soc2/github/acme/shop/repo.json",
+        accepts=lambda doc: not doc.identity.startswith("org:"),
+    ),
     "github-organization": Target(
         "GitHub settings of an organisation: org, members and admins payloads under the "
         "evidence directory",
-        frozenset({"github-evidence"}), ".soc2/github/acme/org.json",
-        accepts=lambda doc: doc.identity.startswith("org:")),
+        frozenset({"github-evidence"}),
+        ".soc2/github/acme/org.json",
+        accepts=lambda doc: doc.identity.startswith("org:"),
+    ),
 }

@@ -19,10 +19,18 @@ def is_template(candidate: Candidate) -> bool:
     charts = candidate.memo.setdefault("helm-charts", {})
     if chart_dir not in charts:
         base = os.path.join(candidate.root, chart_dir) if chart_dir else str(candidate.root)
-        charts[chart_dir] = any(os.path.isfile(os.path.join(base, n))
-                                for n in ("Chart.yaml", "Chart.yml"))
+        charts[chart_dir] = any(
+            os.path.isfile(os.path.join(base, n)) for n in ("Chart.yaml", "Chart.yml")
+        )
     return bool(charts[chart_dir])
 
 
-FORMATS = (Format("helm-template", "Helm chart templates (Go-templated YAML, never parsed)",
-                  is_template, None, as_text=False),)
+FORMATS = (
+    Format(
+        "helm-template",
+        "Helm chart templates (Go-templated YAML, never parsed)",
+        is_template,
+        None,
+        as_text=False,
+    ),
+)

@@ -34,7 +34,11 @@ def may_hold_objects(text: str) -> bool:
 
 
 TARGETS = {
-    "kubernetes": Target("Kubernetes manifests: YAML documents with apiVersion and kind",
-                         frozenset({"yaml"}), "k8s/example.yaml", accepts=is_object,
-                         prefilter=may_hold_objects),
+    "kubernetes": Target(
+        "Kubernetes manifests: YAML documents with apiVersion and kind",
+        frozenset({"yaml"}),
+        "k8s/example.yaml",
+        accepts=is_object,
+        prefilter=may_hold_objects,
+    ),
 }

@@ -55,6 +55,7 @@ def mapping(pairs: list[tuple[Node, Node]], start: Any, end: Any) -> model.Mappi
 def sequence(items: list[Node], start: Any, end: Any) -> model.SequenceNode:
     return model.SequenceNode(SEQ_TAG, items, start, end)
 
+
 _TRUE = {"true", "yes", "on", "y"}
 # Documents are composed with the base resolver (every scalar tagged str): the full resolver
 # costs a Python call per scalar, a third of the parse time. Plain scalars are typed here, lazily,
@@ -75,7 +76,8 @@ def implicit_tag(node: ScalarNode) -> str:
 
 def is_merge_key(node: Node) -> bool:
     return isinstance(node, ScalarNode) and (
-        node.tag == MERGE_TAG or (node.value == "<<" and not node.style))
+        node.tag == MERGE_TAG or (node.value == "<<" and not node.style)
+    )
 
 
 def scalar_value(node: ScalarNode) -> Any:

@@ -13,8 +13,10 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
     if artifact.size > max_size:
         return ParsedArtifact(
             artifact,
-            error=(f"file is {_size(artifact.size)}, over the max_file_size of "
-                   f"{_size(max_size)}; not evaluated"),
+            error=(
+                f"file is {_size(artifact.size)}, over the max_file_size of "
+                f"{_size(max_size)}; not evaluated"
+            ),
         )
     try:
         with open(artifact.abspath, "rb") as handle:
@@ -31,11 +33,12 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
         line = data.count(b"\n", 0, exc.start) + 1
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         # columns count characters everywhere else, so decode what precedes the bad byte
-        column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
         return ParsedArtifact(
             artifact,
             error=f"not UTF-8: invalid byte 0x{data[exc.start]:02x}; not evaluated",
-            error_line=line, error_column=column,
+            error_line=line,
+            error_column=column,
         )
     return ParsedArtifact(artifact, text)
 

@@ -97,8 +97,10 @@ class Format:
     parse: Callable[[Artifact, str], ParsedArtifact] | None = None
     as_text: bool = True  # read as text by the rules over every file (target `files`)
     # documents built from all the files of this kind (GitHub settings per repository)
-    assemble: Callable[[Sequence[ParsedArtifact], Mapping[str, Sequence[ParsedArtifact]]],
-                       Assembly] | None = None
+    assemble: (
+        Callable[[Sequence[ParsedArtifact], Mapping[str, Sequence[ParsedArtifact]]], Assembly]
+        | None
+    ) = None
     uses: tuple[str, ...] = ()  # kinds the assembler reads too: read with it, after the files
     # verdicts once the assembled documents were checked: (findings, rule ids not evaluated)
     conclude: Callable[[Conclusion], tuple[list[Finding], list[str]]] | None = None
@@ -141,6 +143,7 @@ def register(fmt: Format, targets: Mapping[str, Target] | None = None) -> Callab
         for name in added:
             registry.targets.pop(name, None)
         registry.all_targets = None
+
     return unregister
 
 
@@ -173,8 +176,12 @@ def targets() -> Mapping[str, Target]:
     text = frozenset(f.kind for f in registry.formats if f.as_text)
     registry.all_targets = {
         **registry.targets,
-        "files": Target("Every file in the scanned tree, as text (GitHub workflows and actions "
-                        "excepted: their literals are GHA012's)", text, "config/settings.py"),
+        "files": Target(
+            "Every file in the scanned tree, as text (GitHub workflows and actions "
+            "excepted: their literals are GHA012's)",
+            text,
+            "config/settings.py",
+        ),
         "any": Target("Any file soc2lint parses", kinds, "example.yaml"),
     }
     return registry.all_targets
@@ -183,8 +190,9 @@ def targets() -> Mapping[str, Target]:
 def deferred_kinds() -> frozenset[str]:
     """Kinds read in the assembled pass, after the per-file pass: assembled ones and those
     their assemblers read too."""
-    return frozenset(k for f in _load().formats if f.assemble is not None
-                     for k in (f.kind, *f.uses))
+    return frozenset(
+        k for f in _load().formats if f.assemble is not None for k in (f.kind, *f.uses)
+    )
 
 
 def assemblers() -> Iterator[Format]:

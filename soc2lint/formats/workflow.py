@@ -18,8 +18,12 @@ def is_workflow(candidate: Candidate) -> bool:
     """Directly inside a `.github/workflows/` directory, at any depth: a monorepo's templates
     and vendored repositories hold real workflows too (GitHub ignores subdirectories)."""
     parts = candidate.parts
-    return (candidate.name.endswith(YAML_SUFFIXES) and len(parts) >= 3
-            and parts[-3] == ".github" and parts[-2] == "workflows")
+    return (
+        candidate.name.endswith(YAML_SUFFIXES)
+        and len(parts) >= 3
+        and parts[-3] == ".github"
+        and parts[-2] == "workflows"
+    )
 
 
 def is_action(candidate: Candidate) -> bool:
@@ -28,14 +32,19 @@ def is_action(candidate: Candidate) -> bool:
 
 # Their literals are GHA012's, so the rules over every file's text (secrets) leave them alone.
 FORMATS = (
-    Format("github-workflow", "GitHub Actions workflow files", is_workflow, _parse,
-           as_text=False),
+    Format("github-workflow", "GitHub Actions workflow files", is_workflow, _parse, as_text=False),
     Format("github-action", "GitHub Actions action metadata", is_action, _parse, as_text=False),
 )
 
 TARGETS = {
-    "github-workflow": Target("GitHub Actions workflow files (.github/workflows/*.yml, *.yaml)",
-                              frozenset({"github-workflow"}), ".github/workflows/example.yml"),
-    "github-action": Target("GitHub Actions action metadata (action.yml, action.yaml)",
-                            frozenset({"github-action"}), "action.yml"),
+    "github-workflow": Target(
+        "GitHub Actions workflow files (.github/workflows/*.yml, *.yaml)",
+        frozenset({"github-workflow"}),
+        ".github/workflows/example.yml",
+    ),
+    "github-action": Target(
+        "GitHub Actions action metadata (action.yml, action.yaml)",
+        frozenset({"github-action"}),
+        "action.yml",
+    ),
 }

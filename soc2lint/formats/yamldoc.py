@@ -61,8 +61,13 @@ def parse_json(artifact: Artifact, text: str) -> ParsedArtifact:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        return ParsedArtifact(artifact, text, error=f"invalid JSON: {exc.msg}",
-                              error_line=exc.lineno, error_column=exc.colno)
+        return ParsedArtifact(
+            artifact,
+            text,
+            error=f"invalid JSON: {exc.msg}",
+            error_line=exc.lineno,
+            error_column=exc.colno,
+        )
     except RecursionError:
         return ParsedArtifact(artifact, text, error="invalid JSON: nesting too deep to evaluate")
     return parse_yaml(artifact, text)
@@ -77,15 +82,22 @@ def parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
         problem = exc.problem or exc.context or "invalid YAML"
         line = mark.line + 1 if mark else 1
         column = mark.column + 1 if mark else 1
-        return ParsedArtifact(artifact, text, error=f"invalid YAML: {problem}",
-                              error_line=line, error_column=column)
+        return ParsedArtifact(
+            artifact, text, error=f"invalid YAML: {problem}", error_line=line, error_column=column
+        )
     except yaml.reader.ReaderError as exc:  # a control character: a position, not a mark
         line, column = _line_column(text, exc.position)
-        return ParsedArtifact(artifact, text,
-                              error=("invalid YAML: control characters are not allowed "
-                                     f"(#x{exc.character:04x})" if isinstance(exc.character, int)
-                                     else "invalid YAML: control characters are not allowed"),
-                              error_line=line, error_column=column)
+        return ParsedArtifact(
+            artifact,
+            text,
+            error=(
+                f"invalid YAML: control characters are not allowed (#x{exc.character:04x})"
+                if isinstance(exc.character, int)
+                else "invalid YAML: control characters are not allowed"
+            ),
+            error_line=line,
+            error_column=column,
+        )
     except yaml.YAMLError as exc:
         return ParsedArtifact(artifact, text, error=f"invalid YAML: {_one_line(str(exc))}")
     except RecursionError:
@@ -98,10 +110,14 @@ def parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
         if has_anchor and nodes.expanded_size(root, ALIAS_EXPANSION_LIMIT) >= ALIAS_EXPANSION_LIMIT:
             mark = root.start_mark
             return ParsedArtifact(
-                artifact, text,
-                error=(f"document {index + 1} expands to more than {ALIAS_EXPANSION_LIMIT:,} "
-                       "nodes through aliases (an alias bomb); not evaluated"),
-                error_line=mark.line + 1, error_column=mark.column + 1,
+                artifact,
+                text,
+                error=(
+                    f"document {index + 1} expands to more than {ALIAS_EXPANSION_LIMIT:,} "
+                    "nodes through aliases (an alias bomb); not evaluated"
+                ),
+                error_line=mark.line + 1,
+                error_column=mark.column + 1,
                 error_rule="excessive-yaml-aliases",
             )
         documents.append(Document(index, root, identity(index, len(roots), root), text))
@@ -126,7 +142,8 @@ FORMATS = (
 )
 
 TARGETS = {
-    "yaml": Target("Any YAML file", frozenset({"github-workflow", "github-action", "yaml"}),
-                   "example.yaml"),
+    "yaml": Target(
+        "Any YAML file", frozenset({"github-workflow", "github-action", "yaml"}), "example.yaml"
+    ),
     "json": Target("Any JSON file", frozenset({"json"}), "example.json"),
 }

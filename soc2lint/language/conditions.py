@@ -50,41 +50,80 @@ class OperatorDoc(NamedTuple):
 
 
 OPERATOR_TABLE: tuple[OperatorDoc, ...] = (
-    OperatorDoc(("exists", "absent"), "`exists: true`",
-                "exists (`exists: false` or `absent: true`: does not)"),
-    OperatorDoc(("equals", "not_equals"), "`equals: V` / `not_equals: V`",
-                "is a scalar equal to `V` (type-strict: `true` is not `\"true\"` nor `1`)"),
+    OperatorDoc(
+        ("exists", "absent"),
+        "`exists: true`",
+        "exists (`exists: false` or `absent: true`: does not)",
+    ),
+    OperatorDoc(
+        ("equals", "not_equals"),
+        "`equals: V` / `not_equals: V`",
+        'is a scalar equal to `V` (type-strict: `true` is not `"true"` nor `1`)',
+    ),
     OperatorDoc(("in", "not_in"), "`in: [..]` / `not_in: [..]`", "equals one of the values"),
-    OperatorDoc(("regex", "not_regex"), "`regex: R` / `not_regex: R`",
-                "is a scalar whose text matches the Python regex `R` (search)"),
-    OperatorDoc(("glob", "not_glob"), "`glob: G` / `not_glob: G`",
-                "is a scalar matching a shell glob, or any of a list of globs"),
-    OperatorDoc(("gt", "ge", "lt", "le"), "`gt`, `ge`, `lt`, `le: N`",
-                "is a number (or numeric string) compared with `N`"),
-    OperatorDoc(("length",), "`length: {ge: 1}`",
-                "has that many items (mapping, sequence) or characters (string)"),
-    OperatorDoc(("contains", "not_contains"), "`contains: V` / `not_contains: V`",
-                "is a mapping with key `V`, a sequence with item `V`, or a string containing `V`"),
-    OperatorDoc(("has", "not_has"), "`has: V` / `not_has: V`",
-                "is a mapping with key `V`, a sequence with item `V`, or the scalar `V` itself "
-                "(`on:` in all three shapes)"),
-    OperatorDoc(("type",), "`type: T`",
-                "is a `mapping`, `sequence`, `string`, `number`, `boolean`, `null` or `scalar`"),
+    OperatorDoc(
+        ("regex", "not_regex"),
+        "`regex: R` / `not_regex: R`",
+        "is a scalar whose text matches the Python regex `R` (search)",
+    ),
+    OperatorDoc(
+        ("glob", "not_glob"),
+        "`glob: G` / `not_glob: G`",
+        "is a scalar matching a shell glob, or any of a list of globs",
+    ),
+    OperatorDoc(
+        ("gt", "ge", "lt", "le"),
+        "`gt`, `ge`, `lt`, `le: N`",
+        "is a number (or numeric string) compared with `N`",
+    ),
+    OperatorDoc(
+        ("length",),
+        "`length: {ge: 1}`",
+        "has that many items (mapping, sequence) or characters (string)",
+    ),
+    OperatorDoc(
+        ("contains", "not_contains"),
+        "`contains: V` / `not_contains: V`",
+        "is a mapping with key `V`, a sequence with item `V`, or a string containing `V`",
+    ),
+    OperatorDoc(
+        ("has", "not_has"),
+        "`has: V` / `not_has: V`",
+        "is a mapping with key `V`, a sequence with item `V`, or the scalar `V` itself "
+        "(`on:` in all three shapes)",
+    ),
+    OperatorDoc(
+        ("type",),
+        "`type: T`",
+        "is a `mapping`, `sequence`, `string`, `number`, `boolean`, `null` or `scalar`",
+    ),
     OperatorDoc(("all",), "`all: [..]`", "every sub-condition holds"),
     OperatorDoc(("any",), "`any: [..]`", "at least one sub-condition holds"),
     OperatorDoc(("not",), "`not: {..}`", "the sub-condition does not hold"),
     OperatorDoc(("use",), "`use: NAME`", "the named condition `NAME` holds (see below)"),
-    OperatorDoc(("references",), "`references: {in: P, where: {..}, transitive: B}`",
-                "the scalar(s) at `path` name nodes under `P` (e.g. `needs:` naming jobs), and one "
-                "of them satisfies `where`; with `transitive: true`, also nodes named the same way "
-                "from there"),
-    OperatorDoc(("count",), "`count: {ge: N, where: {..}}`",
-                "number at least `N` (`ge`; or `gt`, `le`, `lt`, `equals`), counting only those that "
-                "satisfy `where`, if given (`path` required)"),
+    OperatorDoc(
+        ("references",),
+        "`references: {in: P, where: {..}, transitive: B}`",
+        "the scalar(s) at `path` name nodes under `P` (e.g. `needs:` naming jobs), and one "
+        "of them satisfies `where`; with `transitive: true`, also nodes named the same way "
+        "from there",
+    ),
+    OperatorDoc(
+        ("count",),
+        "`count: {ge: N, where: {..}}`",
+        "number at least `N` (`ge`; or `gt`, `le`, `lt`, `equals`), counting only those that "
+        "satisfy `where`, if given (`path` required)",
+    ),
 )
 OPERATORS = tuple(op for row in OPERATOR_TABLE for op in row.operators)
-NEGATED = {"not_equals": "equals", "not_in": "in", "not_regex": "regex", "not_glob": "glob",
-           "not_contains": "contains", "not_has": "has"}
+NEGATED = {
+    "not_equals": "equals",
+    "not_in": "in",
+    "not_regex": "regex",
+    "not_glob": "glob",
+    "not_contains": "contains",
+    "not_has": "has",
+}
 COMBINATORS = ("all", "any", "not", "use", "references", "count")
 PRESENCE = ("exists", "absent")
 
@@ -111,8 +150,13 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
     op = ops[0]
     raw = spec[op]
     try:
-        path = (parse_path(str(path_text)) if path_text not in (None, KEY_PATH)
-                else Path(KEY_PATH, False, ()) if path_text == KEY_PATH else None)
+        path = (
+            parse_path(str(path_text))
+            if path_text not in (None, KEY_PATH)
+            else Path(KEY_PATH, False, ())
+            if path_text == KEY_PATH
+            else None
+        )
     except PathError as exc:
         raise MatchError(f"{where}.path", str(exc)) from exc
     here = f"{where}.{op}"
@@ -133,13 +177,21 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
             if found:
                 return want_present, Witness(found[0][0], "key")
             return not want_present, Witness(route, "key")
+
         if path is None:
             raise MatchError(where, f"`{op}` needs a `path`")
         return presence
 
     if op in NEGATED:
-        inner = compile_condition({**({"path": path_text} if path_text is not None else {}),
-                                   "quantifier": quantifier, NEGATED[op]: raw}, where, scope)
+        inner = compile_condition(
+            {
+                **({"path": path_text} if path_text is not None else {}),
+                "quantifier": quantifier,
+                NEGATED[op]: raw,
+            },
+            where,
+            scope,
+        )
         return _negate(inner)
 
     if op == "not":
@@ -156,8 +208,11 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
         if raw in scope.using:
             raise MatchError(here, f"named condition {raw!r} uses itself")
         inner_scope = Scope(scope.params, scope.conditions, scope.using + (raw,))
-        named = _memoised(raw, compile_condition(scope.conditions[raw], f"{here}({raw})", inner_scope),
-                          tuple(sorted(params_in(scope.conditions[raw], scope.conditions))))
+        named = _memoised(
+            raw,
+            compile_condition(scope.conditions[raw], f"{here}({raw})", inner_scope),
+            tuple(sorted(params_in(scope.conditions[raw], scope.conditions))),
+        )
         return named if path is None else _over_path(targets, named, quantifier)
 
     if op == "references":
@@ -195,6 +250,7 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
                 return False, Witness(r, focus(n))
         r, n = found[-1]
         return True, Witness(r, focus(n))
+
     return value_condition
 
 
@@ -218,12 +274,14 @@ def params_in(raw: Any, library: Mapping[str, Any], seen: frozenset[str] = froze
 def _memoised(name: str, condition: Condition, params: tuple[str, ...]) -> Condition:
     """A named condition evaluated once per node and document, for every rule that uses it
     with the same parameter values (library defaults and config values are shared objects)."""
+
     def memoised(ctx: Context, node: nodes.Node, route: Route) -> Result:
         key = ("use", name, route, tuple(id(ctx.params.get(p)) for p in params))
         hit = ctx.memo.get(key)
         if hit is None:
             hit = ctx.memo[key] = condition(ctx, node, route)
         return hit
+
     return memoised
 
 
@@ -235,8 +293,10 @@ def _count(raw: Any, path: Path | None, where: str, scope: Scope) -> Condition:
     bounds = {k: v for k, v in (raw or {}).items() if k in COMPARE} if isinstance(raw, dict) else {}
     extra = set(raw) - set(bounds) - {"where"} if isinstance(raw, dict) else {"?"}
     if len(bounds) != 1 or extra:
-        raise MatchError(where, "`count` takes one comparison (ge, gt, le, lt, equals) and an optional `where`")
-    (cmp_name, bound_raw), = bounds.items()
+        raise MatchError(
+            where, "`count` takes one comparison (ge, gt, le, lt, equals) and an optional `where`"
+        )
+    ((cmp_name, bound_raw),) = bounds.items()
     cmp = COMPARE[cmp_name]
     bound = operand(bound_raw, where, scope)
     select = compile_condition(raw["where"], f"{where}.where", scope) if "where" in raw else None
@@ -246,6 +306,7 @@ def _count(raw: Any, path: Path | None, where: str, scope: Scope) -> Condition:
         n = sum(1 for r, c in found if select is None or select(ctx, c, r)[0])
         limit = number(bound(ctx))
         return limit is not None and cmp(n, limit), Witness(route, "key")
+
     return count
 
 
@@ -271,8 +332,11 @@ def _references(raw: Any, path: Path | None, where: str, scope: Scope) -> Condit
     def names(ctx: Context, node: nodes.Node, route: Route) -> list[tuple[Route, str]]:
         out: list[tuple[Route, str]] = []
         for r, n in resolve(path, node, route, ctx.root, ctx.memo):
-            items = [(r + (i,), c) for i, c in enumerate(n.value)] if isinstance(
-                n, nodes.SequenceNode) else [(r, n)]
+            items = (
+                [(r + (i,), c) for i, c in enumerate(n.value)]
+                if isinstance(n, nodes.SequenceNode)
+                else [(r, n)]
+            )
             out.extend((ir, c.value) for ir, c in items if isinstance(c, nodes.ScalarNode))
         return out
 
@@ -285,7 +349,9 @@ def _references(raw: Any, path: Path | None, where: str, scope: Scope) -> Condit
             if name in seen:
                 continue
             seen.add(name)
-            found = resolve(Path(base.text, base.absolute, base.steps + (name,)), node, route, ctx.root)
+            found = resolve(
+                Path(base.text, base.absolute, base.steps + (name,)), node, route, ctx.root
+            )
             if not found:
                 continue
             ref_route, ref_node = found[0]
@@ -295,6 +361,7 @@ def _references(raw: Any, path: Path | None, where: str, scope: Scope) -> Condit
             if transitive:
                 pending.extend(names(ctx, ref_node, ref_route))
         return False, Witness(first or route, "value" if first else "key")
+
     return references
 
 
@@ -302,6 +369,7 @@ def _negate(inner: Condition) -> Condition:
     def negated(ctx: Context, node: nodes.Node, route: Route) -> Result:
         ok, witness = inner(ctx, node, route)
         return not ok, witness
+
     return negated
 
 
@@ -313,6 +381,7 @@ def _all(parts: Sequence[Condition]) -> Condition:
             if not ok:
                 return False, witness
         return True, witness
+
     return all_of
 
 
@@ -325,6 +394,7 @@ def _any(parts: Sequence[Condition]) -> Condition:
                 return True, witness
             first = first or witness
         return False, first or Witness(route, "key")
+
     return any_of
 
 
@@ -334,6 +404,7 @@ def _over_path(
     quantifier: str,
 ) -> Condition:
     """Evaluate `condition` with each node at the path as the candidate."""
+
     def over(ctx: Context, node: nodes.Node, route: Route) -> Result:
         found = targets(ctx, node, route)
         if not found:
@@ -353,6 +424,5 @@ def _over_path(
         if quantifier == "all":
             return True, last_ok or Witness(route, "key")
         return False, first_fail or Witness(route, "key")
+
     return over
-
-

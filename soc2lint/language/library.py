@@ -38,8 +38,11 @@ def load_library(paths: Sequence[tuple[Path, str]], trusted: Mapping[str, Valida
     for path, source in paths:
         raw, text = yamlconf.read_input(path, source, RuleError, "rule library")
         known = trusted.get(source)
-        if known is not None and known.sha256 == hashlib.sha256(raw).hexdigest() \
-                and isinstance(known.data, dict):
+        if (
+            known is not None
+            and known.sha256 == hashlib.sha256(raw).hexdigest()
+            and isinstance(known.data, dict)
+        ):
             data, root = known.data, None
         else:
             data, root = yamlconf.load(text, source, RuleError)
@@ -49,14 +52,22 @@ def load_library(paths: Sequence[tuple[Path, str]], trusted: Mapping[str, Valida
                 raise _fail(source, root, problem[0], problem[1])
         for name, entry in data.get("conditions", {}).items():
             if name in conditions:
-                raise _fail(source, root, ["conditions", name],
-                            f"named condition {name!r} also defined in {sources[name]}")
+                raise _fail(
+                    source,
+                    root,
+                    ["conditions", name],
+                    f"named condition {name!r} also defined in {sources[name]}",
+                )
             conditions[name] = entry["condition"]
             sources[name] = source
         for name, entry in data.get("paths", {}).items():
             if name in named_paths:
-                raise _fail(source, root, ["paths", name],
-                            f"named path {name!r} also defined in {path_sources[name]}")
+                raise _fail(
+                    source,
+                    root,
+                    ["paths", name],
+                    f"named path {name!r} also defined in {path_sources[name]}",
+                )
             texts = named_path_texts(entry)
             for i, path_text in enumerate(texts):
                 try:
@@ -68,8 +79,12 @@ def load_library(paths: Sequence[tuple[Path, str]], trusted: Mapping[str, Valida
             path_sources[name] = source
         for name, decl in data.get("parameters", {}).items():
             if name in parameters and parameters[name] != decl:
-                raise _fail(source, root, ["parameters", name],
-                            f"parameter {name!r} declared differently in another library")
+                raise _fail(
+                    source,
+                    root,
+                    ["parameters", name],
+                    f"parameter {name!r} declared differently in another library",
+                )
             parameters[name] = decl
     return Library(conditions, parameters, sources, named_paths)
 

@@ -29,8 +29,9 @@ def builtin_rules_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "rules"
 
 
-def load_rules(directories: Sequence[Path], builtin_count: int = 1,
-               trust_validated: bool = True) -> list[Rule]:
+def load_rules(
+    directories: Sequence[Path], builtin_count: int = 1, trust_validated: bool = True
+) -> list[Rule]:
     """Load every rule under `directories`; the first `builtin_count` are soc2lint's own.
     `trust_validated` False parses and validates the built-in ones too (see validated_files).
 
@@ -42,8 +43,10 @@ def load_rules(directories: Sequence[Path], builtin_count: int = 1,
     for directory in directories:
         if not directory.is_dir():
             raise RuleError(f"{directory}: rules directory not found")
-    digests = [validated_files(d) if i < builtin_count and trust_validated else {}
-               for i, d in enumerate(directories)]
+    digests = [
+        validated_files(d) if i < builtin_count and trust_validated else {}
+        for i, d in enumerate(directories)
+    ]
     library_files, trusted_libraries = [], {}
     for i, directory in enumerate(directories):
         for path in rule_files(directory):
@@ -59,15 +62,19 @@ def load_rules(directories: Sequence[Path], builtin_count: int = 1,
         for path in rule_files(directory):
             if is_library(path):
                 continue
-            rule = load_rule_file(path, builtin=i < builtin_count,
-                                  display=_display(path, directory, i < builtin_count),
-                                  trusted=trusted.get(path.relative_to(directory).as_posix()),
-                                  library=library)
+            rule = load_rule_file(
+                path,
+                builtin=i < builtin_count,
+                display=_display(path, directory, i < builtin_count),
+                trusted=trusted.get(path.relative_to(directory).as_posix()),
+                library=library,
+            )
             for index, key, label in ((by_id, rule.id, "id"), (by_name, rule.name, "name")):
                 if key in index:
                     raise RuleError(
                         f"{rule.source}: key '{label}': duplicate rule {label} {key!r} "
-                        f"(also in {index[key].source})")
+                        f"(also in {index[key].source})"
+                    )
                 index[key] = rule
             rules.append(rule)
     return rules
@@ -87,8 +94,13 @@ def _fail(source: str, root: nodes.Node | None, keys: Sequence[Any], message: st
     return RuleError(yamlconf.located(source, root, keys, message))
 
 
-def load_rule_file(path: Path, builtin: bool = False, display: str | None = None,
-                   trusted: Validated | None = None, library: Library | None = None) -> Rule:
+def load_rule_file(
+    path: Path,
+    builtin: bool = False,
+    display: str | None = None,
+    trusted: Validated | None = None,
+    library: Library | None = None,
+) -> Rule:
     source = display or str(path)
     raw, text = yamlconf.read_input(path, source, RuleError, "rule file")
     validated = trusted is not None and hashlib.sha256(raw).hexdigest() == trusted.sha256
@@ -104,20 +116,30 @@ def load_rule_file(path: Path, builtin: bool = False, display: str | None = None
         raise RuleError(f"{source}: conditions nested too deeply") from None
 
 
-def _schema_error(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> RuleError | None:
+def _schema_error(
+    data: Mapping[str, Any], source: str, root: nodes.Node | None
+) -> RuleError | None:
     problem = yamlconf.schema_problem(rule_validator(), data)
     if problem is None:
         return None
     keys, message, error = problem
     if error.validator == "oneOf" and not keys:
-        message = ("a rule has either `match` or `detector`, not both"
-                   if "match" in data and "detector" in data
-                   else "a rule needs a `match` block or a `detector`")
+        message = (
+            "a rule has either `match` or `detector`, not both"
+            if "match" in data and "detector" in data
+            else "a rule needs a `match` block or a `detector`"
+        )
     return _fail(source, root, keys, message)
 
 
-def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, builtin: bool,
-               validated: bool = False, library: Library | None = None) -> Rule:
+def build_rule(
+    data: Mapping[str, Any],
+    source: str,
+    root: nodes.Node | None,
+    builtin: bool,
+    validated: bool = False,
+    library: Library | None = None,
+) -> Rule:
     """Validate one rule's data (schema, catalog, target, detector, match) and build the Rule.
 
     `validated`: the schema check already passed for these exact bytes (see validated_files).
@@ -142,46 +164,66 @@ def build_rule(data: Mapping[str, Any], source: str, root: nodes.Node | None, bu
     for i, target in enumerate(targets):
         if target not in TARGETS:
             keys = ["target", i] if isinstance(data["target"], list) else ["target"]
-            raise _fail(source, root, keys,
-                        f"unknown target {target!r}; known: {', '.join(sorted(TARGETS))}")
+            raise _fail(
+                source,
+                root,
+                keys,
+                f"unknown target {target!r}; known: {', '.join(sorted(TARGETS))}",
+            )
     match = data.get("match")
     if match is not None:
         try:  # `for_each: {use: NAME}`: the library's named paths, spelled out once here
             match = with_named_paths(match, library.paths)
         except MatchError as exc:
-            raise _fail(source, root, [int(k) if k.isdigit() else k for k in exc.key.split(".")],
-                        str(exc)) from exc
+            raise _fail(
+                source, root, [int(k) if k.isdigit() else k for k in exc.key.split(".")], str(exc)
+            ) from exc
     own = data.get("parameters", {})
     needed = inherited_parameters(match, library)
     # a rule that uses a named condition inherits the library parameters it refers to
-    parameters = {**{n: library.parameters[n] for n in sorted(needed) if n in library.parameters},
-                  **own}
+    parameters = {
+        **{n: library.parameters[n] for n in sorted(needed) if n in library.parameters},
+        **own,
+    }
     fields = set(BASE_FIELDS) | {f"param.{p}" for p in parameters}
     matchers: tuple[Any, ...] = ()
     templates = [("message", data["message"])]
     if "detector" in data:
         spec = DETECTORS.get(data["detector"])
         if spec is None:
-            raise _fail(source, root, ["detector"],
-                        f"unknown detector {data['detector']!r}; known: {', '.join(sorted(DETECTORS))}")
+            raise _fail(
+                source,
+                root,
+                ["detector"],
+                f"unknown detector {data['detector']!r}; known: {', '.join(sorted(DETECTORS))}",
+            )
         fields |= set(spec.fields)
     elif not validated:
         try:
             matchers = compile_matches(match, parameters, library.conditions)
         except MatchError as exc:
-            raise _fail(source, root, [int(k) if k.isdigit() else k for k in exc.key.split(".")],
-                        str(exc)) from exc
+            raise _fail(
+                source, root, [int(k) if k.isdigit() else k for k in exc.key.split(".")], str(exc)
+            ) from exc
         if isinstance(data["match"], list):
-            templates += [(f"match.{i}.message", b["message"])
-                          for i, b in enumerate(data["match"]) if "message" in b]
+            templates += [
+                (f"match.{i}.message", b["message"])
+                for i, b in enumerate(data["match"])
+                if "message" in b
+            ]
     if "match" in data:
         fields.add("count")
     for template_key, template in templates:
         for placeholder in _PLACEHOLDER.findall(template):
             if placeholder not in fields and not (
-                    "match" in data and re.fullmatch(r"candidate\.[^.]+", placeholder)):
-                raise _fail(source, root, template_key.split("."),
-                            f"unknown placeholder {{{placeholder}}}; known: {', '.join(sorted(fields))}")
+                "match" in data and re.fullmatch(r"candidate\.[^.]+", placeholder)
+            ):
+                raise _fail(
+                    source,
+                    root,
+                    template_key.split("."),
+                    f"unknown placeholder {{{placeholder}}}; known: {', '.join(sorted(fields))}",
+                )
     for name, decl in parameters.items():
         if "schema" in decl and not validated:
             problem = param_problem(decl["schema"], decl["default"])
@@ -243,12 +285,15 @@ def _example(raw: Mapping[str, Any]) -> Example:
         path, _, line = path.rpartition(":")
         expect.append((path or None, int(line), int(position)))
     files = tuple((str(k), str(v)) for k, v in raw.get("files", {}).items())
-    history = tuple((str(c.get("message", "commit")),
-                     tuple((str(k), None if v is None else str(v)) for k, v in c["files"].items()))
-                    for c in raw.get("history", ()))
+    history = tuple(
+        (
+            str(c.get("message", "commit")),
+            tuple((str(k), None if v is None else str(v)) for k, v in c["files"].items()),
+        )
+        for c in raw.get("history", ())
+    )
     return Example(raw.get("code", ""), raw.get("path"), tuple(expect), files, history)
 
 
 # id(match spec) -> (the spec itself, kept alive so its id cannot be reused; its matchers)
 _COMPILED: dict[int, tuple[Any, tuple[Any, ...]]] = {}
-

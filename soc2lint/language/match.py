@@ -35,8 +35,9 @@ class Matcher:
     report: Path | None
     message: str | None = None  # overrides the rule's message for this block
 
-    def run(self, root: nodes.Node, params: Mapping[str, Any],
-            memo: dict[Any, Any] | None = None) -> Iterator[Hit]:
+    def run(
+        self, root: nodes.Node, params: Mapping[str, Any], memo: dict[Any, Any] | None = None
+    ) -> Iterator[Hit]:
         ctx = Context(root, params, {} if memo is None else memo)
         seen: set[Route] = set()
         for path in self.for_each:
@@ -60,10 +61,11 @@ class Matcher:
             witness = Witness(route, "key")
         elif self.report is not None:
             found = resolve(self.report, node, route, ctx.root)
-            witness = (Witness(found[0][0], focus_for(found[0][1])) if found
-                       else Witness(route, "key"))
+            witness = (
+                Witness(found[0][0], focus_for(found[0][1])) if found else Witness(route, "key")
+            )
         fields = _fields(ctx.root, route, witness)
-        if witness.route[:len(route)] != route:
+        if witness.route[: len(route)] != route:
             # the finding points outside its candidate (a workflow-level key shared by every
             # job): the candidate is part of what is flagged, so of the fingerprint too
             fields["identity"] = render(route)
@@ -107,37 +109,54 @@ def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def compile_match(spec: Mapping[str, Any], declared: Mapping[str, Any],
-                  conditions: Mapping[str, Any] | None = None, prefix: str = "match",
-                  named_paths: Mapping[str, tuple[str, ...]] | None = None) -> Matcher:
+def compile_match(
+    spec: Mapping[str, Any],
+    declared: Mapping[str, Any],
+    conditions: Mapping[str, Any] | None = None,
+    prefix: str = "match",
+    named_paths: Mapping[str, tuple[str, ...]] | None = None,
+) -> Matcher:
     """Compile one `match` block. Raises MatchError naming the offending key."""
     scope = Scope(declared, conditions or {})
     allowed = {"for_each", "where", "assert", "report", "message"}
     for key in spec:
         if key not in allowed:
             raise MatchError(f"{prefix}.{key}", f"unknown key {key!r} in match")
-    each_list = expand_named_paths(spec.get("for_each", ROOT), named_paths or {},
-                                   f"{prefix}.for_each")
+    each_list = expand_named_paths(
+        spec.get("for_each", ROOT), named_paths or {}, f"{prefix}.for_each"
+    )
     try:
         for_each = tuple(parse_path(str(p)) for p in each_list)
-        report = (None if "report" not in spec else Path(KEY_PATH, False, ())
-                  if spec["report"] == KEY_PATH else parse_path(str(spec["report"])))
+        report = (
+            None
+            if "report" not in spec
+            else Path(KEY_PATH, False, ())
+            if spec["report"] == KEY_PATH
+            else parse_path(str(spec["report"]))
+        )
     except PathError as exc:
         raise MatchError(f"{prefix}.for_each", str(exc)) from exc
     where = compile_condition(spec["where"], f"{prefix}.where", scope) if "where" in spec else None
-    check = compile_condition(spec["assert"], f"{prefix}.assert", scope) if "assert" in spec else None
+    check = (
+        compile_condition(spec["assert"], f"{prefix}.assert", scope) if "assert" in spec else None
+    )
     if where is None and check is None:
         raise MatchError(prefix, "a match needs `where`, `assert`, or both")
     return Matcher(for_each, where, check, report, spec.get("message"))
 
 
-def compile_matches(spec: Any, declared: Mapping[str, Any],
-                    conditions: Mapping[str, Any] | None = None,
-                    named_paths: Mapping[str, tuple[str, ...]] | None = None) -> tuple[Matcher, ...]:
+def compile_matches(
+    spec: Any,
+    declared: Mapping[str, Any],
+    conditions: Mapping[str, Any] | None = None,
+    named_paths: Mapping[str, tuple[str, ...]] | None = None,
+) -> tuple[Matcher, ...]:
     """A rule's `match`: one block, or a list of blocks whose findings add up."""
     if isinstance(spec, list):
-        return tuple(compile_match(block, declared, conditions, f"match.{i}", named_paths)
-                     for i, block in enumerate(spec))
+        return tuple(
+            compile_match(block, declared, conditions, f"match.{i}", named_paths)
+            for i, block in enumerate(spec)
+        )
     return (compile_match(spec, declared, conditions, named_paths=named_paths),)
 
 
@@ -168,6 +187,8 @@ def matchers_of(rule: Rule) -> tuple[Any, ...]:
     key = id(rule.match)  # shared by the copies select_rules makes (params, severity)
     entry = _COMPILED.get(key)
     if entry is None or entry[0] is not rule.match:
-        entry = _COMPILED[key] = (rule.match, compile_matches(rule.match, rule.parameters,
-                                                              rule.conditions))
+        entry = _COMPILED[key] = (
+            rule.match,
+            compile_matches(rule.match, rule.parameters, rule.conditions),
+        )
     return entry[1]

@@ -83,8 +83,9 @@ def parse_path(text: str) -> Path:
     return Path(text, absolute, tuple(steps))
 
 
-def resolve(path: Path, node: nodes.Node, route: Route, root: nodes.Node,
-            memo: dict[Any, Any] | None = None) -> list[tuple[Route, nodes.Node]]:
+def resolve(
+    path: Path, node: nodes.Node, route: Route, root: nodes.Node, memo: dict[Any, Any] | None = None
+) -> list[tuple[Route, nodes.Node]]:
     """Every (route, node) that `path` reaches from `node` (or from the root when absolute)."""
     current: list[tuple[Route, nodes.Node]] = [((), root)] if path.absolute else [(route, node)]
     for step in path.steps:
@@ -149,6 +150,7 @@ def node_at(root: nodes.Node, route: Route) -> nodes.Node | None:
 
 
 # --------------------------------------------------------------------------- named paths
+
 
 def named_path_texts(raw: Any) -> tuple[str, ...]:
     """A library's `paths:` entry (one path or a list of paths) as a tuple of path texts."""

@@ -44,7 +44,7 @@ def identity(root: nodes.Node, route: Sequence[Step]) -> str:
         else:
             out.append(step)
         if child is None:
-            out.extend(route[len(out):])
+            out.extend(route[len(out) :])
             break
         node = child[1]
     return render(out)
@@ -67,8 +67,13 @@ def _child(node: nodes.Node, step: Step) -> tuple[nodes.Node | None, nodes.Node]
     return hit
 
 
-def locate(path: str, root: nodes.Node, route: Sequence[Step], focus: str = "value",
-           sources: Mapping[int, str] | None = None) -> Location:
+def locate(
+    path: str,
+    root: nodes.Node,
+    route: Sequence[Step],
+    focus: str = "value",
+    sources: Mapping[int, str] | None = None,
+) -> Location:
     """The span of the node at `route`: its key when `focus == "key"`, else its value.
 
     A route that runs past the tree (the rule pointed at something absent) resolves to the

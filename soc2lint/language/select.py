@@ -21,8 +21,11 @@ def _matches(rule: Rule, code: str) -> int:
     if code == rule.name or code == rule.id:
         return 100
     family = _FAMILY.match(code)
-    if (family is not None and rule.id.startswith(code)
-            and rule.id[family.end():family.end() + 1].isdigit()):
+    if (
+        family is not None
+        and rule.id.startswith(code)
+        and rule.id[family.end() : family.end() + 1].isdigit()
+    ):
         return len(code)
     return 0
 
@@ -36,8 +39,11 @@ def unknown_codes(rules: Sequence[Rule], codes: Iterable[str]) -> list[tuple[str
     for code in codes:
         if any(_matches(rule, code) for rule in rules):
             continue
-        names = sorted({r.id for r in rules} | {r.name for r in rules}
-                       | {r.id.rstrip("0123456789") for r in rules})
+        names = sorted(
+            {r.id for r in rules}
+            | {r.name for r in rules}
+            | {r.id.rstrip("0123456789") for r in rules}
+        )
         cleaned = re.sub(r"[^A-Za-z0-9]", "", code).upper()
         if any(_matches(rule, cleaned) for rule in rules):
             out.append((code, cleaned))
@@ -100,8 +106,10 @@ def select_rules(
                     if name in rule.with_ and name not in rule.parameters:
                         default = rule.with_[name]
                         if default is not None and type(value) is not type(default):
-                            raise ConfigError(f"parameter {name!r} for {rule.id}: expected a "
-                                              f"{type(default).__name__}, got {value!r}")
+                            raise ConfigError(
+                                f"parameter {name!r} for {rule.id}: expected a "
+                                f"{type(default).__name__}, got {value!r}"
+                            )
                         params[name] = value
         for name, value in overrides.items():
             if name in rule.parameters:

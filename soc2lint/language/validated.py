@@ -84,4 +84,3 @@ def validated_text(directory: Path) -> str:
         entries[path.relative_to(directory).as_posix()] = entry
     # in the files' own key order, which examples and messages follow
     return json.dumps({"files": entries}, ensure_ascii=False) + "\n"
-

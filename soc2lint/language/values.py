@@ -14,8 +14,20 @@ from typing import Any
 from soc2lint.formats import nodes
 from soc2lint.language.paths import MatchError
 
-VALUE_OPERATORS = ("equals", "in", "regex", "glob", "gt", "ge", "lt", "le", "length", "contains",
-                   "has", "type")
+VALUE_OPERATORS = (
+    "equals",
+    "in",
+    "regex",
+    "glob",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "length",
+    "contains",
+    "has",
+    "type",
+)
 TYPES = ("mapping", "sequence", "string", "number", "boolean", "null", "scalar")
 
 
@@ -69,9 +81,11 @@ def _param_patterns(patterns: tuple[str, ...], globs: bool) -> re.Pattern[str]:
         try:
             re.compile(source)
         except re.error as exc:
-            raise ConfigError(f"parameter value {p!r} is not a valid regular expression: {exc}") from exc
+            raise ConfigError(
+                f"parameter value {p!r} is not a valid regular expression: {exc}"
+            ) from exc
         m = _GLOBAL_FLAGS.match(source)
-        parts.append(f"(?{m.group(1)}:{source[m.end():]})" if m else f"(?:{source})")
+        parts.append(f"(?{m.group(1)}:{source[m.end() :]})" if m else f"(?:{source})")
     return re.compile("|".join(parts) or "(?!)")
 
 
@@ -148,17 +162,23 @@ def value_test(op: str, raw: Any, where: str, scope: Scope) -> ValueTest:
     if op == "regex":
         if isinstance(raw, dict):  # {param: name}: a regex, or a list of them, from the policy
             get = operand(raw, where, scope)
-            return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_pattern(
-                get(ctx), False).search(n.value) is not None
+            return lambda ctx, n: (
+                isinstance(n, nodes.ScalarNode)
+                and _param_pattern(get(ctx), False).search(n.value) is not None
+            )
         try:
             pattern = re.compile(raw)
         except (re.error, TypeError) as exc:
             raise MatchError(where, f"invalid regex {raw!r}: {exc}") from exc
-        return lambda ctx, n: isinstance(n, nodes.ScalarNode) and pattern.search(n.value) is not None
+        return lambda ctx, n: (
+            isinstance(n, nodes.ScalarNode) and pattern.search(n.value) is not None
+        )
     if op == "glob":
         get = operand(raw, where, scope)
-        return lambda ctx, n: isinstance(n, nodes.ScalarNode) and _param_pattern(
-            get(ctx), True).match(n.value) is not None
+        return lambda ctx, n: (
+            isinstance(n, nodes.ScalarNode)
+            and _param_pattern(get(ctx), True).match(n.value) is not None
+        )
     if op == "type":
         if raw not in TYPES:
             raise MatchError(where, f"unknown type {raw!r}; expected one of {', '.join(TYPES)}")
@@ -168,18 +188,20 @@ def value_test(op: str, raw: Any, where: str, scope: Scope) -> ValueTest:
     if op == "length":
         if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in COMPARE:
             raise MatchError(where, "`length` takes one comparison, e.g. {ge: 1}")
-        (cmp_name, bound_raw), = raw.items()
+        ((cmp_name, bound_raw),) = raw.items()
         cmp = COMPARE[cmp_name]
         bound = operand(bound_raw, where, scope)
 
         def length_test(ctx: Context, n: nodes.Node) -> bool:
             size, limit = length(n), number(bound(ctx))
             return size is not None and limit is not None and cmp(size, limit)
+
         return length_test
     value_of = operand(raw, where, scope)
     if op == "equals":
-        return lambda ctx, n: isinstance(n, nodes.ScalarNode) and strict_equal(
-            nodes.scalar_value(n), value_of(ctx))
+        return lambda ctx, n: (
+            isinstance(n, nodes.ScalarNode) and strict_equal(nodes.scalar_value(n), value_of(ctx))
+        )
     if op == "in":
         if not isinstance(raw, list) and not (isinstance(raw, dict) and "param" in raw):
             raise MatchError(where, "`in` takes a list")
@@ -189,6 +211,7 @@ def value_test(op: str, raw: Any, where: str, scope: Scope) -> ValueTest:
                 return False
             value = nodes.scalar_value(n)
             return any(strict_equal(value, choice) for choice in value_of(ctx) or ())
+
         return in_test
     if op in ("gt", "ge", "lt", "le"):
         cmp = COMPARE[op]
@@ -198,6 +221,7 @@ def value_test(op: str, raw: Any, where: str, scope: Scope) -> ValueTest:
                 return False
             a, b = number(nodes.scalar_value(n)), number(value_of(ctx))
             return a is not None and b is not None and cmp(a, b)
+
         return compare_test
     if op in ("contains", "has"):
         # a mapping with the key or a sequence with the item; a scalar contains a substring
@@ -207,13 +231,15 @@ def value_test(op: str, raw: Any, where: str, scope: Scope) -> ValueTest:
             if isinstance(n, nodes.MappingNode):
                 return nodes.get(n, str(want)) is not None
             if isinstance(n, nodes.SequenceNode):
-                return any(isinstance(c, nodes.ScalarNode) and strict_equal(nodes.scalar_value(c), want)
-                           for c in n.value)
+                return any(
+                    isinstance(c, nodes.ScalarNode) and strict_equal(nodes.scalar_value(c), want)
+                    for c in n.value
+                )
             if not isinstance(n, nodes.ScalarNode):
                 return False
             if op == "contains":
                 return str(want) in n.value
             return strict_equal(nodes.scalar_value(n), want)
+
         return member_test
     raise MatchError(where, f"unknown operator {op!r}")  # pragma: no cover - guarded by caller
-

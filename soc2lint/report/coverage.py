@@ -52,9 +52,14 @@ def coverage(result: ScanResult) -> Coverage:
     def ordered(controls: set[str]) -> tuple[str, ...]:
         return tuple(sorted(controls, key=catalog.sort_key))
 
-    return Coverage(ordered(evaluated), ordered(failed), ordered(judged - failed - lacking),
-                    ordered(partly), ordered(unjudged),
-                    tuple((c, tuple(sorted(reasons[c]))) for c in ordered(set(reasons))))
+    return Coverage(
+        ordered(evaluated),
+        ordered(failed),
+        ordered(judged - failed - lacking),
+        ordered(partly),
+        ordered(unjudged),
+        tuple((c, tuple(sorted(reasons[c]))) for c in ordered(set(reasons))),
+    )
 
 
 def as_dict(cov: Coverage) -> dict[str, object]:

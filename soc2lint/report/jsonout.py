@@ -27,9 +27,15 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "fix": f.rule.remediation,
         "identity": f.identity,
         "fingerprint": f.fingerprint,
-        "suppressed": (None if f.suppression is None else
-                       {"kind": f.suppression.kind, "reason": f.suppression.reason,
-                        "expires": f.suppression.expires}),
+        "suppressed": (
+            None
+            if f.suppression is None
+            else {
+                "kind": f.suppression.kind,
+                "reason": f.suppression.reason,
+                "expires": f.suppression.expires,
+            }
+        ),
         **({"properties": dict(f.properties)} if f.properties else {}),
     }
 

@@ -24,16 +24,18 @@ def _clip(text: str, limit: int = MAX_DESCRIPTION) -> str:
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
     tags = ["security", "soc2", *rule.controls, *(f"soc2/{c}" for c in rule.controls)][:MAX_TAGS]
     controls = ", ".join(rule.controls)
-    markdown = (f"{rule.help.rstrip()}\n\n**Fix:** {rule.remediation}\n\n"
-                f"**SOC 2 controls:** {controls}\n")
+    markdown = (
+        f"{rule.help.rstrip()}\n\n**Fix:** {rule.remediation}\n\n**SOC 2 controls:** {controls}\n"
+    )
     descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": _clip(rule.title)},
         "fullDescription": {"text": _clip(rule.rationale)},
-        "help": {"text": _clip(f"{rule.rationale} Fix: {rule.remediation} Controls: {controls}.",
-                               4096),
-                 "markdown": markdown},
+        "help": {
+            "text": _clip(f"{rule.rationale} Fix: {rule.remediation} Controls: {controls}.", 4096),
+            "markdown": markdown,
+        },
         "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
         "properties": {
             "tags": tags,
@@ -58,13 +60,17 @@ def _result(finding: Finding, index: int, base: str = "") -> dict[str, Any]:
         "ruleIndex": index,
         "level": SARIF_LEVEL[finding.severity],
         "message": {"text": finding.message},
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": {"uri": quote(base + loc.path, safe="/"),
-                                     "uriBaseId": "%SRCROOT%"},
-                "region": region,
-            },
-        }],
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": quote(base + loc.path, safe="/"),
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": region,
+                },
+            }
+        ],
         "partialFingerprints": {
             "primaryLocationLineHash": finding.fingerprint,
             "soc2lint/v1": finding.fingerprint,
@@ -89,15 +95,19 @@ def build(result: ScanResult, category: str = "soc2lint") -> dict[str, Any]:
     by_kind = Counter(f.suppression.kind for f in suppressed if f.suppression)
     by_rule = Counter(f.rule.id for f in suppressed)
     run: dict[str, Any] = {
-        "tool": {"driver": {
-            "name": "soc2lint",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "informationUri": INFORMATION_URI,
-            "rules": [rule_descriptor(r) for r in rules],
-        }},
+        "tool": {
+            "driver": {
+                "name": "soc2lint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [rule_descriptor(r) for r in rules],
+            }
+        },
         "automationDetails": {"id": f"{category.rstrip('/')}/"},
-        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The root of the scanned repository"}}},
+        "originalUriBaseIds": {
+            "%SRCROOT%": {"description": {"text": "The root of the scanned repository"}}
+        },
         "columnKind": "unicodeCodePoints",
         # paths from the repository's root, as code scanning resolves them, when a monorepo's
         # subdirectory was scanned

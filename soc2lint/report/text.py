@@ -39,8 +39,10 @@ def render(result: ScanResult, color: bool = False, quiet: bool = False) -> str:
             loc = f.location
             controls = ", ".join(f.rule.controls)
             sev = style(f.severity.label, fg=_COLORS[f.severity], bold=f.severity >= Severity.HIGH)
-            lines.append(f"{'  ' if not quiet else ''}{loc.path}:{loc.start_line}:{loc.start_column}: "
-                         f"{style(f.rule.id, bold=True)} [{controls}] {sev}: {f.message}")
+            lines.append(
+                f"{'  ' if not quiet else ''}{loc.path}:{loc.start_line}:{loc.start_column}: "
+                f"{style(f.rule.id, bold=True)} [{controls}] {sev}: {f.message}"
+            )
             if not quiet:
                 lines.append(f"      why: {f.rule.rationale}")
                 lines.append(f"      fix: {f.rule.remediation}")
@@ -76,8 +78,11 @@ def _summary(result: ScanResult, active: list[Finding]) -> list[str]:
     suppressed = len(result.findings) - len(active)
     files = len({f.location.path for f in active})
     noun = "finding" if len(active) == 1 else "findings"
-    summary = (f"{len(active)} {noun}" + (f" ({', '.join(parts)})" if parts else "")
-               + f" in {files} of {result.files} files scanned with {len(result.rules)} rules")
+    summary = (
+        f"{len(active)} {noun}"
+        + (f" ({', '.join(parts)})" if parts else "")
+        + f" in {files} of {result.files} files scanned with {len(result.rules)} rules"
+    )
     if suppressed:
         summary += f"; {suppressed} suppressed with a documented reason"
     out.append(summary + ".")
@@ -94,15 +99,21 @@ def _coverage(result: ScanResult) -> list[str]:
     cov = coverage(result)
     if not cov.evaluated and not cov.not_evaluated:
         return []
-    out = [f"Controls evaluated: {len(cov.evaluated)}"
-           + (f" ({len(cov.failed)} with findings)" if cov.failed else "")
-           + (f"; passed: {', '.join(cov.passed)}" if cov.passed else "; none passed")]
+    out = [
+        f"Controls evaluated: {len(cov.evaluated)}"
+        + (f" ({len(cov.failed)} with findings)" if cov.failed else "")
+        + (f"; passed: {', '.join(cov.passed)}" if cov.passed else "; none passed")
+    ]
     if cov.not_evaluated:
-        out.append(f"Controls not evaluated: {', '.join(cov.not_evaluated)} (no evidence or no "
-                   f"files for {_some(set(cov.rules_for(cov.not_evaluated)))})")
+        out.append(
+            f"Controls not evaluated: {', '.join(cov.not_evaluated)} (no evidence or no "
+            f"files for {_some(set(cov.rules_for(cov.not_evaluated)))})"
+        )
     if cov.partly:
-        out.append(f"Controls evaluated only in part: {', '.join(cov.partly)} (no evidence "
-                   f"for {_some(set(cov.rules_for(cov.partly)))})")
+        out.append(
+            f"Controls evaluated only in part: {', '.join(cov.partly)} (no evidence "
+            f"for {_some(set(cov.rules_for(cov.partly)))})"
+        )
     return out
 
 

@@ -21,8 +21,9 @@ class AssembledPass:
     not_evaluated: list[str] = field(default_factory=list)  # rule ids without a verdict
 
 
-def run(scanner: DocumentScanner, artifacts: Sequence[Artifact],
-        options: Mapping[str, Any]) -> AssembledPass:
+def run(
+    scanner: DocumentScanner, artifacts: Sequence[Artifact], options: Mapping[str, Any]
+) -> AssembledPass:
     """`artifacts`: those of the deferred kinds (formats.registry.deferred_kinds)."""
     out = AssembledPass()
     by_kind: dict[str, list[Artifact]] = {}
@@ -65,14 +66,23 @@ def run(scanner: DocumentScanner, artifacts: Sequence[Artifact],
             for item, detail in assembly.unrecognised if unrecognised is not None else ():
                 assert unrecognised is not None
                 location = Location(item.artifact.path, 1, 1, 1, 1)
-                findings.append(make_finding(unrecognised, location, {"detail": detail},
-                                             "unrecognised"))
+                findings.append(
+                    make_finding(unrecognised, location, {"detail": detail}, "unrecognised")
+                )
             documents = assembly.documents
             scanner.run_assembled(documents, fmt.kind, findings)
         if fmt.conclude is not None:
-            findings, skipped = fmt.conclude(Conclusion(
-                documents, findings, scanner.doc_rules, scanner.config.severity,
-                scanner.config.evidence_dir, options, make_finding))
+            findings, skipped = fmt.conclude(
+                Conclusion(
+                    documents,
+                    findings,
+                    scanner.doc_rules,
+                    scanner.config.severity,
+                    scanner.config.evidence_dir,
+                    options,
+                    make_finding,
+                )
+            )
             out.not_evaluated.extend(skipped)
         out.findings.extend(findings)
     return out

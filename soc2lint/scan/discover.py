@@ -20,8 +20,23 @@ from soc2lint.globs import matches
 from soc2lint.model import Artifact
 
 # Only skipped when the root is not a git work tree (a work tree's .gitignore decides there).
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox",
-                       "__pycache__", ".terraform", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".terraform",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -30,8 +45,9 @@ class Discovery:
     notes: tuple[str, ...]  # one-line messages about files skipped (symlinks out of the root...)
 
 
-def classify(relpath: str, root: Path, memo: dict[str, Any] | None = None,
-             evidence_dir: str = ".soc2") -> str | None:
+def classify(
+    relpath: str, root: Path, memo: dict[str, Any] | None = None, evidence_dir: str = ".soc2"
+) -> str | None:
     """The kind of the format recognising a `/`-separated path relative to the root (see
     formats.registry), or None to ignore it. `memo` is shared within one discovery."""
     from soc2lint.formats.registry import Candidate
@@ -45,8 +61,9 @@ def _git_files(root: Path, pathspecs: Sequence[str]) -> list[str] | None:
     from soc2lint import gitrun
 
     try:
-        proc = gitrun.run(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                          "--", *pathspecs)
+        proc = gitrun.run(
+            root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *pathspecs
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode != 0:
@@ -72,13 +89,20 @@ def _is_inside(path: str, root: str) -> bool:
 
 
 def _note_dir_link(rel: str, full: str, real_root: str, notes: list[str]) -> None:
-    if (os.path.islink(full) and os.path.isdir(full)
-            and not _is_inside(os.path.realpath(full), real_root)):
+    if (
+        os.path.islink(full)
+        and os.path.isdir(full)
+        and not _is_inside(os.path.realpath(full), real_root)
+    ):
         notes.append(f"{rel}: directory symlink points outside the scan root; not followed")
 
 
-def discover(root: Path, paths: Sequence[Path] | None = None, exclude: Iterable[str] = (),
-             evidence_dir: str = ".soc2") -> Discovery:
+def discover(
+    root: Path,
+    paths: Sequence[Path] | None = None,
+    exclude: Iterable[str] = (),
+    evidence_dir: str = ".soc2",
+) -> Discovery:
     """Artifacts under `root` (or just `paths`, files or directories under it), sorted by path."""
     root = root.resolve()
     real_root = os.path.realpath(root)

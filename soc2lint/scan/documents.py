@@ -21,8 +21,14 @@ from soc2lint.scan.findings import make_finding
 from soc2lint.scan.suppress import MIN_REASON, inline_for, parse_inline
 
 # Rules the engine produces itself rather than by matching documents.
-ENGINE_DETECTORS = ("parse-error", "excessive-yaml-aliases", "suppression-without-reason",
-                    "unrecognised-evidence", "secrets-history", "scan-incomplete")
+ENGINE_DETECTORS = (
+    "parse-error",
+    "excessive-yaml-aliases",
+    "suppression-without-reason",
+    "unrecognised-evidence",
+    "secrets-history",
+    "scan-incomplete",
+)
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,15 @@ def targets_for(rules: Sequence[Rule], kind: str) -> list[tuple[Rule, list[Targe
 class DocumentScanner:
     """Runs the selected rules over parsed documents. One per scan; forked workers inherit it."""
 
-    def __init__(self, rules: Sequence[Rule], config: Config, readers: Sequence[Rule],
-                 root: Path) -> None:
+    def __init__(
+        self, rules: Sequence[Rule], config: Config, readers: Sequence[Rule], root: Path
+    ) -> None:
         from soc2lint.secrets.baseline import DETECT_SECRETS_NAME, detect_secrets_false_positives
 
         self.config = config
-        self.context = DetectorContext(root, detect_secrets_false_positives(root / DETECT_SECRETS_NAME))
+        self.context = DetectorContext(
+            root, detect_secrets_false_positives(root / DETECT_SECRETS_NAME)
+        )
         self.engine_rules = {r.detector: r for r in rules if r.detector in ENGINE_DETECTORS}
         self.doc_rules = [r for r in rules if r.detector not in ENGINE_DETECTORS]
         # which files get read: those the document rules read, or, when only engine rules run
@@ -155,8 +164,14 @@ class DocumentScanner:
                     findings.append(self._hit_finding(rule, parsed, doc, hit))
         return self.inline(parsed, findings), parsed
 
-    def _run(self, rules: Sequence[tuple[Rule, list[Target]]], parsed: ParsedArtifact,
-             documents: Sequence[Document], path: str, findings: list[Finding]) -> None:
+    def _run(
+        self,
+        rules: Sequence[tuple[Rule, list[Target]]],
+        parsed: ParsedArtifact,
+        documents: Sequence[Document],
+        path: str,
+        findings: list[Finding],
+    ) -> None:
         for doc in documents:
             memo: dict[Any, Any] = {}  # shared by the rules evaluated on this document
             lowered: str | None = None
@@ -175,7 +190,9 @@ class DocumentScanner:
                 for hit in self.hits(rule, doc, memo, path):
                     findings.append(self._hit_finding(rule, parsed, doc, hit))
 
-    def hits(self, rule: Rule, doc: Document, memo: dict[Any, Any], path: str = "") -> Iterable[Hit]:
+    def hits(
+        self, rule: Rule, doc: Document, memo: dict[Any, Any], path: str = ""
+    ) -> Iterable[Hit]:
         if rule.match is not None:
             from soc2lint.language.match import matchers_of
 
@@ -220,16 +237,20 @@ class DocumentScanner:
             for s in suppressions:
                 if len(s.reason) >= MIN_REASON and s.codes:
                     continue
-                detail = ("names no rule: write ignore[RULE-ID]" if not s.codes
-                          else f"gives no reason for ignoring {', '.join(s.codes)}")
-                location = Location(parsed.artifact.path, s.comment_line, s.column, s.comment_line,
-                                    s.column)
-                out.append(make_finding(rule, location, {"detail": detail},
-                                        f"line-{s.comment_line}"))
+                detail = (
+                    "names no rule: write ignore[RULE-ID]"
+                    if not s.codes
+                    else f"gives no reason for ignoring {', '.join(s.codes)}"
+                )
+                location = Location(
+                    parsed.artifact.path, s.comment_line, s.column, s.comment_line, s.column
+                )
+                out.append(
+                    make_finding(rule, location, {"detail": detail}, f"line-{s.comment_line}")
+                )
         return out
 
-    def run_assembled(self, documents: Sequence[Any], kind: str,
-                      findings: list[Finding]) -> None:
+    def run_assembled(self, documents: Sequence[Any], kind: str, findings: list[Finding]) -> None:
         """Rules over documents built from several files, each located through its `sources`."""
         applicable = [rule for rule, _ in self.rules_for(kind)]
         for assembled in documents:
@@ -239,7 +260,9 @@ class DocumentScanner:
                 if assembled.target not in rule.targets:
                     continue
                 for hit in self.hits(rule, doc, memo):
-                    location = locate(doc.identity, doc.root, hit.route, hit.focus, assembled.sources)
+                    location = locate(
+                        doc.identity, doc.root, hit.route, hit.focus, assembled.sources
+                    )
                     ident = f"{doc.identity}:{route_identity(doc.root, hit.route)}"
                     if hit.fields.get("identity"):
                         ident += "#" + hit.fields["identity"]
@@ -252,4 +275,3 @@ def _head(path: str, size: int = 65536) -> str:
             return handle.read(size).decode("utf-8", "replace")
     except OSError:
         return ""
-

@@ -65,23 +65,37 @@ def scan(
     if history and not paths:
         from soc2lint.secrets.merge import HistoryOptions, merge_history
 
-        merged = merge_history(root.resolve(), scanner.engine_rules, config, findings,
-                               make_finding, HistoryOptions(history_cache, since, progress,
-                                                            unreachable))
+        merged = merge_history(
+            root.resolve(),
+            scanner.engine_rules,
+            config,
+            findings,
+            make_finding,
+            HistoryOptions(history_cache, since, progress, unreachable),
+        )
         findings, not_evaluated = merged.findings, not_evaluated + merged.not_evaluated
         notes += merged.notes
     findings, expired = apply_decisions(findings, root, config, today)
     # rules with no file of their kind had nothing to judge (no workflows, no manifests)
     kinds = {a.kind for a in found.artifacts}
     known = targets()
-    idle = [r.id for r in scanner.doc_rules
-            if not any(k in kinds for t in r.targets for k in known[t].kinds)]
+    idle = [
+        r.id
+        for r in scanner.doc_rules
+        if not any(k in kinds for t in r.targets for k in known[t].kinds)
+    ]
     if not kinds:  # not a file: parse errors and the like had nothing to look at
         idle += [r.id for r in scanner.engine_rules.values()]
-    return ScanResult(tuple(unique(sorted(findings, key=sort_key))), tuple(rules), files,
-                      tuple(notes), tuple(expired), gitrun.repository_prefix(root),
-                      not_evaluated=tuple(sorted(set(not_evaluated))),
-                      not_applicable=tuple(idle))
+    return ScanResult(
+        tuple(unique(sorted(findings, key=sort_key))),
+        tuple(rules),
+        files,
+        tuple(notes),
+        tuple(expired),
+        gitrun.repository_prefix(root),
+        not_evaluated=tuple(sorted(set(not_evaluated))),
+        not_applicable=tuple(idle),
+    )
 
 
 def _prepare(rules: Sequence[Rule]) -> None:

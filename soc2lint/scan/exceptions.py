@@ -12,20 +12,28 @@ from soc2lint.model import Finding
 from soc2lint.scan.suppress import exception_for
 
 
-def apply_decisions(findings: list[Finding], root: Path, config: Config,
-                    today: dt.date) -> tuple[list[Finding], list[str]]:
+def apply_decisions(
+    findings: list[Finding], root: Path, config: Config, today: dt.date
+) -> tuple[list[Finding], list[str]]:
     """(findings with the baseline and exceptions applied, the expired exceptions that matched)."""
     from soc2lint.secrets import baseline
 
     # the baseline lists fingerprints and commit ids, never secrets, wherever the config keeps it
-    findings = [f for f in findings if not (f.rule.detector == "secret-in-file"
-                                            and baseline.is_own_file(f.location.path, config.baseline))]
+    findings = [
+        f
+        for f in findings
+        if not (
+            f.rule.detector == "secret-in-file"
+            and baseline.is_own_file(f.location.path, config.baseline)
+        )
+    ]
     findings = baseline.apply(findings, baseline.load(root / config.baseline))
     return apply_exceptions(findings, config, today)
 
 
-def apply_exceptions(findings: list[Finding], config: Config,
-                     today: dt.date) -> tuple[list[Finding], list[str]]:
+def apply_exceptions(
+    findings: list[Finding], config: Config, today: dt.date
+) -> tuple[list[Finding], list[str]]:
     if not config.exceptions:
         return findings, []
     out, expired = [], set()
@@ -36,6 +44,8 @@ def apply_exceptions(findings: list[Finding], config: Config,
                 f = replace(f, suppression=suppression)
             elif gone is not None:
                 expired.add(f"exception for {gone.rule} on {gone.path} expired on {gone.expires}")
-                f = replace(f, properties=f.properties + (("exception_expired", str(gone.expires)),))
+                f = replace(
+                    f, properties=f.properties + (("exception_expired", str(gone.expires)),)
+                )
         out.append(f)
     return out, sorted(expired)

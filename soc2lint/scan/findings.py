@@ -20,6 +20,7 @@ def format_message(template: str, fields: Mapping[str, Any]) -> str:
         if name in fields:
             return str(fields[name])
         return "(not set)" if name.startswith("candidate.") else m.group(0)
+
     return _PLACEHOLDER.sub(field, template)
 
 
@@ -29,13 +30,22 @@ def fingerprint(rule: Rule, path: str, identity: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def make_finding(rule: Rule, location: Location, fields: Mapping[str, Any], identity: str,
-                 template: str | None = None) -> Finding:
-    values = {**{f"param.{k}": _param_text(v) for k, v in rule.params.items()}, **fields,
-              "path": location.path}
+def make_finding(
+    rule: Rule,
+    location: Location,
+    fields: Mapping[str, Any],
+    identity: str,
+    template: str | None = None,
+) -> Finding:
+    values = {
+        **{f"param.{k}": _param_text(v) for k, v in rule.params.items()},
+        **fields,
+        "path": location.path,
+    }
     message = format_message(template or rule.message, values)
-    return Finding(rule, rule.severity, location, message, identity,
-                   fingerprint(rule, location.path, identity))
+    return Finding(
+        rule, rule.severity, location, message, identity, fingerprint(rule, location.path, identity)
+    )
 
 
 def _param_text(value: Any) -> str:

@@ -30,8 +30,16 @@ def default_jobs() -> int:
 
 
 def _plain(finding: Finding) -> tuple[Any, ...]:
-    return (finding.rule.id, int(finding.severity), finding.location, finding.message,
-            finding.identity, finding.fingerprint, finding.suppression, finding.properties)
+    return (
+        finding.rule.id,
+        int(finding.severity),
+        finding.location,
+        finding.message,
+        finding.identity,
+        finding.fingerprint,
+        finding.suppression,
+        finding.properties,
+    )
 
 
 def _chunk(artifacts: Sequence[Artifact]) -> tuple[list[tuple[Any, ...]], int]:
@@ -45,8 +53,9 @@ def _chunk(artifacts: Sequence[Artifact]) -> tuple[list[tuple[Any, ...]], int]:
     return out, parsed
 
 
-def scan_all(artifacts: Sequence[Artifact], scan_one: ScanOne, rules: Sequence[Rule],
-             jobs: int) -> tuple[list[Finding], int]:
+def scan_all(
+    artifacts: Sequence[Artifact], scan_one: ScanOne, rules: Sequence[Rule], jobs: int
+) -> tuple[list[Finding], int]:
     """(findings, number of files parsed) for every artifact, in parallel where worth it."""
     if jobs <= 1 or len(artifacts) < MIN_FILES or not sys.platform.startswith("linux"):
         findings: list[Finding] = []
@@ -75,6 +84,16 @@ def scan_all(artifacts: Sequence[Artifact], scan_one: ScanOne, rules: Sequence[R
     for plain, count in parts:
         parsed += count
         for rule_id, sev, location, message, identity, fp, suppression, props in plain:
-            findings.append(Finding(by_id[rule_id], Severity(sev), location, message, identity,
-                                    fp, suppression, props))
+            findings.append(
+                Finding(
+                    by_id[rule_id],
+                    Severity(sev),
+                    location,
+                    message,
+                    identity,
+                    fp,
+                    suppression,
+                    props,
+                )
+            )
     return findings, parsed

@@ -54,8 +54,11 @@ def staged_tree(root: Path) -> Iterator[tuple[Path, list[Path]]]:
     """A temporary directory holding the staged version of each staged file at its path, and
     soc2lint's settings files; yields (that directory, the staged files in it). Removed after."""
     files = staged_files(root)
-    blobs = _git(root, "cat-file", "--batch",
-                 stdin="".join(f"{blob}\n" for _, blob in files).encode()) if files else b""
+    blobs = (
+        _git(root, "cat-file", "--batch", stdin="".join(f"{blob}\n" for _, blob in files).encode())
+        if files
+        else b""
+    )
     with tempfile.TemporaryDirectory(prefix="soc2lint-staged-") as tmp:
         top = Path(tmp)
         written: list[Path] = []
@@ -67,7 +70,7 @@ def staged_tree(root: Path) -> Iterator[tuple[Path, list[Path]]]:
             if len(header) < 3 or header[1] != b"blob":
                 continue
             size = int(header[2])
-            content = blobs[pos:pos + size]
+            content = blobs[pos : pos + size]
             pos += size + 1
             target = top / path
             if top.resolve() not in target.resolve().parents:

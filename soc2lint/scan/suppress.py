@@ -11,7 +11,9 @@ from soc2lint.config import ExceptionEntry
 from soc2lint.globs import matches
 from soc2lint.model import Finding, Rule, Suppression
 
-_COMMENT = re.compile(r"(?:#|//)\s*soc2lint\s*:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
+_COMMENT = re.compile(
+    r"(?:#|//)\s*soc2lint\s*:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$"
+)
 MIN_REASON = 3
 
 
@@ -50,8 +52,11 @@ def names_rule(code: str, rule: Rule) -> bool:
 
 def inline_for(finding: Finding, suppressions: Sequence[InlineSuppression]) -> Suppression | None:
     for s in suppressions:
-        if (s.line == finding.location.start_line and len(s.reason) >= MIN_REASON
-                and any(names_rule(code, finding.rule) for code in s.codes)):
+        if (
+            s.line == finding.location.start_line
+            and len(s.reason) >= MIN_REASON
+            and any(names_rule(code, finding.rule) for code in s.codes)
+        ):
             return Suppression("inline", s.reason)
     return None
 
@@ -70,6 +75,7 @@ def exception_for(
             if entry.expires is not None and entry.expires < today:
                 expired = entry
                 continue
-            return Suppression("config", entry.reason,
-                               entry.expires.isoformat() if entry.expires else None), None
+            return Suppression(
+                "config", entry.reason, entry.expires.isoformat() if entry.expires else None
+            ), None
     return None, expired

@@ -43,7 +43,8 @@ def is_own_file(path: str, baseline: str = DEFAULT_NAME) -> bool:
     import posixpath
 
     return path.rsplit("/", 1)[-1] in OWN_FILES or path == posixpath.normpath(
-        baseline.replace("\\", "/"))
+        baseline.replace("\\", "/")
+    )
 
 
 HEADER = """\
@@ -83,7 +84,9 @@ def _read(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the baseline: {' '.join(str(exc).split())[:200]}") from exc
+        raise ConfigError(
+            f"{path}: cannot read the baseline: {' '.join(str(exc).split())[:200]}"
+        ) from exc
     if "&" in text:  # no anchor, no alias
         from soc2lint.formats.yamldoc import parse_yaml
         from soc2lint.model import Artifact
@@ -104,7 +107,9 @@ def load(path: Path) -> dict[str, Entry]:
     try:
         data = YAML(typ="safe").load(text) or {}
     except (OSError, YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the baseline: {' '.join(str(exc).split())[:200]}") from exc
+        raise ConfigError(
+            f"{path}: cannot read the baseline: {' '.join(str(exc).split())[:200]}"
+        ) from exc
     secrets = data.get("secrets") if isinstance(data, dict) else None
     if not isinstance(secrets, dict):
         raise ConfigError(f"{path}: key 'secrets': a baseline maps fingerprints to entries")
@@ -114,9 +119,12 @@ def load(path: Path) -> dict[str, Entry]:
         rotated = entry.get("rotated_on")
         if isinstance(rotated, (dt.date, dt.datetime)):
             rotated = rotated.isoformat()[:10]
-        out[str(fp)] = Entry(str(fp), str(rotated) if rotated else None,
-                             str(entry["ticket"]) if entry.get("ticket") else None,
-                             str(entry["reason"]) if entry.get("reason") else None)
+        out[str(fp)] = Entry(
+            str(fp),
+            str(rotated) if rotated else None,
+            str(entry["ticket"]) if entry.get("ticket") else None,
+            str(entry["reason"]) if entry.get("reason") else None,
+        )
     return out
 
 
@@ -147,7 +155,9 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
         entry = secrets.get(fp)
         if not isinstance(entry, CommentedMap):
             entry = secrets[fp] = CommentedMap()
-        entry["type"] = props.get("secret_type") or f.message.split(" (", 1)[0].split(" in this file", 1)[0]
+        entry["type"] = (
+            props.get("secret_type") or f.message.split(" (", 1)[0].split(" in this file", 1)[0]
+        )
         entry["rule"] = f.rule.id
         # path and line of one occurrence: where the finding is (for a secret still in the tree,
         # `introduced_in` says which commit added it, wherever that was)
@@ -169,9 +179,15 @@ def detect_secrets_false_positives(path: Path) -> frozenset[str]:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: cannot read the detect-secrets baseline: {exc}") from exc
     results = data.get("results", {}) if isinstance(data, dict) else {}
-    return frozenset(item["hashed_secret"] for items in results.values() if isinstance(items, list)
-                     for item in items if isinstance(item, Mapping)
-                     and item.get("is_secret") is False and item.get("hashed_secret"))
+    return frozenset(
+        item["hashed_secret"]
+        for items in results.values()
+        if isinstance(items, list)
+        for item in items
+        if isinstance(item, Mapping)
+        and item.get("is_secret") is False
+        and item.get("hashed_secret")
+    )
 
 
 def hashed(value: str) -> str:
@@ -196,11 +212,15 @@ def apply(findings: list[Finding], entries: Mapping[str, Entry]) -> list[Finding
             out.append(replace(f, properties=f.properties + (("baseline", "new"),)))
         elif entry.rotated:
             note = entry.ticket or entry.reason
-            out.append(replace(
-                f, severity=Severity.INFO,
-                message=f"{f.message} - rotated on {entry.rotated_on} ({note})",
-                properties=f.properties + (("baseline", "rotated"),
-                                           ("rotated_on", str(entry.rotated_on)))))
+            out.append(
+                replace(
+                    f,
+                    severity=Severity.INFO,
+                    message=f"{f.message} - rotated on {entry.rotated_on} ({note})",
+                    properties=f.properties
+                    + (("baseline", "rotated"), ("rotated_on", str(entry.rotated_on))),
+                )
+            )
         else:
             out.append(replace(f, properties=f.properties + (("baseline", "known"),)))
     return out

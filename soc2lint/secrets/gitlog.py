@@ -42,8 +42,13 @@ class Commit:
 
 def _unquote(path: str) -> str:
     if len(path) >= 2 and path[0] == '"' and path[-1] == '"':
-        return path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape").encode(
-            "latin-1").decode("utf-8", "replace")
+        return (
+            path[1:-1]
+            .encode("latin-1", "backslashreplace")
+            .decode("unicode_escape")
+            .encode("latin-1")
+            .decode("utf-8", "replace")
+        )
     return path
 
 
@@ -51,20 +56,25 @@ def _header_path(line: str) -> str | None:
     """The path a `diff --git a/P b/P` (no renames: both halves alike) or `diff --cc P` header
     names, relative to the scan root."""
     if line.startswith("diff --git "):
-        rest = line[len("diff --git "):]
+        rest = line[len("diff --git ") :]
         half = len(rest) // 2
         if len(rest) % 2 == 0 or rest[half] != " ":
             return None
-        path = _unquote(rest[half + 1:])
+        path = _unquote(rest[half + 1 :])
         return path[2:] if path.startswith("b/") else path
     return _unquote(line.split(" ", 2)[2]) if line.count(" ") >= 2 else None
 
 
-def added_lines(root: Path, max_file_size: int, since: str | None = None,
-                counts: dict[str, Any] | None = None, exclude: tuple[str, ...] = (),
-                extra: tuple[str, ...] = (), walk_all: bool = True,
-                skip: frozenset[str] = frozenset(),
-                ) -> Iterator[tuple[Commit, str, int, str]]:
+def added_lines(
+    root: Path,
+    max_file_size: int,
+    since: str | None = None,
+    counts: dict[str, Any] | None = None,
+    exclude: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
+    walk_all: bool = True,
+    skip: frozenset[str] = frozenset(),
+) -> Iterator[tuple[Commit, str, int, str]]:
     """(commit, path, line number in the new version, text) of every line history added, in
     commits not reachable from `exclude` (scanned before), reachable from every ref
     (`walk_all`) and from the commits `extra`; `counts["binary"]` counts the file versions
@@ -72,8 +82,18 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
     parents' blobs, the new blob) for `hidden_lines`, `counts["order"]` numbers the commits."""
     counts = {} if counts is None else counts
     # --relative: a scan root below the repository's top sees its own subtree, with its paths
-    args = ["log", "-p", "-U0", "--cc", "--relative", "--no-color", "--no-renames",
-            "--topo-order", "--reverse", f"--format={_FORMAT}"]
+    args = [
+        "log",
+        "-p",
+        "-U0",
+        "--cc",
+        "--relative",
+        "--no-color",
+        "--no-renames",
+        "--topo-order",
+        "--reverse",
+        f"--format={_FORMAT}",
+    ]
     args += [f"{since}..HEAD"] if since else ["--all"] if walk_all else []
     if exclude or extra:
         args.append("--stdin")  # a rev per line: as many as there are refs, never too long
@@ -82,7 +102,9 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
     except OSError as exc:
         raise Soc2lintError(f"{root}: cannot run git: {exc.strerror}") from exc
     assert proc.stdout is not None and proc.stdin is not None
-    proc.stdin.write("".join([f"^{sha}\n" for sha in exclude] + [f"{sha}\n" for sha in extra]).encode())
+    proc.stdin.write(
+        "".join([f"^{sha}\n" for sha in exclude] + [f"{sha}\n" for sha in extra]).encode()
+    )
     proc.stdin.close()
     commit: Commit | None = None
     path: str | None = None
@@ -112,8 +134,11 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
                 order[sha] = len(order)
                 path = None
                 continue
-            if first == b"d" and (line.startswith("diff --git ") or line.startswith("diff --cc ")
-                                  or line.startswith("diff --combined ")):
+            if first == b"d" and (
+                line.startswith("diff --git ")
+                or line.startswith("diff --cc ")
+                or line.startswith("diff --combined ")
+            ):
                 path = None
                 parents = 1 if line.startswith("diff --git ") else 2
                 header = _header_path(line)
@@ -128,8 +153,14 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
                 path = None if target == "/dev/null" else _unquote(target)
                 if path and path.startswith("b/"):  # git's destination prefix, merges included
                     path = path[2:]
-                if path and commit and is_config(path) and blob.strip("0") and blob not in seen_blobs \
-                        and not is_own_file(path, skip):
+                if (
+                    path
+                    and commit
+                    and is_config(path)
+                    and blob.strip("0")
+                    and blob not in seen_blobs
+                    and not is_own_file(path, skip)
+                ):
                     seen_blobs.add(blob)  # a new version of a config file: also read it whole
                     config_blobs.append((blob, commit, path))
                 continue
@@ -137,11 +168,13 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
                 if blob.strip("0"):  # (a deletion adds nothing to read)
                     counts["binary"] = counts.get("binary", 0) + 1
                     if commit is not None and header:
-                        hidden.append((commit, header, tuple(o for o in olds if o.strip("0")), blob))
+                        hidden.append(
+                            (commit, header, tuple(o for o in olds if o.strip("0")), blob)
+                        )
                 continue
             if first == b"@":
                 marker = "@" * (parents + 1)
-                ranges = line[len(marker) + 1: line.index(marker, len(marker))].split()
+                ranges = line[len(marker) + 1 : line.index(marker, len(marker))].split()
                 new = ranges[-1].lstrip("+").split(",")[0]
                 new_line = int(new) if new.isdigit() else 0
                 continue
@@ -162,8 +195,11 @@ def added_lines(root: Path, max_file_size: int, since: str | None = None,
         raise Soc2lintError(f"{root}: cannot read the git history: {problem}")
 
 
-def hidden_lines(root: Path, max_file_size: int, counts: dict[str, Any],
-                 ) -> Iterator[tuple[Commit, str, int, str]]:
+def hidden_lines(
+    root: Path,
+    max_file_size: int,
+    counts: dict[str, Any],
+) -> Iterator[tuple[Commit, str, int, str]]:
     """The lines of the file versions git showed as binary only because an attribute said so
     (`-diff`, `binary`, a binary diff driver): read whole from the object store, each line the
     parents' versions did not have. True binaries (a NUL in the first 8000 bytes) and versions
@@ -173,7 +209,9 @@ def hidden_lines(root: Path, max_file_size: int, counts: dict[str, Any],
         return
     attributes = _diff_attributes(root, sorted({path for _, path, _, _ in hidden}))
     # "unspecified" (and "set"): git's own test found the file binary, or too large
-    suspects = [h for h in hidden if attributes.get(h[1], "unspecified") not in ("unspecified", "set")]
+    suspects = [
+        h for h in hidden if attributes.get(h[1], "unspecified") not in ("unspecified", "set")
+    ]
     sizes = _sizes(root, sorted({b for _, _, olds, new in suspects for b in (*olds, new)}))
     readable = [h for h in suspects if 0 <= sizes.get(h[3], -1) <= max_file_size]
     config_blobs = counts.setdefault("config_blobs", [])
@@ -188,8 +226,17 @@ def hidden_lines(root: Path, max_file_size: int, counts: dict[str, Any],
             continue
         news = _contents(root, sorted({new for _, _, _, new in batch}))
         text = [h for h in batch if h[3] in news and b"\0" not in news[h[3]][:BINARY_PROBE]]
-        olds = _contents(root, sorted({o for _, _, parents, _ in text for o in parents
-                                       if sizes.get(o, max_file_size + 1) <= max_file_size}))
+        olds = _contents(
+            root,
+            sorted(
+                {
+                    o
+                    for _, _, parents, _ in text
+                    for o in parents
+                    if sizes.get(o, max_file_size + 1) <= max_file_size
+                }
+            ),
+        )
         for commit, path, parents, new in text:
             counts["binary"] -= 1
             before: set[bytes] = set()
@@ -210,8 +257,14 @@ def _diff_attributes(root: Path, paths: list[str]) -> dict[str, str]:
     """The `diff` attribute of each path, as `git check-attr` reads it (the same sources
     `git log` read): "unspecified", "set", "unset" or a driver's name."""
     try:
-        proc = gitrun.run(root, "check-attr", "-z", "--stdin", "diff",
-                          stdin="".join(f"{p}\0" for p in paths).encode("utf-8", "surrogateescape"))
+        proc = gitrun.run(
+            root,
+            "check-attr",
+            "-z",
+            "--stdin",
+            "diff",
+            stdin="".join(f"{p}\0" for p in paths).encode("utf-8", "surrogateescape"),
+        )
     except (OSError, subprocess.SubprocessError):
         return {}
     fields = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
@@ -223,8 +276,13 @@ def _sizes(root: Path, blobs: list[str]) -> dict[str, int]:
     if not blobs:
         return {}
     try:
-        proc = gitrun.run(root, "cat-file", "--batch-check=%(objecttype) %(objectsize)",
-                          stdin="".join(f"{b}\n" for b in blobs).encode(), timeout=600)
+        proc = gitrun.run(
+            root,
+            "cat-file",
+            "--batch-check=%(objecttype) %(objectsize)",
+            stdin="".join(f"{b}\n" for b in blobs).encode(),
+            timeout=600,
+        )
     except (OSError, subprocess.SubprocessError):
         return {}
     sizes = {}
@@ -239,8 +297,13 @@ def _contents(root: Path, blobs: list[str]) -> dict[str, bytes]:
     if not blobs:
         return {}
     try:
-        proc = gitrun.run(root, "cat-file", "--batch",
-                          stdin="".join(f"{b}\n" for b in blobs).encode(), timeout=600)
+        proc = gitrun.run(
+            root,
+            "cat-file",
+            "--batch",
+            stdin="".join(f"{b}\n" for b in blobs).encode(),
+            timeout=600,
+        )
     except (OSError, subprocess.SubprocessError):
         return {}
     data, pos, out = proc.stdout, 0, {}
@@ -253,13 +316,16 @@ def _contents(root: Path, blobs: list[str]) -> dict[str, bytes]:
         if len(header) < 3 or header[1] != b"blob":
             continue  # missing
         size = int(header[2])
-        out[blob] = data[pos:pos + size]
+        out[blob] = data[pos : pos + size]
         pos += size + 1
     return out
 
 
-def blobs(root: Path, wanted: list[tuple[str, Commit, str]], max_size: int,
-           ) -> Iterator[tuple[tuple[str, Commit, str], str]]:
+def blobs(
+    root: Path,
+    wanted: list[tuple[str, Commit, str]],
+    max_size: int,
+) -> Iterator[tuple[tuple[str, Commit, str], str]]:
     """The contents of blobs, by one `git cat-file --batch` (abbreviated ids are resolved)."""
     if not wanted:
         return
@@ -273,10 +339,18 @@ def blobs(root: Path, wanted: list[tuple[str, Commit, str]], max_size: int,
 def unreachable_commits(root: Path) -> tuple[str, ...]:
     """Commits no ref reaches: amended, reset or rebased away (kept by reflogs until they
     expire) and dangling ones, as `git fsck` lists them (without reading blob contents)."""
-    out = git_output(root, "fsck", "--unreachable", "--no-reflogs", "--connectivity-only",
-               "--no-progress")
-    return tuple(sorted({line.split()[2] for line in out.splitlines()
-                         if line.startswith("unreachable commit ") and len(line.split()) == 3}))
+    out = git_output(
+        root, "fsck", "--unreachable", "--no-reflogs", "--connectivity-only", "--no-progress"
+    )
+    return tuple(
+        sorted(
+            {
+                line.split()[2]
+                for line in out.splitlines()
+                if line.startswith("unreachable commit ") and len(line.split()) == 3
+            }
+        )
+    )
 
 
 def git_output(root: Path, *args: str) -> str:

@@ -42,15 +42,24 @@ def is_work_tree(root: Path) -> bool:
 class Progress:
     """`history: 1234/6729 commits (450/s)` on a terminal's stderr, at most 4 times a second."""
 
-    def __init__(self, root: Path, exclude: tuple[str, ...], since: str | None,
-                 extra: tuple[str, ...] = (), walk_all: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        exclude: tuple[str, ...],
+        since: str | None,
+        extra: tuple[str, ...] = (),
+        walk_all: bool = True,
+    ) -> None:
         import sys
         import time
 
         self.stream = sys.stderr
         self.clock = time.monotonic
-        revs = [f"{since}..HEAD"] if since else [
-            *(["--all"] if walk_all else []), *(f"^{t}" for t in exclude), *extra]
+        revs = (
+            [f"{since}..HEAD"]
+            if since
+            else [*(["--all"] if walk_all else []), *(f"^{t}" for t in exclude), *extra]
+        )
         total = git_output(root, "rev-list", "--count", *revs).strip()
         self.total = int(total) if total.isdigit() else 0
         self.start = self.last = self.clock()
@@ -61,15 +70,23 @@ class Progress:
             return
         self.last = now
         rate = done / max(now - self.start, 1e-6)
-        self.stream.write(f"\rsoc2lint: history {done}/{self.total} commits ({rate:.0f}/s)"
-                          + ("\n" if final else ""))
+        self.stream.write(
+            f"\rsoc2lint: history {done}/{self.total} commits ({rate:.0f}/s)"
+            + ("\n" if final else "")
+        )
         self.stream.flush()
 
 
-def scan_history(root: Path, max_file_size: int, since: str | None = None,
-                 use_cache: bool = True, progress: bool = False,
-                 allowed: tuple[str, ...] = (), unreachable: bool = False,
-                 exclude_paths: tuple[str, ...] = ()) -> HistoryScan:
+def scan_history(
+    root: Path,
+    max_file_size: int,
+    since: str | None = None,
+    use_cache: bool = True,
+    progress: bool = False,
+    allowed: tuple[str, ...] = (),
+    unreachable: bool = False,
+    exclude_paths: tuple[str, ...] = (),
+) -> HistoryScan:
     """Every secret in every line history added, at its first sighting. With the cache, only
     commits no ref reached at the last run are read (a rewritten history is read again).
     `unreachable` also reads the commits no ref reaches (reflogs, dangling), without the cache.
@@ -85,10 +102,13 @@ def scan_history(root: Path, max_file_size: int, since: str | None = None,
         result.notes.append(f"history: {len(lost)} unreachable commits read too")
         return _audited(root, result, key)
     if since or not use_cache:
-        return _audited(root, _scan(root, max_file_size, since, (), progress, allowed, key=key,
-                                    skip=skip), key)
+        return _audited(
+            root, _scan(root, max_file_size, since, (), progress, allowed, key=key, skip=skip), key
+        )
     tips = cache.tips(root)
-    signature = cache.signature(max_file_size) + f"; allowed {list(allowed)}; skipped {sorted(skip)}"
+    signature = (
+        cache.signature(max_file_size) + f"; allowed {list(allowed)}; skipped {sorted(skip)}"
+    )
     cached = cache.load(path, signature, key) if path else None
     old_tips = tuple(cached["tips"]) if cached else ()
     if cached and old_tips and not cache.all_exist(root, old_tips):
@@ -101,8 +121,18 @@ def scan_history(root: Path, max_file_size: int, since: str | None = None,
     # instead of every ref's, a quarter of a second on a repository with thousands of refs
     seen_tips = set(old_tips)
     fresh = tuple(t for t in tips if t not in seen_tips) if cached else ()
-    result = _scan(root, max_file_size, None, old_tips if cached else (), progress, allowed,
-                   fresh, walk_all=not cached, key=key, skip=skip)
+    result = _scan(
+        root,
+        max_file_size,
+        None,
+        old_tips if cached else (),
+        progress,
+        allowed,
+        fresh,
+        walk_all=not cached,
+        key=key,
+        skip=skip,
+    )
     if cached:
         previous = cache.from_cache(cached)
         for fp, sighting in previous.sightings.items():
@@ -133,11 +163,18 @@ def _audited(root: Path, result: HistoryScan, key: bytes) -> HistoryScan:
     return result
 
 
-def _scan(root: Path, max_file_size: int, since: str | None,
-          exclude: tuple[str, ...] = (), progress: bool = False,
-          allowed: tuple[str, ...] = (), extra: tuple[str, ...] = (),
-          walk_all: bool = True, key: bytes = b"", skip: frozenset[str] = frozenset(),
-          ) -> HistoryScan:
+def _scan(
+    root: Path,
+    max_file_size: int,
+    since: str | None,
+    exclude: tuple[str, ...] = (),
+    progress: bool = False,
+    allowed: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
+    walk_all: bool = True,
+    key: bytes = b"",
+    skip: frozenset[str] = frozenset(),
+) -> HistoryScan:
     import re
 
     permitted = [re.compile(p) for p in allowed]
@@ -152,8 +189,9 @@ def _scan(root: Path, max_file_size: int, since: str | None,
     last_commit = ""
     last_path, ext, own = "", "", False
     counts: dict[str, Any] = {}
-    for commit, path, number, text in added_lines(root, max_file_size, since, counts, exclude,
-                                                  extra, walk_all, skip):
+    for commit, path, number, text in added_lines(
+        root, max_file_size, since, counts, exclude, extra, walk_all, skip
+    ):
         if commit.sha != last_commit:
             result.commits += 1
             last_commit = commit.sha
@@ -172,8 +210,11 @@ def _scan(root: Path, max_file_size: int, since: str | None,
             continue
         seen.add(line_key)
         result.distinct += 1
-        found = [x for x in scan_line(text, path, number)
-                 if not any(p.fullmatch(x.value) for p in permitted)]
+        found = [
+            x
+            for x in scan_line(text, path, number)
+            if not any(p.fullmatch(x.value) for p in permitted)
+        ]
         if found:
             with_secrets[line_key] = tuple(secret.fingerprint for secret in found)
         for secret in found:
@@ -181,8 +222,16 @@ def _scan(root: Path, max_file_size: int, since: str | None,
             result.occurrences[fp] = result.occurrences.get(fp, 0) + 1
             if fp not in result.sightings:
                 result.sightings[fp] = Sighting(
-                    secret.kind, secret.preview, len(secret.value), fp, keyed(key, secret.value),
-                    commit, path, number, max(secret.start, 0) + 1)
+                    secret.kind,
+                    secret.preview,
+                    len(secret.value),
+                    fp,
+                    keyed(key, secret.value),
+                    commit,
+                    path,
+                    number,
+                    max(secret.start, 0) + 1,
+                )
     # file versions git showed as binary because an attribute said so: out of commit order,
     # so a sighting here replaces one from a later commit
     order: dict[str, int] = counts.get("order", {})
@@ -198,8 +247,16 @@ def _scan(root: Path, max_file_size: int, since: str | None,
             known = result.sightings.get(fp)
             if known is None or order.get(commit.sha, 0) < order.get(known.commit.sha, 0):
                 result.sightings[fp] = Sighting(
-                    secret.kind, secret.preview, len(secret.value), fp, keyed(key, secret.value),
-                    commit, path, number, max(secret.start, 0) + 1)
+                    secret.kind,
+                    secret.preview,
+                    len(secret.value),
+                    fp,
+                    keyed(key, secret.value),
+                    commit,
+                    path,
+                    number,
+                    max(secret.start, 0) + 1,
+                )
     # config file versions, whole, through detect-secrets' transformers (bare YAML/INI values)
     seen_values = {s.hashed for s in result.sightings.values()}
     for (_blob, commit, path), text in blobs(root, counts.get("config_blobs", []), max_file_size):
@@ -208,16 +265,27 @@ def _scan(root: Path, max_file_size: int, since: str | None,
         for number, secret in scan_transformed(text, path):
             fp = secret.fingerprint
             # a value the lines showed already is that secret, whatever type it gets here
-            if fp in result.sightings or keyed(key, secret.value) in seen_values \
-                    or any(p.fullmatch(secret.value) for p in permitted):
+            if (
+                fp in result.sightings
+                or keyed(key, secret.value) in seen_values
+                or any(p.fullmatch(secret.value) for p in permitted)
+            ):
                 continue
             seen_values.add(keyed(key, secret.value))
             result.occurrences[fp] = result.occurrences.get(fp, 0) + 1
             lines = text.splitlines()
             column = lines[number - 1].find(secret.value) + 1 if number <= len(lines) else 1
-            result.sightings[fp] = Sighting(secret.kind, secret.preview, len(secret.value), fp,
-                                            keyed(key, secret.value), commit, path, number,
-                                            max(column, 1))
+            result.sightings[fp] = Sighting(
+                secret.kind,
+                secret.preview,
+                len(secret.value),
+                fp,
+                keyed(key, secret.value),
+                commit,
+                path,
+                number,
+                max(column, 1),
+            )
     result.skipped_binary = counts.get("binary", 0)
     if bar is not None:
         bar.update(counts.get("commits", 0), final=True)

@@ -25,8 +25,9 @@ CACHE_VERSION = 8
 def tips(root: Path) -> tuple[str, ...]:
     """The commits every ref (and HEAD) points at: what `--all` walks from."""
     # an annotated tag is a tag object: what `--all` walks from is the commit it peels to
-    refs = git_output(root, "for-each-ref",
-                "--format=%(objectname) %(objecttype) %(*objectname) %(*objecttype)").split("\n")
+    refs = git_output(
+        root, "for-each-ref", "--format=%(objectname) %(objecttype) %(*objectname) %(*objecttype)"
+    ).split("\n")
     tips = set()
     for line in refs:
         parts = line.split()
@@ -41,20 +42,26 @@ def tips(root: Path) -> tuple[str, ...]:
 def all_exist(root: Path, shas: tuple[str, ...]) -> bool:
     """Whether every commit is still in the repository (one `git cat-file --batch-check`)."""
     try:
-        proc = gitrun.run(root, "cat-file", "--batch-check",
-                          stdin="".join(f"{sha}\n" for sha in shas).encode())
+        proc = gitrun.run(
+            root, "cat-file", "--batch-check", stdin="".join(f"{sha}\n" for sha in shas).encode()
+        )
     except (OSError, subprocess.SubprocessError):
         return False
-    return proc.returncode == 0 and b" missing" not in proc.stdout and all(
-        line.split()[1:2] == [b"commit"] for line in proc.stdout.splitlines())
+    return (
+        proc.returncode == 0
+        and b" missing" not in proc.stdout
+        and all(line.split()[1:2] == [b"commit"] for line in proc.stdout.splitlines())
+    )
 
 
 def signature(max_file_size: int) -> str:
     """What the cached results depend on: soc2lint and detect-secrets versions, the size limit."""
     from soc2lint import __version__
 
-    return (f"soc2lint {__version__}; detect-secrets {_detect_secrets_version()}; "
-            f"max_file_size {max_file_size}")
+    return (
+        f"soc2lint {__version__}; detect-secrets {_detect_secrets_version()}; "
+        f"max_file_size {max_file_size}"
+    )
 
 
 def _detect_secrets_version() -> str:
@@ -66,7 +73,9 @@ def _detect_secrets_version() -> str:
     try:
         spec = importlib.util.find_spec("detect_secrets")
         origin = spec.origin if spec is not None else None
-        text = (Path(origin).parent / "__version__.py").read_text(encoding="utf-8") if origin else ""
+        text = (
+            (Path(origin).parent / "__version__.py").read_text(encoding="utf-8") if origin else ""
+        )
     except (ImportError, OSError, ValueError):
         text = ""
     m = re.search(r"VERSION\s*=\s*['\"]([^'\"]+)", text)
@@ -145,20 +154,31 @@ def load(path: Path, signature: str, key: bytes) -> dict[str, Any] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or data.get(
-            "signature") != signature or data.get("key") != _line_keycheck(key):
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != CACHE_VERSION
+        or data.get("signature") != signature
+        or data.get("key") != _line_keycheck(key)
+    ):
         return None
     return data
 
 
-def save(path: Path, signature: str, tips: tuple[str, ...], result: HistoryScan,
-                key: bytes) -> None:
+def save(
+    path: Path, signature: str, tips: tuple[str, ...], result: HistoryScan, key: bytes
+) -> None:
     data = {
-        "version": CACHE_VERSION, "signature": signature, "tips": list(tips),
+        "version": CACHE_VERSION,
+        "signature": signature,
+        "tips": list(tips),
         "key": _line_keycheck(key),
-        "sightings": {fp: {**asdict(s), "commit": asdict(s.commit)} for fp, s in result.sightings.items()},
-        "occurrences": result.occurrences, "skipped_binary": result.skipped_binary,
-        "commits": result.commits, "lines": result.lines,
+        "sightings": {
+            fp: {**asdict(s), "commit": asdict(s.commit)} for fp, s in result.sightings.items()
+        },
+        "occurrences": result.occurrences,
+        "skipped_binary": result.skipped_binary,
+        "commits": result.commits,
+        "lines": result.lines,
     }
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -92,7 +92,9 @@ def _candidates() -> Callable[[str], tuple[Any, ...]] | None:
         elif isinstance(plugin, HighEntropyStringsPlugin):
             # it reads quoted strings only (line scans are not eager), and a run of the charset
             # needs more than 2**limit symbols to pass the limit
-            charset = re.escape(plugin.charset) if isinstance(plugin.charset, str) else "A-Za-z0-9+/="
+            charset = (
+                re.escape(plugin.charset) if isinstance(plugin.charset, str) else "A-Za-z0-9+/="
+            )
             shortest = int(2 ** float(plugin.entropy_limit)) + 1
             quoted.append((re.compile(f"['\"][{charset}]{{{max(shortest, 1)},}}['\"]"), index))
         elif isinstance(plugin, keyword.KeywordDetector):
@@ -102,7 +104,8 @@ def _candidates() -> Callable[[str], tuple[Any, ...]] | None:
     # Each pattern runs only on lines holding one of the literals every match of it contains
     # (derived from the pattern itself); a pattern without such literals runs on every line.
     guarded: list[tuple[tuple[str, ...], bool, re.Pattern[str], int]] = [
-        (("'", '"'), False, p, i) for p, i in quoted]
+        (("'", '"'), False, p, i) for p, i in quoted
+    ]
     always: list[tuple[re.Pattern[str], int]] = []
     for p, i in patterns:
         literals = necessary_literals(p)
@@ -132,11 +135,13 @@ def _candidates() -> Callable[[str], tuple[Any, ...]] | None:
                 hit.update(i for p, i in pats if i not in hit and p.search(line))
         hit.update(i for p, i in always if i not in hit and p.search(line))
         return tuple(chosen[i] for i in sorted(hit)) if hit else ()
+
     return candidates
 
 
-def run_plugins(line: str, filename: str, line_number: int,
-                plugins: tuple[Any, ...]) -> Iterator[Any]:
+def run_plugins(
+    line: str, filename: str, line_number: int, plugins: tuple[Any, ...]
+) -> Iterator[Any]:
     """detect-secrets' `_process_line_based_plugins` for one line, with only `plugins`: the
     same line filters first, then each plugin and the filters on what it found."""
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
@@ -144,15 +149,22 @@ def run_plugins(line: str, filename: str, line_number: int,
 
     snippet = get_code_snippet(lines=[line], line_number=line_number)
     line = line.rstrip()
-    if _is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line,
-                        context=snippet):
+    if _is_filtered_out(
+        required_filter_parameters=["line"], filename=filename, line=line, context=snippet
+    ):
         return
     for plugin in plugins:
-        for secret in _scan_line(plugin=plugin, filename=filename, line=line,
-                                 line_number=line_number, context=snippet):
-            if not _is_filtered_out(required_filter_parameters=["context"],
-                                    filename=secret.filename, secret=secret.secret_value,
-                                    plugin=plugin, line=line, context=snippet):
+        for secret in _scan_line(
+            plugin=plugin, filename=filename, line=line, line_number=line_number, context=snippet
+        ):
+            if not _is_filtered_out(
+                required_filter_parameters=["context"],
+                filename=secret.filename,
+                secret=secret.secret_value,
+                plugin=plugin,
+                line=line,
+                context=snippet,
+            ):
                 yield secret
 
 
@@ -168,7 +180,7 @@ def scan_line(line: str, filename: str, line_number: int = 1) -> list[Secret]:
         return _scan_window(line, filename, line_number)
     out: dict[str, Secret] = {}
     for start in range(0, len(line), WINDOW - OVERLAP):
-        for secret in _scan_window(line[start:start + WINDOW], filename, line_number):
+        for secret in _scan_window(line[start : start + WINDOW], filename, line_number):
             if secret.value not in out:
                 out[secret.value] = replace(secret, start=line.find(secret.value))
         if start + WINDOW >= len(line):
@@ -197,8 +209,11 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
             m = re.search(re.escape(value) + r"[A-Za-z0-9_\-]{8,}", line)
             value = m.group(0) if m else value
         at = line.find(value)
-        if item.type == "Secret Keyword" and filename.lower().endswith((".yaml", ".yml")) \
-                and (at <= 0 or line[at - 1] not in "\"'"):
+        if (
+            item.type == "Secret Keyword"
+            and filename.lower().endswith((".yaml", ".yml"))
+            and (at <= 0 or line[at - 1] not in "\"'")
+        ):
             # detect-secrets' YAML keyword pattern runs to the line's end; after a bare value
             # ` #` starts a comment, which is not part of the value (nor of its fingerprint)
             value = re.split(r"[ \t]+#", value, maxsplit=1)[0]
@@ -212,18 +227,25 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
     # a generic match overlapping a provider's (the entropy plugin sees the Stripe key with its
     # prefix) is the same secret
     specific = [v for v, k in best.items() if k not in _GENERIC]
-    return [Secret(kind, value, line.find(value)) for value, kind in best.items()
-            if (kind not in _GENERIC or not any(v in value or value in v for v in specific))
-            and not _identifier(kind, value, line) and not _placeholder(kind, value)
-            and not _reference(kind, value, line) and not _example_host(kind, value, line)]
+    return [
+        Secret(kind, value, line.find(value))
+        for value, kind in best.items()
+        if (kind not in _GENERIC or not any(v in value or value in v for v in specific))
+        and not _identifier(kind, value, line)
+        and not _placeholder(kind, value)
+        and not _reference(kind, value, line)
+        and not _example_host(kind, value, line)
+    ]
 
 
 # A commit id or a content digest where the line says so (`rev:`, `sha256:`, `@<sha>`): random,
 # and public. detect-secrets' hex entropy plugin flags every one of them. The words are read
 # in snake_case and camelCase names too (`sha1_git`, `build_hash`, `clusterId`).
-_DIGEST_WORDS = re.compile(r"\b(rev|revision|commit|ref|hash|digest|checksum|integrity|etag|"
-                           r"version|uuid|guid|id|md5|sha|sha1|sha224|sha256|sha384|sha512|"
-                           r"blake2b?|crc32|xxhash|fingerprint)\b")
+_DIGEST_WORDS = re.compile(
+    r"\b(rev|revision|commit|ref|hash|digest|checksum|integrity|etag|"
+    r"version|uuid|guid|id|md5|sha|sha1|sha224|sha256|sha384|sha512|"
+    r"blake2b?|crc32|xxhash|fingerprint)\b"
+)
 _DIGEST_MARKS = re.compile(r"@|sha256:|sha512-")
 
 
@@ -237,8 +259,10 @@ def _identifier(kind: str, value: str, line: str) -> bool:
 
 # What documentation and sample configs put where a secret goes: `YOUR_API_KEY`,
 # `your-token-here`, `<example password>`, `DB_PASSWORD` (an environment variable's name).
-_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+|[<{\[(]?(?i:your)[-_ .]\S*|"
-                          r"(?i:.*(?:example|placeholder|redacted).*)")
+_PLACEHOLDER = re.compile(
+    r"[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+|[<{\[(]?(?i:your)[-_ .]\S*|"
+    r"(?i:.*(?:example|placeholder|redacted).*)"
+)
 
 
 def _placeholder(kind: str, value: str) -> bool:
@@ -248,8 +272,10 @@ def _placeholder(kind: str, value: str) -> bool:
 
 # A key that names where a secret is rather than holding it: Kubernetes' `secretName`,
 # `adminSecretNamespace`, `secretRef`, or `password_file`, `secret_path`, `token_type`.
-_REFERENCE_KEY = re.compile(r"(?i)(?:name|names|namespace|ref|refs|path|file|filename|dir|type|"
-                            r"kind)[\"']?[ \t]*[:=][ \t]*[\"']?$")
+_REFERENCE_KEY = re.compile(
+    r"(?i)(?:name|names|namespace|ref|refs|path|file|filename|dir|type|"
+    r"kind)[\"']?[ \t]*[:=][ \t]*[\"']?$"
+)
 
 
 def _reference(kind: str, value: str, line: str) -> bool:
@@ -260,8 +286,10 @@ def _reference(kind: str, value: str, line: str) -> bool:
 
 # Hosts reserved for documentation and tests (RFC 2606, RFC 6761): no service answers there,
 # so `https://user:password@example.com/` in a test or a doc is no credential.
-_EXAMPLE_HOST = re.compile(r"(?i)@(?:[a-z0-9-]+\.)*(?:example\.(?:com|net|org)|[a-z0-9-]+\.(?:example|"
-                           r"test|invalid))(?![a-z0-9.-])")
+_EXAMPLE_HOST = re.compile(
+    r"(?i)@(?:[a-z0-9-]+\.)*(?:example\.(?:com|net|org)|[a-z0-9-]+\.(?:example|"
+    r"test|invalid))(?![a-z0-9.-])"
+)
 
 
 def _example_host(kind: str, value: str, line: str) -> bool:
@@ -291,8 +319,22 @@ def entropy(value: str) -> float:  # used by tests to pick realistic samples
 # Config formats whose values detect-secrets reads through its file transformers (YAML, and
 # INI-style files), which quote bare values so that its entropy plugins see them. Lines alone
 # miss those: each version of such a file also goes through the transformers, whole, once.
-CONFIG_SUFFIXES = (".yaml", ".yml", ".ini", ".cfg", ".conf", ".cnf", ".properties", ".env",
-                   ".txt", ".credentials", ".s3cfg", ".netrc", ".pgpass", ".rc")
+CONFIG_SUFFIXES = (
+    ".yaml",
+    ".yml",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".cnf",
+    ".properties",
+    ".env",
+    ".txt",
+    ".credentials",
+    ".s3cfg",
+    ".netrc",
+    ".pgpass",
+    ".rc",
+)
 
 
 def is_config(path: str) -> bool:
@@ -300,8 +342,12 @@ def is_config(path: str) -> bool:
     and the `key: value` / `KEY=value` files it parses eagerly), and dotfiles and files without
     an extension, which is how credentials files are usually named."""
     name = path.rsplit("/", 1)[-1].lower()
-    return (name.endswith(CONFIG_SUFFIXES) or name.startswith(".env")
-            or (name.startswith(".") and name.count(".") == 1) or "." not in name)
+    return (
+        name.endswith(CONFIG_SUFFIXES)
+        or name.startswith(".env")
+        or (name.startswith(".") and name.count(".") == 1)
+        or "." not in name
+    )
 
 
 def scan_transformed(text: str, filename: str) -> Iterator[tuple[int, Secret]]:

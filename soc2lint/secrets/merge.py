@@ -35,9 +35,14 @@ class HistoryOptions:
     unreachable: bool = False
 
 
-def merge_history(root: Path, engine_rules: Mapping[str, Rule], config: Config,
-                  findings: list[Finding], make_finding: MakeFinding,
-                  options: HistoryOptions = HistoryOptions()) -> Merged:
+def merge_history(
+    root: Path,
+    engine_rules: Mapping[str, Rule],
+    config: Config,
+    findings: list[Finding],
+    make_finding: MakeFinding,
+    options: HistoryOptions = HistoryOptions(),
+) -> Merged:
     from soc2lint.gitrun import is_shallow
     from soc2lint.secrets.history import is_work_tree, scan_history
 
@@ -47,25 +52,50 @@ def merge_history(root: Path, engine_rules: Mapping[str, Rule], config: Config,
         return merged
     if not is_work_tree(root):
         if os.path.lexists(root / ".git"):  # a repository git cannot read is no plain directory
-            _incomplete(merged, root, engine_rules, make_finding, "the git history was not read "
-                        "for secrets: git does not recognise the repository at .git")
+            _incomplete(
+                merged,
+                root,
+                engine_rules,
+                make_finding,
+                "the git history was not read "
+                "for secrets: git does not recognise the repository at .git",
+            )
         return merged
     try:
         allowed = tuple(rule.params.get("allowed_secrets", ()) or ())
-        result = scan_history(root, config.max_file_size, options.since, options.use_cache,
-                              options.progress, allowed, options.unreachable,
-                              exclude_paths=(config.baseline,))
+        result = scan_history(
+            root,
+            config.max_file_size,
+            options.since,
+            options.use_cache,
+            options.progress,
+            allowed,
+            options.unreachable,
+            exclude_paths=(config.baseline,),
+        )
     except Soc2lintError as exc:  # a corrupt or partial repository: say so, keep the tree scan
-        _incomplete(merged, root, engine_rules, make_finding,
-                    f"the git history was not read for secrets: {exc}")
+        _incomplete(
+            merged,
+            root,
+            engine_rules,
+            make_finding,
+            f"the git history was not read for secrets: {exc}",
+        )
         return merged
     merged.notes.extend(result.notes)
     if is_shallow(root):
-        _incomplete(merged, root, engine_rules, make_finding, "the clone is shallow: the commits "
-                    "before its oldest one were not read for secrets")
+        _incomplete(
+            merged,
+            root,
+            engine_rules,
+            make_finding,
+            "the clone is shallow: the commits before its oldest one were not read for secrets",
+        )
     if result.skipped_binary:
-        merged.notes.append(f"history: {result.skipped_binary} binary or oversized file versions "
-                            "were not scanned for secrets")
+        merged.notes.append(
+            f"history: {result.skipped_binary} binary or oversized file versions "
+            "were not scanned for secrets"
+        )
     in_tree: set[str] = set()
     out = []
     for f in merged.findings:
@@ -73,8 +103,12 @@ def merge_history(root: Path, engine_rules: Mapping[str, Rule], config: Config,
             fp = f.identity.rsplit("#", 1)[-1]
             sighting = result.sightings.get(fp)
             if sighting is not None:
-                f = replace(f, properties=tuple(
-                    {**dict(f.properties), **dict(_commit_properties(sighting, result))}.items()))
+                f = replace(
+                    f,
+                    properties=tuple(
+                        {**dict(f.properties), **dict(_commit_properties(sighting, result))}.items()
+                    ),
+                )
             in_tree.add(fp)
         out.append(f)
     from soc2lint.globs import matches
@@ -83,17 +117,27 @@ def merge_history(root: Path, engine_rules: Mapping[str, Rule], config: Config,
         if fp in in_tree or any(matches(s.path, pattern) for pattern in config.exclude):
             continue
         location = Location(s.path, s.line, s.column, s.line, s.column + s.length)
-        fields = {"secret_type": s.kind, "preview": s.preview,
-                  "commit": s.commit.sha[:12], "author": s.commit.author,
-                  "date": s.commit.date[:10], "occurrences": str(result.occurrences[fp])}
+        fields = {
+            "secret_type": s.kind,
+            "preview": s.preview,
+            "commit": s.commit.sha[:12],
+            "author": s.commit.author,
+            "date": s.commit.date[:10],
+            "occurrences": str(result.occurrences[fp]),
+        }
         finding = make_finding(rule, location, fields, fp)
         out.append(replace(finding, properties=_commit_properties(s, result)))
     merged.findings = out
     return merged
 
 
-def _incomplete(merged: Merged, root: Path, engine_rules: Mapping[str, Rule],
-                make_finding: MakeFinding, detail: str) -> None:
+def _incomplete(
+    merged: Merged,
+    root: Path,
+    engine_rules: Mapping[str, Rule],
+    make_finding: MakeFinding,
+    detail: str,
+) -> None:
     """A history that could not be read: a finding (SARIF, JSON, exit code) when scan-incomplete
     is selected, else at least a note; either way the history rule reached no verdict."""
     history = engine_rules.get("secrets-history")
@@ -105,12 +149,19 @@ def _incomplete(merged: Merged, root: Path, engine_rules: Mapping[str, Rule],
         return
     top = str(root)
     detail = detail.replace(f"{top}: ", "").replace(top + os.sep, "")
-    merged.findings.append(make_finding(rule, Location(".git", 1, 1, 1, 1), {"detail": detail},
-                                        "history"))
+    merged.findings.append(
+        make_finding(rule, Location(".git", 1, 1, 1, 1), {"detail": detail}, "history")
+    )
 
 
 def _commit_properties(s: Any, result: Any) -> tuple[tuple[str, str], ...]:
     fp = s.fingerprint
-    return (("secret_type", s.kind), ("introduced_in", s.commit.sha), ("introduced_by", s.commit.author),
-            ("introduced_at", s.commit.date), ("introduced_path", s.path),
-            ("occurrences", str(result.occurrences.get(fp, 1))), ("secret_fingerprint", fp))
+    return (
+        ("secret_type", s.kind),
+        ("introduced_in", s.commit.sha),
+        ("introduced_by", s.commit.author),
+        ("introduced_at", s.commit.date),
+        ("introduced_path", s.path),
+        ("occurrences", str(result.occurrences.get(fp, 1))),
+        ("secret_fingerprint", fp),
+    )

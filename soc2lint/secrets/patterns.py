@@ -39,8 +39,11 @@ def _sequence(items: list[Any], nocase: bool) -> set[str] | None:
 
     def consider(candidate: set[str] | None) -> None:
         nonlocal best
-        if candidate and all(len(x) >= 2 for x in candidate) and (
-                best is None or min(map(len, candidate)) > min(map(len, best))):
+        if (
+            candidate
+            and all(len(x) >= 2 for x in candidate)
+            and (best is None or min(map(len, candidate)) > min(map(len, best)))
+        ):
             best = candidate
 
     for op, arg in items:
@@ -85,6 +88,7 @@ def requires_quote(pattern: re.Pattern[str]) -> bool:
             if op in (c.MAX_REPEAT, c.MIN_REPEAT) and arg[0] >= 1 and required(list(arg[2])):
                 return True
         return False
+
     try:
         return required(list(sre.parse(pattern.pattern, pattern.flags)))
     except Exception:  # noqa: BLE001 - unreadable: assume it may need quotes

@@ -17,8 +17,10 @@ from soc2lint.secrets.patterns import necessary_literals, requires_quote
 _UNQUOTED_KEYWORDS = (".yaml", ".yml", ".ini", ".cfg", ".conf", ".cnf", ".properties", ".toml")
 # A line as the transformers render it: `key: value  # note` as `key: "value"`, a list item
 # or a block scalar's line as `"value"`.
-_RENDERED = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:([^\s:=#\"'][^:=#\n]*?)[ \t]*(?::[ \t]+|=[ \t]*))?"
-                       r"([\"']?)([^\n]*?)\2(?:[ \t]+#[^\n]*)?[ \t]*$")
+_RENDERED = re.compile(
+    r"^[ \t]*(?:-[ \t]+)?(?:([^\s:=#\"'][^:=#\n]*?)[ \t]*(?::[ \t]+|=[ \t]*))?"
+    r"([\"']?)([^\n]*?)\2(?:[ \t]+#[^\n]*)?[ \t]*$"
+)
 # What surrounds a whole scalar value on its line: a line's start, `key: `, `key=`, `- `, a
 # flow collection's punctuation, and an optional quote; after it, a comment or the line's end.
 _VALUE_BEFORE = re.compile(r"(?m)(?:^|:\s|[=,\[{]|(?:^|\s)-\s|^\s)\s*[\"']?$")
@@ -66,10 +68,12 @@ def could_reveal(text: str, filename: str) -> bool:
                 continue
             value = m.group()
             for cut in [-1] + [i for i, ch in enumerate(value) if ch == "="]:
-                candidate = value[cut + 1:]
-                if len(set(candidate)) >= shortest and \
-                        before.search(text, start, m.start() + cut + 1) and \
-                        plugin.calculate_shannon_entropy(candidate) > plugin.entropy_limit:
+                candidate = value[cut + 1 :]
+                if (
+                    len(set(candidate)) >= shortest
+                    and before.search(text, start, m.start() + cut + 1)
+                    and plugin.calculate_shannon_entropy(candidate) > plugin.entropy_limit
+                ):
                     return True
     for pattern, literals in quoting:
         # only the lines holding one of the pattern's necessary literals can match it
@@ -99,11 +103,12 @@ def _value_below(text: str, start: int, end: int) -> bool:
     would join: a block scalar, a tag, anchor or alias, or more-indented lines that are neither
     keys nor list items (a mapping below `secretKeyRef:` holds no value of its own)."""
     line = text[start:end]
-    if line.split("#", 1)[0].rstrip().endswith(("|", ">", "|-", ">-", "|+", ">+")) \
-            or re.search(r"[:=][ \t]*[!&*]", line):
+    if line.split("#", 1)[0].rstrip().endswith(("|", ">", "|-", ">-", "|+", ">+")) or re.search(
+        r"[:=][ \t]*[!&*]", line
+    ):
         return True
     indent = len(line) - len(line.lstrip())
-    for below in text[end:end + 4000].split("\n", 40)[1:40]:
+    for below in text[end : end + 4000].split("\n", 40)[1:40]:
         if not below.strip() or below.lstrip().startswith("#"):
             continue
         deeper = len(below) - len(below.lstrip()) > indent
@@ -124,9 +129,14 @@ def _lines_holding(text: str, haystack: str, literals: set[str]) -> Iterator[str
 
 
 @lru_cache(maxsize=1)
-def _reveal_checks() -> tuple[re.Pattern[str] | None,
-                              tuple[tuple[re.Pattern[str], set[str] | None], ...],
-                              tuple[tuple[re.Pattern[str], int, Any], ...]] | None:
+def _reveal_checks() -> (
+    tuple[
+        re.Pattern[str] | None,
+        tuple[tuple[re.Pattern[str], set[str] | None], ...],
+        tuple[tuple[re.Pattern[str], int, Any], ...],
+    ]
+    | None
+):
     """(keyword denylist, case-sensitive for lowered text; the regex plugins' patterns that
     need quotes, with their necessary literals; (charset run, shortest passing length, plugin)
     per entropy plugin), or None when a plugin of unknown kind makes any text a candidate."""
@@ -144,11 +154,16 @@ def _reveal_checks() -> tuple[re.Pattern[str] | None,
         if getattr(plugin, "secret_type", None) in NOT_CREDENTIALS:
             continue
         if isinstance(plugin, HighEntropyStringsPlugin):
-            charset = re.escape(plugin.charset) if isinstance(plugin.charset, str) else "A-Za-z0-9+/="
+            charset = (
+                re.escape(plugin.charset) if isinstance(plugin.charset, str) else "A-Za-z0-9+/="
+            )
             shortest = int(2 ** float(plugin.entropy_limit)) + 1
             entropies.append((re.compile(f"[{charset}]{{{shortest},}}"), shortest, plugin))
         elif isinstance(plugin, RegexBasedDetector):
             quoting.extend((p, necessary_literals(p)) for p in plugin.denylist if requires_quote(p))
         has_keyword = has_keyword or isinstance(plugin, keyword.KeywordDetector)
-    return (re.compile(keyword.DENYLIST_REGEX) if has_keyword else None, tuple(quoting),
-            tuple(entropies))
+    return (
+        re.compile(keyword.DENYLIST_REGEX) if has_keyword else None,
+        tuple(quoting),
+        tuple(entropies),
+    )

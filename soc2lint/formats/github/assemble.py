@@ -35,8 +35,10 @@ from soc2lint.formats.github.schema import (
 )
 from soc2lint.model import ParsedArtifact
 
-_FORBIDDEN = re.compile(r"(?i)must have admin|not accessible|forbidden|requires authentication|"
-                        r"must be an? (owner|member)|bad credentials|resource protected")
+_FORBIDDEN = re.compile(
+    r"(?i)must have admin|not accessible|forbidden|requires authentication|"
+    r"must be an? (owner|member)|bad credentials|resource protected"
+)
 _SAML = re.compile(r"(?i)\bSAML\b")
 # a failed rulesets listing or ruleset details export (not the effective branch rules)
 _LISTING_FAILURE = re.compile(r"/rulesets(\.json|\?|/|$)")
@@ -99,7 +101,8 @@ class _Draft:
     def mapping(self, pairs: Sequence[tuple[str, nodes.Node]]) -> nodes.MappingNode:
         start, end = _mark_of(self.anchor)
         value: list[tuple[nodes.Node, nodes.Node]] = [
-            (nodes.scalar(k, v.start_mark, v.start_mark, style=None), v) for k, v in pairs]
+            (nodes.scalar(k, v.start_mark, v.start_mark, style=None), v) for k, v in pairs
+        ]
         node = nodes.mapping(value, start, end)
         self.sources[id(node)] = self.path
         return node
@@ -118,15 +121,22 @@ class _Found:
     branch: str = ""  # the default branch: a branch's payloads count only for it
 
     def one(self, kind: str, branch_only: bool = False) -> Payload | None:
-        return next((p for p in self.payloads if p.kind == kind
-                     and (not branch_only or p.branch in ("", self.branch))), None)
+        return next(
+            (
+                p
+                for p in self.payloads
+                if p.kind == kind and (not branch_only or p.branch in ("", self.branch))
+            ),
+            None,
+        )
 
     def all(self, kind: str) -> list[Payload]:
         return [p for p in self.payloads if p.kind == kind]
 
     def error(self, pattern: re.Pattern[str]) -> Payload | None:
-        return next((p for p in self.errors if pattern.search(p.path) or pattern.search(p.endpoint)),
-                    None)
+        return next(
+            (p for p in self.errors if pattern.search(p.path) or pattern.search(p.endpoint)), None
+        )
 
 
 Assembler = Callable[[_Draft, _Found, str, tuple[Endpoint, ...]], None]
@@ -181,8 +191,14 @@ def _rulesets(doc: _Draft, found: _Found, name: str, rows: tuple[Endpoint, ...])
     elif rules is not None:
         doc.pairs.append(("branch_rules", rules.root))
         # the effective rules alone do not show bypass lists or evaluate-mode rulesets
-        doc.evidence.append((name, doc.status(status_text(listing_error), listing_error)
-                             if listing_error is not None else doc.status("ok", rules)))
+        doc.evidence.append(
+            (
+                name,
+                doc.status(status_text(listing_error), listing_error)
+                if listing_error is not None
+                else doc.status("ok", rules),
+            )
+        )
     else:
         # effective rules from the active rulesets' own rules, when the branch-rules export
         # (GET /repos/O/R/rules/branches/B) is missing
@@ -195,8 +211,15 @@ def _rulesets(doc: _Draft, found: _Found, name: str, rows: tuple[Endpoint, ...])
         err = found.error(failure_pattern(rows))
         listing = found.one(RULESETS)
         known = _all_detailed(listing, found.all(RULESET))
-        doc.evidence.append((name, doc.status("ok" if known else "incomplete" if listing else
-                                              status_text(err), None if known else err)))
+        doc.evidence.append(
+            (
+                name,
+                doc.status(
+                    "ok" if known else "incomplete" if listing else status_text(err),
+                    None if known else err,
+                ),
+            )
+        )
 
 
 def _applying(found: _Found, rules: Payload | None) -> tuple[list[nodes.Node], list[Payload]]:
@@ -224,9 +247,12 @@ def _applying(found: _Found, rules: Payload | None) -> tuple[list[nodes.Node], l
 def _all_detailed(listing: Payload | None, rulesets: Sequence[Payload]) -> bool:
     """Known only when every listed ruleset's details (with its rules) were exported too (a
     listed ruleset that is not an active branch ruleset cannot protect the branch)."""
-    listed = {text(field_of(item, "id")) for item in items(listing.root if listing else None)
-              if text(field_of(item, "target")) in ("", "branch")
-              and text(field_of(item, "enforcement")) in ("", "active")}
+    listed = {
+        text(field_of(item, "id"))
+        for item in items(listing.root if listing else None)
+        if text(field_of(item, "target")) in ("", "branch")
+        and text(field_of(item, "enforcement")) in ("", "active")
+    }
     detailed = {text(field_of(p.root, "id")) for p in rulesets}
     return (listing is not None and listed <= detailed) or (listing is None and bool(rulesets))
 
@@ -238,13 +264,17 @@ _ASSEMBLERS: dict[str, Assembler] = {
 }
 
 
-def build_repository(bundle: Bundle, org_payloads: Sequence[Payload],
-                     codeowners: ParsedArtifact | None = None) -> tuple[nodes.Node, dict[int, str]]:
+def build_repository(
+    bundle: Bundle, org_payloads: Sequence[Payload], codeowners: ParsedArtifact | None = None
+) -> tuple[nodes.Node, dict[int, str]]:
     """The `github-repository` document of one repository, and its node -> file map."""
     repo = next(p for p in bundle.payloads if p.kind == REPO)
     default = text(field_of(repo.root, "default_branch"))
-    doc = _Draft(field_of(repo.root, "default_branch") or repo.root, repo.path,
-                 {id(p.root): p.path for p in bundle.payloads})
+    doc = _Draft(
+        field_of(repo.root, "default_branch") or repo.root,
+        repo.path,
+        {id(p.root): p.path for p in bundle.payloads},
+    )
     found = _Found(bundle.payloads, [p for p in bundle.payloads if p.kind == ERROR], default)
     doc.pairs += [("repository", repo.root), ("default_branch", doc.status(default, None))]
     for name, rows in evidence_rows(REPOSITORY_DOCUMENT).items():
@@ -260,7 +290,9 @@ def build_repository(bundle: Bundle, org_payloads: Sequence[Payload],
     return doc.finish()
 
 
-def build_organization(owner: str, payloads: Sequence[Payload]) -> tuple[nodes.Node, dict[int, str]] | None:
+def build_organization(
+    owner: str, payloads: Sequence[Payload]
+) -> tuple[nodes.Node, dict[int, str]] | None:
     """The `github-organization` document: when the organisation was exported, and also when
     its endpoints were asked and failed (401, 403 for SAML single sign-on, 5xx), so that the
     failures are reported rather than the organisation's controls going unmentioned."""

@@ -32,8 +32,10 @@ class EvidenceDocument:
     target: str  # "github-repository" or "github-organization"
 
 
-def bundle_documents(parsed: Sequence[ParsedArtifact], codeowners: ParsedArtifact | None = None,
-                     ) -> tuple[list[EvidenceDocument], list[ParsedArtifact]]:
+def bundle_documents(
+    parsed: Sequence[ParsedArtifact],
+    codeowners: ParsedArtifact | None = None,
+) -> tuple[list[EvidenceDocument], list[ParsedArtifact]]:
     """(the bundle documents, the parsed files whose shape is unknown). `codeowners`: the
     CODEOWNERS file of the scanned tree, which every repository document refers to."""
     manifest, manifest_of = _manifests(parsed)
@@ -46,13 +48,18 @@ def bundle_documents(parsed: Sequence[ParsedArtifact], codeowners: ParsedArtifac
     for name in repos:
         owner = name.split("/")[0]
         root, sources = build_repository(bundles[name], org_payloads.get(owner, []), codeowners)
-        out.append(EvidenceDocument(Document(0, root, name, ""), sources, texts, REPOSITORY_DOCUMENT))
+        out.append(
+            EvidenceDocument(Document(0, root, name, ""), sources, texts, REPOSITORY_DOCUMENT)
+        )
     for owner in sorted(org_payloads):
         built = build_organization(owner, org_payloads[owner])
         if built is not None:
             root, sources = built
-            out.append(EvidenceDocument(Document(0, root, f"org:{owner}", ""), sources, texts,
-                                        ORGANIZATION_DOCUMENT))
+            out.append(
+                EvidenceDocument(
+                    Document(0, root, f"org:{owner}", ""), sources, texts, ORGANIZATION_DOCUMENT
+                )
+            )
     return out, unknown
 
 
@@ -69,8 +76,10 @@ def _manifests(parsed: Sequence[ParsedArtifact]) -> tuple[dict[str, ManifestEntr
     return manifest, manifest_of
 
 
-def _recognised(parsed: Sequence[ParsedArtifact], manifest: Mapping[str, ManifestEntry],
-                ) -> tuple[list[Payload], list[ParsedArtifact]]:
+def _recognised(
+    parsed: Sequence[ParsedArtifact],
+    manifest: Mapping[str, ManifestEntry],
+) -> tuple[list[Payload], list[ParsedArtifact]]:
     """(the payloads, the parsed files whose shape is unknown); manifests are neither."""
     payloads: list[Payload] = []
     unknown: list[ParsedArtifact] = []
@@ -83,15 +92,21 @@ def _recognised(parsed: Sequence[ParsedArtifact], manifest: Mapping[str, Manifes
         if kind is None:
             unknown.append(art)
         elif kind != MANIFEST:
-            payload = Payload(art.artifact.path, kind, root, entry.status if entry else 200,
-                              entry.endpoint if entry else "")
+            payload = Payload(
+                art.artifact.path,
+                kind,
+                root,
+                entry.status if entry else 200,
+                entry.endpoint if entry else "",
+            )
             owner_repo(payload, payload.endpoint)
             payloads.append(payload)
     return payloads, unknown
 
 
-def _failures_without_body(manifest: Mapping[str, ManifestEntry], manifest_of: Mapping[str, str],
-                           have: set[str]) -> list[Payload]:
+def _failures_without_body(
+    manifest: Mapping[str, ManifestEntry], manifest_of: Mapping[str, str], have: set[str]
+) -> list[Payload]:
     """A failed endpoint whose body is absent, empty or unparsable is still a failure the rules
     must hear of: its manifest entry stands in for it."""
     out = []
@@ -105,8 +120,10 @@ def _failures_without_body(manifest: Mapping[str, ManifestEntry], manifest_of: M
     return out
 
 
-def _grouped(payloads: Sequence[Payload], repos: Sequence[str],
-             ) -> tuple[dict[str, Bundle], dict[str, list[Payload]]]:
+def _grouped(
+    payloads: Sequence[Payload],
+    repos: Sequence[str],
+) -> tuple[dict[str, Bundle], dict[str, list[Payload]]]:
     """(repository -> its bundle, owner -> the organisation's payloads)."""
     bundles = {r: Bundle(r) for r in repos}
     org_payloads: dict[str, list[Payload]] = {}
@@ -134,5 +151,8 @@ def _grouped(payloads: Sequence[Payload], repos: Sequence[str],
 def _organisations(p: Payload) -> bool:
     """An organisation's own payload, or an organisation endpoint's (rulesets, failures)."""
     return p.kind in ORGANIZATION_KINDS or (
-        p.kind in (ERROR, RULESETS, RULESET) and bool(p.owner) and not p.repo
-        and "/orgs/" in (p.endpoint or "/orgs/"))
+        p.kind in (ERROR, RULESETS, RULESET)
+        and bool(p.owner)
+        and not p.repo
+        and "/orgs/" in (p.endpoint or "/orgs/")
+    )

@@ -73,5 +73,9 @@ def manifest_entries(root: nodes.Node, base: str) -> dict[str, ManifestEntry]:
         failed = (not said) if isinstance(said, bool) else None
         if path:
             out[posixpath.normpath(posixpath.join(base, path))] = ManifestEntry(
-                text(field_of(item, "endpoint")), int(status) if status.isdigit() else 200, failed, item)
+                text(field_of(item, "endpoint")),
+                int(status) if status.isdigit() else 200,
+                failed,
+                item,
+            )
     return out

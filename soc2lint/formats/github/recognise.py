@@ -31,8 +31,14 @@ def recognise(root: nodes.Node, path: str, entry: ManifestEntry | None) -> str |
             return row.not_found
         return ERROR if entry.is_failure(row.kind) else row.kind
     if isinstance(root, nodes.MappingNode):
-        return next((s.kind for s in MAPPING_SHAPES
-                     if any(all(_holds(root, k) for k in keys) for keys in s.alternatives)), None)
+        return next(
+            (
+                s.kind
+                for s in MAPPING_SHAPES
+                if any(all(_holds(root, k) for k in keys) for keys in s.alternatives)
+            ),
+            None,
+        )
     if isinstance(root, nodes.SequenceNode):
         return _list_kind(root, path)
     return None
@@ -51,8 +57,10 @@ def _list_kind(root: nodes.SequenceNode, path: str) -> str | None:
     if not root.value:  # an empty list says nothing by itself: only its name does
         return row.kind if row else None
     for shape in LIST_SHAPES:
-        if all(isinstance(i, nodes.MappingNode) and all(nodes.get(i, k) for k in shape.keys)
-               for i in root.value):
+        if all(
+            isinstance(i, nodes.MappingNode) and all(nodes.get(i, k) for k in shape.keys)
+            for i in root.value
+        ):
             # lists alike (collaborators, members): the name tells which one
             return row.kind if row is not None and row.looks_like == shape.kind else shape.kind
     return None

@@ -32,8 +32,12 @@ def explicitly_selected(patterns: Iterable[str], rule: Rule) -> bool:
         if code == rule.name or code.upper() == rule.id:
             return True
         upper = code.upper()
-        if family and rule.id.startswith(upper) and len(upper) >= family.end() \
-                and upper[:family.end()] == family.group():
+        if (
+            family
+            and rule.id.startswith(upper)
+            and len(upper) >= family.end()
+            and upper[: family.end()] == family.group()
+        ):
             return True
     return False
 

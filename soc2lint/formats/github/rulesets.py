@@ -34,8 +34,9 @@ def ruleset_applies(ruleset: nodes.Node, branch: str, default: str) -> bool:
     return _ref_matches(include, branch, default) and not _ref_matches(exclude, branch, default)
 
 
-def ruleset_targets(ruleset: nodes.Node, repository: nodes.Node,
-                    properties: Mapping[str, list[str]] | None = None) -> bool | None:
+def ruleset_targets(
+    ruleset: nodes.Node, repository: nodes.Node, properties: Mapping[str, list[str]] | None = None
+) -> bool | None:
     """Whether an (organisation) ruleset's repository conditions take in `repository` (the
     `GET /repos/O/R` object): True, False, or None (UNKNOWN) when they depend on something not
     exported (custom properties without `properties`, or a repository without its `id`).
@@ -66,14 +67,17 @@ def ruleset_targets(ruleset: nodes.Node, repository: nodes.Node,
 
 
 def _by_name(condition: nodes.Node, repository: nodes.Node) -> bool:
-    name = (text(field_of(repository, "name"))
-            or text(field_of(repository, "full_name")).rpartition("/")[2]).lower()
+    name = (
+        text(field_of(repository, "name"))
+        or text(field_of(repository, "full_name")).rpartition("/")[2]
+    ).lower()
 
     def matches(patterns: list[str]) -> bool:
         return any(p == "~ALL" or fnmatchcase(name, p.lower()) for p in patterns)
 
-    return (matches(strings(field_of(condition, "include")))
-            and not matches(strings(field_of(condition, "exclude"))))
+    return matches(strings(field_of(condition, "include"))) and not matches(
+        strings(field_of(condition, "exclude"))
+    )
 
 
 def _by_property(condition: nodes.Node, properties: Mapping[str, list[str]]) -> bool:

@@ -52,22 +52,22 @@ class Endpoint:
     """
 
     name: str
-    request: str                 # the API path and query, as the manifest names it
-    file: str                    # where the collector stores it, relative to the evidence dir
-    kind: str                    # the payload kind of a 200 answer
-    endpoint: str                # regex: a manifest `endpoint` that is this row's
+    request: str  # the API path and query, as the manifest names it
+    file: str  # where the collector stores it, relative to the evidence dir
+    kind: str  # the payload kind of a 200 answer
+    endpoint: str  # regex: a manifest `endpoint` that is this row's
     document: str = REPOSITORY_DOCUMENT
-    key: str = ""                # the document key the payload is found at ("": none of its own)
-    evidence: str = ""           # the `evidence.<name>` status it settles ("": none)
-    failure: str = ""            # regex on a failed export's file or endpoint: which status it fails
-    file_name: str = ""          # regex: the file name, for lists that are empty or ambiguous
-    looks_like: str = ""         # a list's kind by content alone, when only the name tells it apart
-    not_found: str = ""          # the kind of a 404 answer that is evidence (`Branch not protected`)
-    needs: str = _READ           # who may read it
-    paged: bool = False          # a list: per_page=100, follow Link rel="next"
+    key: str = ""  # the document key the payload is found at ("": none of its own)
+    evidence: str = ""  # the `evidence.<name>` status it settles ("": none)
+    failure: str = ""  # regex on a failed export's file or endpoint: which status it fails
+    file_name: str = ""  # regex: the file name, for lists that are empty or ambiguous
+    looks_like: str = ""  # a list's kind by content alone, when only the name tells it apart
+    not_found: str = ""  # the kind of a 404 answer that is evidence (`Branch not protected`)
+    needs: str = _READ  # who may read it
+    paged: bool = False  # a list: per_page=100, follow Link rel="next"
     items_key: str | None = None  # a list wrapped in an object: the key holding the items
-    shape: type = dict           # the JSON a 200 answer must be to count as evidence
-    lists: str = ""              # the row fetched for each `id` in this list
+    shape: type = dict  # the JSON a 200 answer must be to count as evidence
+    lists: str = ""  # the row fetched for each `id` in this list
 
     @property
     def collected(self) -> bool:
@@ -79,75 +79,188 @@ _ORGS = r"^GET /orgs/[^/]+"
 
 # In collection order. A manifest endpoint is the first row whose `endpoint` matches it.
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("repository", "/repos/{owner}/{repo}", "github/{owner}/{repo}/repo.json",
-             REPO, _REPO + r"$", key="repository"),
-    Endpoint("protection", "/repos/{owner}/{repo}/branches/{branch}/protection",
-             "github/{owner}/{repo}/branches/{branch}/protection.json",
-             PROTECTION, _REPO + r"/branches/.+/protection$", key="protection",
-             evidence="protection", failure=r"protection", not_found=NOT_PROTECTED, needs=_ADMIN),
-    Endpoint("branch_rules", "/repos/{owner}/{repo}/rules/branches/{branch}",
-             "github/{owner}/{repo}/branches/{branch}/rules.json",
-             BRANCH_RULES, _REPO + r"/rules/branches/.+$", key="branch_rules",
-             evidence="rulesets", failure=r"rules/branches", file_name=r"(^|/)branches/.+/rules\.json$",
-             paged=True, shape=list),
-    Endpoint("rulesets", "/repos/{owner}/{repo}/rulesets?includes_parents=true",
-             "github/{owner}/{repo}/rulesets.json",
-             RULESETS, _REPO + r"/rulesets(\?.*)?$", evidence="rulesets", failure=r"rulesets",
-             file_name=r"(^|/)rulesets\.json$", paged=True, shape=list, lists="ruleset"),
-    Endpoint("ruleset", "/repos/{owner}/{repo}/rulesets/{id}",
-             "github/{owner}/{repo}/rulesets/{id}.json",
-             RULESET, _REPO + r"/rulesets/\d+$", key="rulesets", evidence="rulesets",
-             failure=r"rulesets"),
-    Endpoint("environments", "/repos/{owner}/{repo}/environments",
-             "github/{owner}/{repo}/environments.json",
-             ENVIRONMENTS, _REPO + r"/environments", key="environments", evidence="environments",
-             failure=r"environments", file_name=r"(^|/)environments\.json$",
-             paged=True, items_key="environments"),
-    Endpoint("workflow_permissions", "/repos/{owner}/{repo}/actions/permissions/workflow",
-             "github/{owner}/{repo}/actions-permissions-workflow.json",
-             WORKFLOW_PERMISSIONS, _REPO + r"/actions/permissions/workflow$",
-             key="workflow_permissions", evidence="workflow_permissions",
-             failure=r"actions/permissions|actions-permissions", needs=_ADMIN),
-    Endpoint("collaborators", "/repos/{owner}/{repo}/collaborators?affiliation=all",
-             "github/{owner}/{repo}/collaborators-all.json",
-             COLLABORATORS, _REPO + r"/collaborators(?!\?(.*&)?affiliation=outside)",
-             key="collaborators", evidence="collaborators", failure=r"collaborators(?!.*outside)",
-             file_name=r"(^|/)collaborators(-all)?\.json$", looks_like=COLLABORATORS,
-             needs=_WRITE, paged=True, shape=list),
-    Endpoint("outside_collaborators", "/repos/{owner}/{repo}/collaborators?affiliation=outside",
-             "github/{owner}/{repo}/collaborators-outside.json",
-             OUTSIDE_COLLABORATORS, _REPO + r"/collaborators\?(.*&)?affiliation=outside",
-             key="outside_collaborators", evidence="outside_collaborators", failure=r"outside",
-             file_name=r"(^|/)collaborators-outside\.json$", looks_like=COLLABORATORS,
-             needs=_WRITE, paged=True, shape=list),
+    Endpoint(
+        "repository",
+        "/repos/{owner}/{repo}",
+        "github/{owner}/{repo}/repo.json",
+        REPO,
+        _REPO + r"$",
+        key="repository",
+    ),
+    Endpoint(
+        "protection",
+        "/repos/{owner}/{repo}/branches/{branch}/protection",
+        "github/{owner}/{repo}/branches/{branch}/protection.json",
+        PROTECTION,
+        _REPO + r"/branches/.+/protection$",
+        key="protection",
+        evidence="protection",
+        failure=r"protection",
+        not_found=NOT_PROTECTED,
+        needs=_ADMIN,
+    ),
+    Endpoint(
+        "branch_rules",
+        "/repos/{owner}/{repo}/rules/branches/{branch}",
+        "github/{owner}/{repo}/branches/{branch}/rules.json",
+        BRANCH_RULES,
+        _REPO + r"/rules/branches/.+$",
+        key="branch_rules",
+        evidence="rulesets",
+        failure=r"rules/branches",
+        file_name=r"(^|/)branches/.+/rules\.json$",
+        paged=True,
+        shape=list,
+    ),
+    Endpoint(
+        "rulesets",
+        "/repos/{owner}/{repo}/rulesets?includes_parents=true",
+        "github/{owner}/{repo}/rulesets.json",
+        RULESETS,
+        _REPO + r"/rulesets(\?.*)?$",
+        evidence="rulesets",
+        failure=r"rulesets",
+        file_name=r"(^|/)rulesets\.json$",
+        paged=True,
+        shape=list,
+        lists="ruleset",
+    ),
+    Endpoint(
+        "ruleset",
+        "/repos/{owner}/{repo}/rulesets/{id}",
+        "github/{owner}/{repo}/rulesets/{id}.json",
+        RULESET,
+        _REPO + r"/rulesets/\d+$",
+        key="rulesets",
+        evidence="rulesets",
+        failure=r"rulesets",
+    ),
+    Endpoint(
+        "environments",
+        "/repos/{owner}/{repo}/environments",
+        "github/{owner}/{repo}/environments.json",
+        ENVIRONMENTS,
+        _REPO + r"/environments",
+        key="environments",
+        evidence="environments",
+        failure=r"environments",
+        file_name=r"(^|/)environments\.json$",
+        paged=True,
+        items_key="environments",
+    ),
+    Endpoint(
+        "workflow_permissions",
+        "/repos/{owner}/{repo}/actions/permissions/workflow",
+        "github/{owner}/{repo}/actions-permissions-workflow.json",
+        WORKFLOW_PERMISSIONS,
+        _REPO + r"/actions/permissions/workflow$",
+        key="workflow_permissions",
+        evidence="workflow_permissions",
+        failure=r"actions/permissions|actions-permissions",
+        needs=_ADMIN,
+    ),
+    Endpoint(
+        "collaborators",
+        "/repos/{owner}/{repo}/collaborators?affiliation=all",
+        "github/{owner}/{repo}/collaborators-all.json",
+        COLLABORATORS,
+        _REPO + r"/collaborators(?!\?(.*&)?affiliation=outside)",
+        key="collaborators",
+        evidence="collaborators",
+        failure=r"collaborators(?!.*outside)",
+        file_name=r"(^|/)collaborators(-all)?\.json$",
+        looks_like=COLLABORATORS,
+        needs=_WRITE,
+        paged=True,
+        shape=list,
+    ),
+    Endpoint(
+        "outside_collaborators",
+        "/repos/{owner}/{repo}/collaborators?affiliation=outside",
+        "github/{owner}/{repo}/collaborators-outside.json",
+        OUTSIDE_COLLABORATORS,
+        _REPO + r"/collaborators\?(.*&)?affiliation=outside",
+        key="outside_collaborators",
+        evidence="outside_collaborators",
+        failure=r"outside",
+        file_name=r"(^|/)collaborators-outside\.json$",
+        looks_like=COLLABORATORS,
+        needs=_WRITE,
+        paged=True,
+        shape=list,
+    ),
     # an organisation's rulesets, exported by hand (`gh api orgs/O/rulesets/ID`): candidates for
     # every repository of the organisation, their conditions decide (see rulesets.py)
-    Endpoint("org_rulesets", "/orgs/{owner}/rulesets", "",
-             RULESETS, _ORGS + r"/rulesets(\?.*)?$", evidence="rulesets", failure=r"rulesets"),
-    Endpoint("org_ruleset", "/orgs/{owner}/rulesets/{id}", "",
-             RULESET, _ORGS + r"/rulesets/\d+$", key="rulesets", evidence="rulesets",
-             failure=r"rulesets"),
-    Endpoint("organization", "/orgs/{owner}", "github/{owner}/org.json",
-             ORG, _ORGS + r"$", ORGANIZATION_DOCUMENT, key="organization", evidence="organization",
-             failure=r"^GET /orgs/[^/?]+$|(^|/)org\.json$",
-             needs="needs read access to the organization"),
-    Endpoint("members_2fa_disabled", "/orgs/{owner}/members?filter=2fa_disabled",
-             "github/{owner}/members-2fa-disabled.json",
-             MEMBERS_2FA_DISABLED, _ORGS + r"/members\?(.*&)?filter=2fa_disabled",
-             ORGANIZATION_DOCUMENT, key="members_2fa_disabled", evidence="members_2fa_disabled",
-             failure=r"2fa", file_name=r"(^|/)members-2fa-disabled\.json$", looks_like=MEMBERS,
-             needs="needs organization owner rights", paged=True, shape=list),
-    Endpoint("admins", "/orgs/{owner}/members?role=admin", "github/{owner}/members-admin.json",
-             MEMBERS_ADMIN, _ORGS + r"/members\?(.*&)?role=admin",
-             ORGANIZATION_DOCUMENT, key="admins", evidence="admins",
-             failure=r"role=admin|members-admin", file_name=r"(^|/)members-admin\.json$",
-             looks_like=MEMBERS, needs="needs organization membership", paged=True, shape=list),
+    Endpoint(
+        "org_rulesets",
+        "/orgs/{owner}/rulesets",
+        "",
+        RULESETS,
+        _ORGS + r"/rulesets(\?.*)?$",
+        evidence="rulesets",
+        failure=r"rulesets",
+    ),
+    Endpoint(
+        "org_ruleset",
+        "/orgs/{owner}/rulesets/{id}",
+        "",
+        RULESET,
+        _ORGS + r"/rulesets/\d+$",
+        key="rulesets",
+        evidence="rulesets",
+        failure=r"rulesets",
+    ),
+    Endpoint(
+        "organization",
+        "/orgs/{owner}",
+        "github/{owner}/org.json",
+        ORG,
+        _ORGS + r"$",
+        ORGANIZATION_DOCUMENT,
+        key="organization",
+        evidence="organization",
+        failure=r"^GET /orgs/[^/?]+$|(^|/)org\.json$",
+        needs="needs read access to the organization",
+    ),
+    Endpoint(
+        "members_2fa_disabled",
+        "/orgs/{owner}/members?filter=2fa_disabled",
+        "github/{owner}/members-2fa-disabled.json",
+        MEMBERS_2FA_DISABLED,
+        _ORGS + r"/members\?(.*&)?filter=2fa_disabled",
+        ORGANIZATION_DOCUMENT,
+        key="members_2fa_disabled",
+        evidence="members_2fa_disabled",
+        failure=r"2fa",
+        file_name=r"(^|/)members-2fa-disabled\.json$",
+        looks_like=MEMBERS,
+        needs="needs organization owner rights",
+        paged=True,
+        shape=list,
+    ),
+    Endpoint(
+        "admins",
+        "/orgs/{owner}/members?role=admin",
+        "github/{owner}/members-admin.json",
+        MEMBERS_ADMIN,
+        _ORGS + r"/members\?(.*&)?role=admin",
+        ORGANIZATION_DOCUMENT,
+        key="admins",
+        evidence="admins",
+        failure=r"role=admin|members-admin",
+        file_name=r"(^|/)members-admin\.json$",
+        looks_like=MEMBERS,
+        needs="needs organization membership",
+        paged=True,
+        shape=list,
+    ),
 )
 BY_NAME = {e.name: e for e in ENDPOINTS}
 
 # the payload kinds that belong to an organisation rather than a repository
-ORGANIZATION_KINDS = frozenset({e.kind for e in ENDPOINTS if e.document == ORGANIZATION_DOCUMENT}
-                               | {MEMBERS})
+ORGANIZATION_KINDS = frozenset(
+    {e.kind for e in ENDPOINTS if e.document == ORGANIZATION_DOCUMENT} | {MEMBERS}
+)
 
 _ENDPOINT_PATTERNS = tuple((re.compile(e.endpoint), e) for e in ENDPOINTS)
 _FILE_PATTERNS = tuple((re.compile(e.file_name), e) for e in ENDPOINTS if e.file_name)
@@ -179,6 +292,7 @@ def failure_pattern(rows: tuple[Endpoint, ...]) -> re.Pattern[str]:
 
 
 # ---------------------------------------------------------------- payloads told by their content
+
 
 @dataclass(frozen=True)
 class Key:
@@ -218,11 +332,21 @@ MAPPING_SHAPES: tuple[MappingShape, ...] = (
     # an organisation as a non-owner sees it (no 2FA or default-permission fields)
     MappingShape(ORG, (_keys("login", "members_url", "hooks_url"),)),
     MappingShape(REPO, (_keys("full_name", "default_branch"),)),
-    MappingShape(PROTECTION, ((Key("url", contains="/protection"),), _keys("required_pull_request_reviews"),
-                              _keys("enforce_admins"), _keys("allow_force_pushes"),
-                              _keys("required_status_checks"))),
+    MappingShape(
+        PROTECTION,
+        (
+            (Key("url", contains="/protection"),),
+            _keys("required_pull_request_reviews"),
+            _keys("enforce_admins"),
+            _keys("allow_force_pushes"),
+            _keys("required_status_checks"),
+        ),
+    ),
     MappingShape(RULESET, (_keys("enforcement", "rules"), _keys("enforcement", "bypass_actors"))),
-    MappingShape(ORG, (_keys("two_factor_requirement_enabled"), _keys("login", "default_repository_permission"))),
+    MappingShape(
+        ORG,
+        (_keys("two_factor_requirement_enabled"), _keys("login", "default_repository_permission")),
+    ),
     MappingShape(ENVIRONMENTS, (_keys("environments", "total_count"),)),
     MappingShape(WORKFLOW_PERMISSIONS, (_keys("default_workflow_permissions"),)),
 )
