@@ -8,8 +8,9 @@ BINARY_SNIFF = 8192
 BINARY_ERROR = "binary file (NUL bytes); not evaluated"
 
 
-def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
-    """The decoded text (in `.text`), or a ParsedArtifact carrying the reason it cannot be read."""
+def read_text(artifact: Artifact, max_size: int, lenient: bool = False) -> ParsedArtifact:
+    """The decoded text (in `.text`), or a ParsedArtifact carrying the reason it cannot be read.
+    `lenient`: text that is not UTF-8 is decoded with replacement characters, not refused."""
     if artifact.size > max_size:
         return ParsedArtifact(
             artifact,
@@ -28,7 +29,7 @@ def read_text(artifact: Artifact, max_size: int) -> ParsedArtifact:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if artifact.kind == "text":  # any other file: scan what is readable
+        if lenient:  # a file read only as text: scan what is readable
             return ParsedArtifact(artifact, data.decode("utf-8", "replace"))
         line = data.count(b"\n", 0, exc.start) + 1
         line_start = data.rfind(b"\n", 0, exc.start) + 1

@@ -105,6 +105,7 @@ class Format:
     # verdicts once the assembled documents were checked: (findings, rule ids not evaluated)
     conclude: Callable[[Conclusion], tuple[list[Finding], list[str]]] | None = None
     first_only: bool = False  # only the first file of this kind in path order counts
+    lenient: bool = False  # not UTF-8: read what is readable (text), rather than refuse it
 
 
 @dataclass

@@ -18,4 +18,4 @@ def _anything(_: Candidate) -> bool:
     return True
 
 
-FORMATS = (Format("text", "Any other file, as text", _anything, parse_text),)
+FORMATS = (Format("text", "Any other file, as text", _anything, parse_text, lenient=True),)
