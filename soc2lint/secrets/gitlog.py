@@ -271,22 +271,24 @@ def _diff_attributes(root: Path, paths: list[str]) -> dict[str, str]:
     return {fields[i]: fields[i + 2] for i in range(0, len(fields) - 2, 3)}
 
 
-def _sizes(root: Path, blobs: list[str]) -> dict[str, int]:
-    """The size of each blob (abbreviated ids as `git log` printed them), -1 when missing."""
+def _cat_file(root: Path, mode: str, blobs: list[str]) -> bytes:
+    """`git cat-file MODE` for these blobs, one request; b"" when there are none or git fails."""
     if not blobs:
-        return {}
+        return b""
     try:
         proc = gitrun.run(
-            root,
-            "cat-file",
-            "--batch-check=%(objecttype) %(objectsize)",
-            stdin="".join(f"{b}\n" for b in blobs).encode(),
-            timeout=600,
+            root, "cat-file", mode, stdin="".join(f"{b}\n" for b in blobs).encode(), timeout=600
         )
     except (OSError, subprocess.SubprocessError):
-        return {}
+        return b""
+    return proc.stdout
+
+
+def _sizes(root: Path, blobs: list[str]) -> dict[str, int]:
+    """The size of each blob (abbreviated ids as `git log` printed them), -1 when missing."""
+    listing = _cat_file(root, "--batch-check=%(objecttype) %(objectsize)", blobs)
     sizes = {}
-    for blob, line in zip(blobs, proc.stdout.decode("utf-8", "replace").split("\n"), strict=False):
+    for blob, line in zip(blobs, listing.decode("utf-8", "replace").split("\n"), strict=False):
         kind, _, size = line.partition(" ")
         sizes[blob] = int(size) if kind == "blob" and size.isdigit() else -1
     return {b: n for b, n in sizes.items() if n >= 0}
@@ -294,19 +296,7 @@ def _sizes(root: Path, blobs: list[str]) -> dict[str, int]:
 
 def _contents(root: Path, blobs: list[str]) -> dict[str, bytes]:
     """The contents of blobs, by one `git cat-file --batch`."""
-    if not blobs:
-        return {}
-    try:
-        proc = gitrun.run(
-            root,
-            "cat-file",
-            "--batch",
-            stdin="".join(f"{b}\n" for b in blobs).encode(),
-            timeout=600,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    data, pos, out = proc.stdout, 0, {}
+    data, pos, out = _cat_file(root, "--batch", blobs), 0, {}
     for blob in blobs:
         end = data.find(b"\n", pos)
         if end < 0:

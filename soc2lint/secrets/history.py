@@ -19,6 +19,7 @@ from soc2lint import gitrun
 from soc2lint.errors import Soc2lintError
 from soc2lint.secrets import history_cache as cache
 from soc2lint.secrets.gitlog import (
+    Commit,
     added_lines,
     blobs,
     git_output,
@@ -221,17 +222,7 @@ def _scan(
             fp = secret.fingerprint
             result.occurrences[fp] = result.occurrences.get(fp, 0) + 1
             if fp not in result.sightings:
-                result.sightings[fp] = Sighting(
-                    secret.kind,
-                    secret.preview,
-                    len(secret.value),
-                    fp,
-                    keyed(key, secret.value),
-                    commit,
-                    path,
-                    number,
-                    max(secret.start, 0) + 1,
-                )
+                result.sightings[fp] = _sighting(secret, key, commit, path, number)
     # file versions git showed as binary because an attribute said so: out of commit order,
     # so a sighting here replaces one from a later commit
     order: dict[str, int] = counts.get("order", {})
@@ -246,17 +237,7 @@ def _scan(
             result.occurrences[fp] = result.occurrences.get(fp, 0) + 1
             known = result.sightings.get(fp)
             if known is None or order.get(commit.sha, 0) < order.get(known.commit.sha, 0):
-                result.sightings[fp] = Sighting(
-                    secret.kind,
-                    secret.preview,
-                    len(secret.value),
-                    fp,
-                    keyed(key, secret.value),
-                    commit,
-                    path,
-                    number,
-                    max(secret.start, 0) + 1,
-                )
+                result.sightings[fp] = _sighting(secret, key, commit, path, number)
     # config file versions, whole, through detect-secrets' transformers (bare YAML/INI values)
     seen_values = {s.hashed for s in result.sightings.values()}
     for (_blob, commit, path), text in blobs(root, counts.get("config_blobs", []), max_file_size):
@@ -290,3 +271,18 @@ def _scan(
     if bar is not None:
         bar.update(counts.get("commits", 0), final=True)
     return result
+
+
+def _sighting(secret: Any, key: bytes, commit: Commit, path: str, number: int) -> Sighting:
+    """Where a secret was seen: its type, preview and length, never its value (keyed hash)."""
+    return Sighting(
+        secret.kind,
+        secret.preview,
+        len(secret.value),
+        secret.fingerprint,
+        keyed(key, secret.value),
+        commit,
+        path,
+        number,
+        max(secret.start, 0) + 1,
+    )
