@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from soc2lint.formats.github.assemble import Bundle, build_organization, build_repository
 from soc2lint.formats.github.payload import ManifestEntry, Payload, manifest_entries
-from soc2lint.formats.github.recognise import owner_repo, recognise
+from soc2lint.formats.github.recognition import owner_repo, recognise
 from soc2lint.formats.github.schema import (
     ERROR,
     MANIFEST,

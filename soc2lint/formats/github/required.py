@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from soc2lint.formats import nodes
-from soc2lint.formats.github.bundle import EvidenceDocument
-from soc2lint.formats.github.payload import field_of, text
-from soc2lint.formats.github.schema import ORGANIZATION_DOCUMENT, REPOSITORY_DOCUMENT
 from soc2lint.model import Rule
+
+if TYPE_CHECKING:
+    from soc2lint.formats.github.bundle import EvidenceDocument
+
+# The targets of the documents the evidence is assembled into (schema.py uses the same names).
+# Plain strings here: every scan asks which rules read evidence, and the endpoints table is a
+# dozen dataclasses that a scan without evidence should not pay to import.
+REPOSITORY_DOCUMENT = "github-repository"
+ORGANIZATION_DOCUMENT = "github-organization"
 
 EVIDENCE_TARGETS = (REPOSITORY_DOCUMENT, ORGANIZATION_DOCUMENT)
 EVIDENCE_MISSING = "evidence-missing"  # GH023's name
@@ -51,6 +58,8 @@ def evidence_keys(rule: Rule) -> frozenset[str]:
 
 def evidence_statuses(root: nodes.Node) -> dict[str, str]:
     """`evidence.<name>` -> status of a bundle document."""
+    from soc2lint.formats.github.payload import field_of, text
+
     mapping = field_of(root, "evidence")
     if not isinstance(mapping, nodes.MappingNode):
         return {}

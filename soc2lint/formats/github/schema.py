@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from soc2lint.formats.github.required import ORGANIZATION_DOCUMENT as ORGANIZATION_DOCUMENT
+from soc2lint.formats.github.required import REPOSITORY_DOCUMENT as REPOSITORY_DOCUMENT
+
 # payload kinds
 REPO = "repo"
 PROTECTION = "branch-protection"
@@ -33,8 +36,6 @@ MANIFEST = "manifest"
 ERROR = "error"
 
 # the documents payloads are assembled into (rule `targets:`)
-REPOSITORY_DOCUMENT = "github-repository"
-ORGANIZATION_DOCUMENT = "github-organization"
 
 # who may read an endpoint, for the collector's note on a 403 or 404
 _READ = "needs read access to the repository"
