@@ -7,7 +7,9 @@ into a `Location` once, at the end.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from soc2lint.formats import nodes
 from soc2lint.model import Location
@@ -102,8 +104,16 @@ def locate(
 
 def span_location(path: str, text: str, start: int, end: int) -> Location:
     """Location of the character offsets [start, end) in `text`."""
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
-    end_line = line + text.count("\n", start, end)
-    end_column = end - (text.rfind("\n", 0, end) + 1) + 1
-    return Location(path, line, column, end_line, end_column)
+    starts = _line_starts(text)
+    line = bisect_right(starts, start)
+    end_line = bisect_right(starts, end)
+    return Location(
+        path, line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1
+    )
+
+
+@lru_cache(maxsize=4)
+def _line_starts(text: str) -> list[int]:
+    """Where each line starts: built once per file, so that thousands of findings in a large
+    export (a pull-request dump on one line) cost a binary search each, not a scan."""
+    return [0, *(m.end() for m in re.finditer("\n", text))]
