@@ -194,6 +194,9 @@ class Document:
     root: Any = field(hash=False, compare=False)
     identity: str = ""
     text: str = field(default="", repr=False, hash=False, compare=False)  # the whole file's text
+    # a format's typed model, for the named detectors that read it instead of nodes (thousands
+    # of pull requests are not worth a node tree)
+    data: Any = field(default=None, repr=False, hash=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,14 @@ def test_ids_and_names_are_unique_and_well_formed() -> None:
 
 
 def test_rule_files_are_named_id_dash_name_in_their_family() -> None:
-    families = {"SL": "core", "GHA": "gha", "KUB": "k8s", "GH": "github", "SEC": "secrets"}
+    families = {
+        "SL": "core",
+        "GHA": "gha",
+        "KUB": "k8s",
+        "GH": "github",
+        "SEC": "secrets",
+        "CM": "changes",
+    }
     for path in rule_files(builtin_rules_dir()):
         if path.name.startswith("_"):  # a library of named conditions, not a rule
             continue

@@ -68,6 +68,12 @@ DETECTORS: dict[str, DetectorSpec] = {
         "Files that hold credentials by nature: .env, private keys, .npmrc/.pypirc with tokens, "
         "kubeconfigs with credentials, Terraform state.",
     ),
+    "change-management": DetectorSpec(
+        "soc2lint.detectors.change_management",
+        "detect",
+        ("pr", "url", "detail"),
+        "The change-management decisions (CM rules) over merged pull requests.",
+    ),
     "expression-injection": DetectorSpec(
         "soc2lint.detectors.injection",
         "detect",

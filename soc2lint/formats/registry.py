@@ -18,6 +18,7 @@ from typing import Any
 from soc2lint.model import Artifact, Document, Finding, ParsedArtifact, Rule
 
 FORMAT_MODULES = (
+    "soc2lint.formats.changes",  # merged pull requests (gh pr list dumps) under the evidence dir
     "soc2lint.formats.evidence",  # GitHub settings payloads under the evidence directory
     "soc2lint.formats.codeowners",  # CODEOWNERS
     "soc2lint.formats.workflow",  # GitHub Actions workflows and action metadata
@@ -106,6 +107,10 @@ class Format:
     conclude: Callable[[Conclusion], tuple[list[Finding], list[str]]] | None = None
     first_only: bool = False  # only the first file of this kind in path order counts
     lenient: bool = False  # not UTF-8: read what is readable (text), rather than refuse it
+    # said once when rules reading this kind were selected and no such file exists
+    absent: str = ""
+    # files of this kind are read up to this size instead of `max_file_size` (data exports)
+    max_size: int | None = None
 
 
 @dataclass

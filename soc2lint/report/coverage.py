@@ -22,10 +22,14 @@ class Coverage:
     not_evaluated: tuple[str, ...]  # no rule could judge it (no evidence, no files)
     # the rules behind `partly` and `not_evaluated`, per control
     unjudged_rules: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    lacking_rules: frozenset[str] = frozenset()  # of those, the ones missing their evidence
 
     def rules_for(self, controls: tuple[str, ...]) -> list[str]:
+        """The rules that left these controls unjudged: those missing their evidence first (the
+        ones a collection would fix), then those with no file of their kind."""
         wanted = set(controls)
-        return sorted({r for c, ids in self.unjudged_rules if c in wanted for r in ids})
+        found = {r for c, ids in self.unjudged_rules if c in wanted for r in ids}
+        return sorted(found, key=lambda r: (r not in self.lacking_rules, r))
 
 
 def coverage(result: ScanResult) -> Coverage:
@@ -59,6 +63,7 @@ def coverage(result: ScanResult) -> Coverage:
         ordered(partly),
         ordered(unjudged),
         tuple((c, tuple(sorted(reasons[c]))) for c in ordered(set(reasons))),
+        frozenset(skipped),
     )
 
 

@@ -107,17 +107,16 @@ def _coverage(result: ScanResult) -> list[str]:
     if cov.not_evaluated:
         out.append(
             f"Controls not evaluated: {', '.join(cov.not_evaluated)} (no evidence or no "
-            f"files for {_some(set(cov.rules_for(cov.not_evaluated)))})"
+            f"files for {_some(cov.rules_for(cov.not_evaluated))})"
         )
     if cov.partly:
         out.append(
             f"Controls evaluated only in part: {', '.join(cov.partly)} (no evidence "
-            f"for {_some(set(cov.rules_for(cov.partly)))})"
+            f"for {_some(cov.rules_for(cov.partly))})"
         )
     return out
 
 
-def _some(rule_ids: set[str], shown: int = 8) -> str:
-    ids = sorted(rule_ids)
+def _some(ids: list[str], shown: int = 8) -> str:
     more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
     return ", ".join(ids[:shown]) + more

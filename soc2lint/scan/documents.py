@@ -112,7 +112,7 @@ class DocumentScanner:
         parser = format_of(artifact.kind).parse
         if not readers or parser is None:
             return [], False
-        raw = read_text(artifact, self.config.max_file_size, format_of(artifact.kind).lenient)
+        raw = read_text(artifact, _limit(self.config, artifact), format_of(artifact.kind).lenient)
         if raw.error is not None and not struct_readers:
             # only text rules want it: a binary file is no text, but one too large or unreadable
             # is text nobody checked, and says so
@@ -145,7 +145,7 @@ class DocumentScanner:
     def parse(self, artifact: Artifact) -> ParsedArtifact:
         from soc2lint.formats.read import read_text
 
-        raw = read_text(artifact, self.config.max_file_size, format_of(artifact.kind).lenient)
+        raw = read_text(artifact, _limit(self.config, artifact), format_of(artifact.kind).lenient)
         parser = format_of(artifact.kind).parse
         if raw.error is not None or parser is None:
             return raw
@@ -267,6 +267,12 @@ class DocumentScanner:
                     if hit.fields.get("identity"):
                         ident += "#" + hit.fields["identity"]
                     findings.append(make_finding(rule, location, hit.fields, ident, hit.message))
+
+
+def _limit(config: Config, artifact: Artifact) -> int:
+    """The size up to which a file is read: its format's own limit for data exports."""
+    own = format_of(artifact.kind).max_size
+    return own if own is not None else config.max_file_size
 
 
 def _head(path: str, size: int = 65536) -> str:

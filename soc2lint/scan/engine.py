@@ -86,6 +86,16 @@ def scan(
     ]
     if not kinds:  # not a file: parse errors and the like had nothing to look at
         idle += [r.id for r in scanner.engine_rules.values()]
+    from soc2lint.formats.registry import formats
+
+    for fmt in formats():  # evidence a selected rule needed, and where to get it
+        if (
+            fmt.absent
+            and fmt.kind not in kinds
+            and not paths
+            and any(fmt.kind in known[t].kinds for r in scanner.doc_rules for t in r.targets)
+        ):
+            notes.append(fmt.absent)
     return ScanResult(
         tuple(unique(sorted(findings, key=sort_key))),
         tuple(rules),

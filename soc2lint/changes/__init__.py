@@ -1,0 +1,1 @@
+"""Change-management evidence: every merged change of the audit period, decided rule by rule."""

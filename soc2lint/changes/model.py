@@ -1,0 +1,81 @@
+"""A merged change as the evidence shows it: plain data, read once from the exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Review:
+    author: str  # login; "" for a deleted user
+    state: str  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
+    submitted_at: str  # RFC 3339 `Z`: compared as strings
+    commit: str  # the commit the review was given on ("" when the export has none)
+    association: str = ""  # OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, ...; "" when not exported
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Commit:
+    oid: str
+    headline: str
+    body: str
+    authors: tuple[str, ...]  # logins, or emails when the export has no login
+    committed_at: str = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # COMPLETED, IN_PROGRESS, QUEUED, ... (CheckRun); "" for a status context
+    conclusion: str  # SUCCESS, FAILURE, ... or a status context's state
+    completed_at: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A merged pull request."""
+
+    number: int
+    url: str
+    title: str
+    body: str
+    author: str  # login; "app/<name>" for an app as gh prints it; "app/" for a deleted user
+    author_is_bot: bool
+    merged_by: str
+    merged_at: str
+    created_at: str
+    base: str
+    head_ref: str
+    head_oid: str
+    additions: int
+    deletions: int
+    labels: tuple[str, ...]
+    reviews: tuple[Review, ...]
+    commits: tuple[Commit, ...] | None  # None: not exported
+    checks: tuple[Check, ...]
+    closing_issues: int
+    truncated: tuple[str, ...] = ()  # nested lists the export cut at its limit
+    offset: int = 0  # where the pull request's object starts in its file
+
+    @property
+    def change_id(self) -> str:
+        return f"pr:{self.number}"
+
+
+@dataclass(frozen=True)
+class Protection:
+    """What the branch protection export requires of a branch."""
+
+    required_checks: tuple[str, ...] | None  # None: not exported
+    required_approvals: int | None
+
+
+@dataclass
+class Population:
+    """The changes one export holds, and what the settings exports say of their branches."""
+
+    changes: list[Change]
+    protection: dict[str, Protection] = field(default_factory=dict)
+    commits_exported: bool = True
+    decisions: dict[tuple[object, ...], object] = field(default_factory=dict)  # memo per policy
