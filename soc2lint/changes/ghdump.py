@@ -51,13 +51,12 @@ def elements(text: str) -> Iterator[tuple[int, Any]]:
 def read_dump(text: str) -> tuple[list[Change], bool]:
     """(the merged pull requests, whether their commits were exported)."""
     enabled = gc.isenabled()
-    gc.disable()
+    gc.disable()  # no cycles among these objects: collecting while they are built is waste
     try:
-        items = list(elements(text))
+        changes = [_change(offset, item) for offset, item in elements(text) if _is_merged_pr(item)]
     finally:
         if enabled:
             gc.enable()
-    changes = [_change(offset, item) for offset, item in items if _is_merged_pr(item)]
     with_commits = bool(changes) and all(c.commits is not None for c in changes)
     return changes, with_commits
 

@@ -1,12 +1,16 @@
-"""A merged change as the evidence shows it: plain data, read once from the exports."""
+"""A merged change as the evidence shows it: plain data, read once from the exports.
+
+The records a pull request holds dozens of (reviews, commits, checks) are named tuples: a
+10,000-PR export builds about 100,000 of them, and tuples build several times faster than
+frozen dataclasses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):
     author: str  # login; "" for a deleted user
     state: str  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
     submitted_at: str  # RFC 3339 `Z`: compared as strings
@@ -15,8 +19,7 @@ class Review:
     body: str = ""
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
     oid: str
     headline: str
     body: str
@@ -24,8 +27,7 @@ class Commit:
     committed_at: str = ""
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     name: str
     status: str  # COMPLETED, IN_PROGRESS, QUEUED, ... (CheckRun); "" for a status context
     conclusion: str  # SUCCESS, FAILURE, ... or a status context's state
