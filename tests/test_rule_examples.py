@@ -18,6 +18,7 @@ from soc2lint.scan.engine import scan
 
 RULES = load_rules([builtin_rules_dir()])
 ALL_ACTIVE = select_rules(RULES, preview=True)
+EXAMPLE_DATE = "2024-03-01T12:00:00 +0000"  # every commit of an example's history
 
 
 def _cases(kind: str) -> list[tuple[Rule, int, Example]]:
@@ -33,6 +34,7 @@ def write_example(rule: Rule, example: Example, root: Path) -> None:
         import git
 
         repo = git.Repo.init(root)
+        repo.git.symbolic_ref("HEAD", "refs/heads/main")  # whatever init.defaultBranch says
         actor = git.Actor("Example Author", "author@example.com")
         for message, changes in example.history:
             for rel, content in changes:
@@ -43,8 +45,14 @@ def write_example(rule: Rule, example: Example, root: Path) -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(content, encoding="utf-8")
                 repo.index.add([rel])
+            # fixed dates and branch: the same commit ids on every machine, so that an example
+            # can name them (CM001's pull-request export)
             repo.index.commit(
-                message, author=actor, committer=actor, author_date="2024-03-01T12:00:00"
+                message,
+                author=actor,
+                committer=actor,
+                author_date=EXAMPLE_DATE,
+                commit_date=EXAMPLE_DATE,
             )
         return
     files = example.files or ((example.path or TARGETS[rule.target].example_path, example.code),)

@@ -142,6 +142,7 @@ def _change(offset: int, item: Mapping[str, Any]) -> Change:
         closing_issues=len(_list(item, "closingIssuesReferences")),
         truncated=truncated,
         offset=offset,
+        merge_oid=str((item.get("mergeCommit") or {}).get("oid") or ""),
     )
 
 

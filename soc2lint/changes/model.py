@@ -59,6 +59,7 @@ class Change:
     closing_issues: int
     truncated: tuple[str, ...] = ()  # nested lists the export cut at its limit
     offset: int = 0  # where the pull request's object starts in its file
+    merge_oid: str = ""  # `mergeCommit.oid`: the merge, squash or last rebased commit on the base
 
     @property
     def change_id(self) -> str:

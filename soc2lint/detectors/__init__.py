@@ -74,6 +74,12 @@ DETECTORS: dict[str, DetectorSpec] = {
         ("pr", "url", "detail"),
         "The change-management decisions (CM rules) over merged pull requests.",
     ),
+    "direct-pushes": DetectorSpec(
+        "soc2lint.detectors.direct_pushes",
+        "detect",
+        ("commit", "sha", "author", "date", "subject", "branch", "detail"),
+        "Commits on a production branch that no merged pull request accounts for (CM001).",
+    ),
     "expression-injection": DetectorSpec(
         "soc2lint.detectors.injection",
         "detect",

@@ -91,8 +91,9 @@ FORMATS = (
             "change-management controls (CM rules) not evaluated: no merged pull requests under "
             "the evidence directory; export them with `gh pr list --state merged --limit 100000 "
             "--json number,url,title,body,author,mergedBy,mergedAt,createdAt,baseRefName,"
-            "headRefName,headRefOid,additions,deletions,labels,reviews,statusCheckRollup,"
-            "closingIssuesReferences > .soc2/github/OWNER/REPO/changes/gh-pr-list.json`"
+            "headRefName,headRefOid,mergeCommit,additions,deletions,labels,reviews,"
+            "statusCheckRollup,closingIssuesReferences "
+            "> .soc2/github/OWNER/REPO/changes/gh-pr-list.json`"
         ),
     ),
 )
