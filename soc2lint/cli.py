@@ -20,11 +20,12 @@ from soc2lint import __version__
 from soc2lint.commands.baseline import baseline_cmd
 from soc2lint.commands.collect import collect
 from soc2lint.commands.load import load_config_and_rules, split_ids
+from soc2lint.commands.report import report_cmd
 from soc2lint.commands.rules import controls, explain, rules_cmd
 from soc2lint.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Soc2lintError
 
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
-COMMANDS = ("scan", "rules", "explain", "controls", "collect", "baseline")
+COMMANDS = ("scan", "rules", "explain", "controls", "collect", "baseline", "report")
 
 
 def _write_output(path: Path, text: str) -> None:
@@ -50,7 +51,7 @@ def cli() -> None:
     """
 
 
-for _command in (rules_cmd, explain, controls, collect, baseline_cmd):
+for _command in (rules_cmd, explain, controls, collect, baseline_cmd, report_cmd):
     cli.add_command(_command)
 
 

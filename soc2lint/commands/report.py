@@ -1,0 +1,129 @@
+"""`soc2lint report`: the auditor's change-management evidence for a period (population,
+reproducible sample, summary, manifest), from the change evidence under the scanned directory."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+from pathlib import Path
+
+import click
+
+from soc2lint.commands.load import load_config_and_rules
+from soc2lint.errors import EXIT_CLEAN, Soc2lintError
+
+_PERIOD = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+
+
+@click.command("report")
+@click.argument(
+    "path", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path)
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write the report into.",
+)
+@click.option(
+    "--period", metavar="START..END", help="UTC dates, inclusive (2026-01-01..2026-12-31)."
+)
+@click.option(
+    "--seed", default="", help="The auditor's seed for the sample [default: the population digest]."
+)
+@click.option("--sample", "sample", default="auto", show_default=True, metavar="N|auto")
+@click.option(
+    "--reliance",
+    type=click.Choice(["low", "moderate", "high"]),
+    default="moderate",
+    show_default=True,
+    help="Reliance on the control: sets the auto sample size.",
+)
+def report_cmd(
+    path: Path | None, out: Path, period: str | None, seed: str, sample: str, reliance: str
+) -> int:
+    """Write population.csv, sample.csv, summary.md/html and manifest.json for the auditor."""
+    from soc2lint.detectors.change_management import _policy, evaluated
+    from soc2lint.formats.registry import format_of
+    from soc2lint.language.select import select_rules
+    from soc2lint.report import changes as report
+    from soc2lint.scan.discover import discover
+    from soc2lint.scan.engine import scan as run_scan
+
+    root = path or Path.cwd()
+    bounds = None
+    if period:
+        m = _PERIOD.match(period)
+        if not m or m.group(1) > m.group(2):
+            raise click.BadParameter(
+                "expected START..END as YYYY-MM-DD..YYYY-MM-DD", param_hint="--period"
+            )
+        bounds = (m.group(1), m.group(2))
+    if sample != "auto" and not sample.isdigit():
+        raise click.BadParameter("a number or auto", param_hint="--sample")
+    config, rules = load_config_and_rules(root, None, ())
+    active = select_rules(
+        rules,
+        select=("CM",),
+        parameters=config.parameters,
+        rule_parameters=config.rule_parameters,
+        severities=config.severity,
+    )
+    if not active:
+        raise Soc2lintError("no change-management (CM) rule is available")
+    # the findings, for what the team documented (exceptions, suppressions): exempt
+    result = run_scan(root, active, config, readers=rules, history=False)
+    exempt = {
+        (f.rule.id, dict(f.properties).get("change_id", ""))
+        for f in result.findings
+        if f.suppression is not None
+    }
+    found = discover(root, None, config.exclude, config.evidence_dir)
+    dumps = [a for a in found.artifacts if a.kind == "pull-requests"]
+    if not dumps:
+        raise Soc2lintError(
+            f"{root}: no merged pull requests under {config.evidence_dir}/ "
+            "(export them with `gh pr list --state merged --json ...`)"
+        )
+    parser = format_of("pull-requests").parse
+    assert parser is not None
+    policy = _policy(active[0].params)
+    population, inputs, notes = [], [], []
+    for artifact in dumps:
+        data = Path(artifact.abspath).read_bytes()
+        inputs.append(report.Input(artifact.path, hashlib.sha256(data).hexdigest()))
+        parsed = parser(artifact, data.decode("utf-8", "replace"))
+        if parsed.error is not None or not parsed.documents:
+            raise Soc2lintError(f"{artifact.path}: {parsed.error or 'no pull requests'}")
+        pop = parsed.documents[0].data
+        if not pop.commits_exported:
+            notes.append(f"{artifact.path} has no commits: CM003, CM004 and CM009 not evaluated")
+        population += report.rows(evaluated(pop, policy), exempt, artifact.path, bounds)
+    population.sort(key=lambda r: (r["merged_at_utc"], r["change_id"]))
+    command = shlex.join(
+        [
+            "soc2lint",
+            "report",
+            str(path or "."),
+            "--out",
+            str(out),
+            *(["--period", period] if period else []),
+            *(["--seed", seed] if seed else []),
+            "--sample",
+            sample,
+            "--reliance",
+            reliance,
+        ]
+    )
+    options = report.Options(out, bounds, seed, sample, reliance, command)
+    try:
+        report.write(options, population, inputs, notes)
+    except OSError as exc:
+        raise Soc2lintError(f"{out}: cannot write the report: {exc.strerror or exc}") from None
+    click.echo(
+        f"{len(population)} changes; report in {out} (summary.md, summary.html, "
+        "changes/population.csv, changes/sample.csv, manifest.json)"
+    )
+    return EXIT_CLEAN
