@@ -153,3 +153,40 @@ def test_no_change_evidence_and_bad_options_are_usage_errors(
     write_dump(write, tmp_path, population(3))
     code, _, err = run("report", str(tmp_path), "--out", str(tmp_path / "o"), "--period", "2026-13")
     assert code == 2
+
+
+def test_direct_pushes_are_rows_of_the_population(run: Run, tmp_path: Path) -> None:
+    """CM001's commits join the pull requests: kind commit, CM001 FAIL, the others n/a."""
+    from tests.test_changes_git import History, pr
+    from tests.test_changes_git import write_dump as write_git_dump
+
+    h = History(tmp_path / "repo")
+    h.commit("initial import", "2026-03-01T08:00:00+00:00")
+    one = h.branch("one", "SHOP-1 first", when="2026-03-01T09:30:00+00:00")
+    merge1 = h.merge("one", 1, "2026-03-02T10:00:00+00:00")
+    direct = h.commit("hotfix prices", "2026-03-02T13:00:00+01:00", author="Mallory")
+    h.branch("two", "SHOP-2 work", when="2026-03-02T14:00:00+00:00")
+    merge2 = h.merge("two", 2, "2026-03-02T18:00:00+00:00")
+    write_git_dump(
+        h.root,
+        [
+            pr(1, merge1, "2026-03-02T10:00:00Z", [(one[0], "SHOP-1 first")]),
+            pr(2, merge2, "2026-03-02T18:00:00Z", [("f" * 40, "SHOP-2 work")]),
+        ],
+    )
+    out = tmp_path / "evidence"
+    code, _, err = run("report", str(h.root), "--out", str(out), "--seed", "x")
+    assert code == 0, err
+    rows = read_csv(out / "changes" / "population.csv")
+    assert [(r["change_id"], r["kind"], r["merged_at_utc"], r["CM001"]) for r in rows] == [
+        ("pr:1", "pr", "2026-03-02T10:00:00Z", "pass"),
+        (f"commit:{direct}", "commit", "2026-03-02T12:00:00Z", "FAIL"),
+        ("pr:2", "pr", "2026-03-02T18:00:00Z", "pass"),
+    ]
+    commit_row = rows[1]
+    assert (commit_row["author"], commit_row["title"], commit_row["branch"]) == (
+        "Mallory",
+        "hotfix prices",
+        "main",
+    )
+    assert {commit_row[c] for c in ("CM002", "CM005", "CM008")} == {"n/a"}

@@ -101,6 +101,7 @@ def report_cmd(
         if not pop.commits_exported:
             notes.append(f"{artifact.path} has no commits: CM003, CM004 and CM009 not evaluated")
         population += report.rows(evaluated(pop, policy), exempt, artifact.path, bounds)
+    population += report.commit_rows(result.findings, dumps[0].path, bounds)
     population.sort(key=lambda r: (r["merged_at_utc"], r["change_id"]))
     command = shlex.join(
         [

@@ -57,5 +57,12 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
                     "identity": change_id,
                 },
                 span=(0, 1),
-                properties=(("change_id", change_id), ("commit", commit.oid)),
+                properties=(
+                    ("change_id", change_id),
+                    ("commit", commit.oid),
+                    ("author", commit.author),
+                    ("date", commit.date),
+                    ("subject", commit.subject),
+                    ("branch", branch),
+                ),
             )

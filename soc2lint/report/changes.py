@@ -19,7 +19,18 @@ from typing import Any
 from soc2lint import __version__
 from soc2lint.report import sampling
 
-CONTROLS = ("CM002", "CM003", "CM004", "CM005", "CM006", "CM008", "CM009", "CM010", "CM012")
+CONTROLS = (
+    "CM001",
+    "CM002",
+    "CM003",
+    "CM004",
+    "CM005",
+    "CM006",
+    "CM008",
+    "CM009",
+    "CM010",
+    "CM012",
+)
 FACTS = (
     "change_id",
     "kind",
@@ -91,6 +102,7 @@ def rows(
             "ai_assisted": "y" if ev.ai_assisted else "n",
             "emergency": "n" if _status(results["CM010"]) == "n/a" else "y",
         }
+        results["CM001"] = _PASSED  # it came through a pull request
         for control in CONTROLS:
             status = _status(results[control])
             if status == "FAIL" and (control, change.change_id) in exempt:
@@ -99,6 +111,49 @@ def rows(
         row["evidence"] = f"{source}#{change.change_id}"
         out.append(row)
     return sorted(out, key=lambda r: (r["merged_at_utc"], r["change_id"]))
+
+
+class _Passed:
+    result = "pass"
+
+
+_PASSED = _Passed()
+
+
+def commit_rows(
+    findings: Sequence[Any], source: str, period: tuple[str, str] | None
+) -> list[dict[str, str]]:
+    """One row per commit that reached a production branch without a pull request (CM001)."""
+    from datetime import datetime, timezone
+
+    out = []
+    for f in findings:
+        if f.rule.id != "CM001":
+            continue
+        facts = dict(f.properties)
+        try:
+            when = datetime.fromisoformat(facts.get("date", "")).astimezone(timezone.utc)
+        except ValueError:
+            continue
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if period is not None and not period[0] <= stamp[:10] <= period[1]:
+            continue
+        row = dict.fromkeys([*FACTS, *CONTROLS, "evidence"], "")
+        row.update({c: "n/a" for c in CONTROLS})
+        row.update(
+            {
+                "change_id": facts.get("change_id", ""),
+                "kind": "commit",
+                "branch": facts.get("branch", ""),
+                "merged_at_utc": stamp,
+                "title": facts.get("subject", ""),
+                "author": facts.get("author", ""),
+                "CM001": "exempt" if f.suppression is not None else "FAIL",
+                "evidence": f"{source}#{facts.get('change_id', '')}",
+            }
+        )
+        out.append(row)
+    return out
 
 
 def _status(decision: Any) -> str:
