@@ -373,3 +373,22 @@ def test_an_approval_whose_commit_was_force_pushed_away_is_stale(
     pr["reviews"] = [approval(commit={"oid": "c0-before-force-push"})]
     write_dump(write, tmp_path, [pr])
     assert failed(run, tmp_path) == {("CM004", "pr:1")}
+
+
+def test_commits_from_gh_pr_view_files_complete_a_dump_without_them(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    """`gh pr view N --json commits > pr-N-commits.json` beside the dump: no longer incomplete,
+    and the co-author the commits name is found; the file is no unrecognised evidence."""
+    pr = good_pr()
+    commits = pr.pop("commits")
+    commits[1]["messageBody"] = "Co-authored-by: Bob <4242+bob@users.noreply.github.com>"
+    write_dump(write, tmp_path, [pr])
+    write(
+        ".soc2/github/acme/shop/changes/pr-1-commits.json",
+        json.dumps({"commits": commits}),
+        tmp_path,
+    )
+    assert failed(run, tmp_path) == {("CM002", "pr:1"), ("CM003", "pr:1")}
+    code, out, _ = run(str(tmp_path), "--select", "SL004", "--format", "json", "--no-history")
+    assert json.loads(out)["findings"] == []

@@ -94,23 +94,7 @@ def _change(offset: int, item: Mapping[str, Any]) -> Change:
         if isinstance(r, dict)
     )
     raw_commits = item.get("commits")
-    commits = None
-    if isinstance(raw_commits, list):
-        commits = tuple(
-            Commit(
-                str(c.get("oid") or ""),
-                str(c.get("messageHeadline") or ""),
-                str(c.get("messageBody") or ""),
-                tuple(
-                    str(a.get("login") or a.get("email") or a.get("name") or "")
-                    for a in c.get("authors") or ()
-                    if isinstance(a, dict)
-                ),
-                str(c.get("committedDate") or ""),
-            )
-            for c in raw_commits
-            if isinstance(c, dict)
-        )
+    commits = commits_of(raw_commits) if isinstance(raw_commits, list) else None
     checks = tuple(_check(c) for c in _list(item, "statusCheckRollup") if isinstance(c, dict))
     truncated = tuple(
         key for key in ("reviews", "commits", "labels") if len(_list(item, key)) >= NESTED_LIMIT
@@ -159,4 +143,23 @@ def _check(entry: Mapping[str, Any]) -> Check:
         str(entry.get("status") or ""),
         str(entry.get("conclusion") or ""),
         str(entry.get("completedAt") or ""),
+    )
+
+
+def commits_of(raw: list[Any]) -> tuple[Commit, ...]:
+    """A pull request's commits, as gh prints them (`gh pr list` or `gh pr view --json commits`)."""
+    return tuple(
+        Commit(
+            str(c.get("oid") or ""),
+            str(c.get("messageHeadline") or ""),
+            str(c.get("messageBody") or ""),
+            tuple(
+                str(a.get("login") or a.get("email") or a.get("name") or "")
+                for a in c.get("authors") or ()
+                if isinstance(a, dict)
+            ),
+            str(c.get("committedDate") or ""),
+        )
+        for c in raw
+        if isinstance(c, dict)
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from soc2lint.formats.registry import Candidate, Format, Target
 from soc2lint.model import Artifact, Document, ParsedArtifact
 
 _SNIFF = 4096
+COMMITS_FILE = re.compile(r"^pr-(\d+)-commits\.json$")
 
 
 def _is_dump(candidate: Candidate) -> bool:
@@ -40,10 +42,41 @@ def parse_dump(artifact: Artifact, text: str) -> ParsedArtifact:
         changes, with_commits = read_dump(text)
     except (ValueError, RecursionError) as exc:
         return ParsedArtifact(artifact, text, error=f"invalid JSON: {exc}")
+    if not with_commits:
+        changes = _with_commit_files(Path(artifact.abspath).parent, changes)
+        with_commits = bool(changes) and all(c.commits is not None for c in changes)
     population = Population(changes, _protection(Path(artifact.abspath)), with_commits)
     start = nodes.mark(0, 0, 0)
     document = Document(0, nodes.mapping([], start, start), "", text, data=population)
     return ParsedArtifact(artifact, text, (document,))
+
+
+def _with_commit_files(directory: Path, changes: list[Any]) -> list[Any]:
+    """Commits from `gh pr view N --json commits > pr-N-commits.json` files beside the dump
+    (gh pr list cannot include commits for more than about 49 pull requests per call)."""
+    from dataclasses import replace
+
+    from soc2lint.changes.ghdump import NESTED_LIMIT, commits_of
+
+    found: dict[int, Any] = {}
+    for path in directory.glob("pr-*-commits.json"):
+        m = COMMITS_FILE.match(path.name)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8")) if m else None
+        except (OSError, ValueError):
+            continue
+        if m and isinstance(data, dict) and isinstance(data.get("commits"), list):
+            found[int(m.group(1))] = data["commits"]
+    if not found:
+        return changes
+    out = []
+    for change in changes:
+        raw = found.get(change.number)
+        if change.commits is None and raw is not None:
+            truncated = change.truncated + (("commits",) if len(raw) >= NESTED_LIMIT else ())
+            change = replace(change, commits=commits_of(raw), truncated=truncated)
+        out.append(change)
+    return out
 
 
 def _protection(dump: Path) -> dict[str, Any]:
@@ -79,7 +112,25 @@ def _protection(dump: Path) -> dict[str, Any]:
     return out
 
 
+def _is_commits_file(candidate: Candidate) -> bool:
+    return candidate.path.startswith(candidate.evidence_dir + "/") and bool(
+        COMMITS_FILE.match(candidate.name)
+    )
+
+
+def _parse_commits_file(artifact: Artifact, text: str) -> ParsedArtifact:
+    """Read with the dump it completes (see _with_commit_files): no document of its own."""
+    return ParsedArtifact(artifact, text)
+
+
 FORMATS = (
+    Format(
+        "pull-request-commits",
+        "Commits of one pull request (`gh pr view N --json commits`), beside a gh pr list dump",
+        _is_commits_file,
+        _parse_commits_file,
+        as_text=False,
+    ),
     Format(
         "pull-requests",
         "Merged pull requests exported with gh pr list (a JSON array)",
