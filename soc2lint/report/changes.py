@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint import __version__
+from soc2lint.changes.decide import PASS, Decision
 from soc2lint.report import sampling
 
 CONTROLS = (
@@ -102,7 +103,7 @@ def rows(
             "ai_assisted": "y" if ev.ai_assisted else "n",
             "emergency": "n" if _status(results["CM010"]) == "n/a" else "y",
         }
-        results["CM001"] = _PASSED  # it came through a pull request
+        results["CM001"] = Decision(PASS)  # it came through a pull request
         for control in CONTROLS:
             status = _status(results[control])
             if status == "FAIL" and (control, change.change_id) in exempt:
@@ -111,13 +112,6 @@ def rows(
         row["evidence"] = f"{source}#{change.change_id}"
         out.append(row)
     return sorted(out, key=lambda r: (r["merged_at_utc"], r["change_id"]))
-
-
-class _Passed:
-    result = "pass"
-
-
-_PASSED = _Passed()
 
 
 def commit_rows(
