@@ -371,3 +371,18 @@ def test_controls_of_an_unread_history_do_not_pass_in_any_format(run: Run, tmp_p
     (plain / "app.py").write_text("print('hello')\n", encoding="utf-8")
     _, report = _json(run, str(plain))
     assert "CC6.6" in report["summary"]["controls"]["passed"]
+
+
+def test_own_file_names_deeper_in_the_tree_are_scanned_for_secrets(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    """soc2lint reads its config and baselines at the root only: a file of the same name in a
+    subdirectory is nobody's config, and a secret in it is reported."""
+    write("vendor/tool/.soc2lint.yaml", SECRET_LINE)
+    write("vendor/tool/.secrets.baseline", SECRET_LINE)
+    code, report = _json(run, str(tmp_path), "--no-history", "--select", "SEC001")
+    assert code == 1
+    assert sorted((f["path"], f["line"]) for f in report["findings"]) == [
+        ("vendor/tool/.secrets.baseline", 1),
+        ("vendor/tool/.soc2lint.yaml", 1),
+    ]

@@ -11,10 +11,10 @@ from dataclasses import replace
 from typing import Any
 
 from soc2lint.formats import nodes
-from soc2lint.language.routes import Route
+from soc2lint.language.routes import Route, line_starts
 from soc2lint.model import Document, Hit
 from soc2lint.redact import fingerprint, preview
-from soc2lint.secrets.baseline import hashed
+from soc2lint.secrets.baseline import hashed, is_own_file
 from soc2lint.secrets.lines import (
     NOT_CREDENTIALS,
     engine,
@@ -167,17 +167,9 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
 def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
     """Every secret detect-secrets finds in a file's lines (`secret-in-file`)."""
     text = doc.text
-    name = str(params.get("_path", "")).rsplit("/", 1)[-1]
-    if not text or name in (
-        ".secrets.baseline",
-        ".soc2lint-baseline.yaml",
-        ".soc2lint.yaml",
-        ".soc2lint.yml",
-    ):
+    if not text or is_own_file(str(params.get("_path", ""))):
         return  # baselines and exceptions hold fingerprints and hashes, random by design
-    starts = [0]
-    for m in re.finditer("\n", text):
-        starts.append(m.end())
+    starts = line_starts(text)
     skip: frozenset[str] = getattr(context, "false_positives", frozenset())
     path = str(params.get("_path", "file"))
     found = list(scan_text(text, path))

@@ -104,7 +104,7 @@ def locate(
 
 def span_location(path: str, text: str, start: int, end: int) -> Location:
     """Location of the character offsets [start, end) in `text`."""
-    starts = _line_starts(text)
+    starts = line_starts(text)
     line = bisect_right(starts, start)
     end_line = bisect_right(starts, end)
     return Location(
@@ -113,7 +113,7 @@ def span_location(path: str, text: str, start: int, end: int) -> Location:
 
 
 @lru_cache(maxsize=4)
-def _line_starts(text: str) -> list[int]:
+def line_starts(text: str) -> list[int]:
     """Where each line starts: built once per file, so that thousands of findings in a large
     export (a pull-request dump on one line) cost a binary search each, not a scan."""
     return [0, *(m.end() for m in re.finditer("\n", text))]

@@ -39,12 +39,11 @@ OWN_FILES = frozenset({DEFAULT_NAME, DETECT_SECRETS_NAME, ".soc2lint.yaml", ".so
 
 def is_own_file(path: str, baseline: str = DEFAULT_NAME) -> bool:
     """Whether `path` (relative to the scan root, `/`-separated) is one of soc2lint's own files
-    or the baseline kept at the configured path `baseline` (relative to the scan root)."""
+    at the root, where soc2lint reads them, or the baseline at its configured path. A file of
+    that name deeper in the tree is nobody's config: it is scanned like any other."""
     import posixpath
 
-    return path.rsplit("/", 1)[-1] in OWN_FILES or path == posixpath.normpath(
-        baseline.replace("\\", "/")
-    )
+    return path in OWN_FILES or path == posixpath.normpath(baseline.replace("\\", "/"))
 
 
 HEADER = """\

@@ -353,6 +353,6 @@ def git_output(root: Path, *args: str) -> str:
 
 def is_own_file(path: str, skip: frozenset[str]) -> bool:
     """soc2lint's own files (baselines, config) and the files it was told to skip."""
-    from soc2lint.secrets.baseline import OWN_FILES
+    from soc2lint.secrets import baseline
 
-    return path in skip or path.rsplit("/", 1)[-1] in OWN_FILES
+    return path in skip or baseline.is_own_file(path)
