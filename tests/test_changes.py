@@ -392,3 +392,31 @@ def test_commits_from_gh_pr_view_files_complete_a_dump_without_them(
     assert failed(run, tmp_path) == {("CM002", "pr:1"), ("CM003", "pr:1")}
     code, out, _ = run(str(tmp_path), "--select", "SL004", "--format", "json", "--no-history")
     assert json.loads(out)["findings"] == []
+
+
+@pytest.mark.parametrize(
+    ("field", "unknown"),
+    [
+        ("reviews", {"CM002", "CM003", "CM004"}),  # CM006, CM009: n/a (12 lines, no AI)
+        ("statusCheckRollup", {"CM005"}),
+    ],
+)
+def test_a_field_the_export_left_out_is_unknown_never_a_pass_or_a_fail(
+    run: Run, write: Write, tmp_path: Path, field: str, unknown: set[str]
+) -> None:
+    """A dump made without `reviews` is not a population nobody approved, and one without
+    `statusCheckRollup` not one whose checks all passed: those controls are not evaluated."""
+    from soc2lint.changes.decide import INCONCLUSIVE, Policy, evaluate
+    from soc2lint.changes.ghdump import read_dump
+
+    pr = good_pr()
+    del pr[field]
+    if field == "reviews":
+        pr["mergedBy"] = {"login": "carol"}
+    write_dump(write, tmp_path, [pr])
+    found = findings(run, tmp_path)
+    assert [(f["rule_id"], f["properties"]["change_id"]) for f in found] == [("CM012", "export")]
+    assert f"1 of 1 pull requests have no `{field}`" in found[0]["message"]
+    (change,), _ = read_dump((tmp_path / DUMP).read_text(encoding="utf-8"))
+    results = evaluate(change, Policy(), None).results
+    assert {k for k, d in results.items() if d.result == INCONCLUSIVE} == unknown

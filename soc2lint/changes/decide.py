@@ -266,6 +266,16 @@ def evaluate(change: Change, policy: Policy, protection: Protection | None) -> E
         r["CM009"] = Decision(PASS)
     else:
         r["CM009"] = Decision(FAIL, f"AI-assisted, and no independent human approval ({why_not})")
+    if change.missing:  # a field the export left out is unknown, not empty
+        gaps = {
+            "reviews": ("CM002", "CM003", "CM004", "CM006", "CM009"),
+            "statusCheckRollup": ("CM005",),
+        }
+        for field_name in change.missing:
+            for key in gaps.get(field_name, ()):
+                # n/a that follows from the change itself (small, not AI-assisted) stays n/a
+                if r[key].result != NA or key in ("CM004", "CM005"):
+                    r[key] = Decision(INCONCLUSIVE, f"the export has no `{field_name}`")
     _emergency(change, ev, policy)
     if incomplete:
         r["CM012"] = Decision(FAIL, "the export cut " + ", ".join(incomplete))

@@ -17,6 +17,8 @@ from typing import Any
 
 from soc2lint.changes.model import Change, Check, Commit, Review
 
+# fields without which approvals or checks cannot be judged: absent is unknown, never "none"
+EVIDENCE_FIELDS = ("reviews", "statusCheckRollup")
 NESTED_LIMIT = 100  # gh pr list asks for the first 100 items of every nested list
 _WS = re.compile(r"\s*")
 
@@ -125,6 +127,7 @@ def _change(offset: int, item: Mapping[str, Any]) -> Change:
         checks=checks,
         closing_issues=len(_list(item, "closingIssuesReferences")),
         truncated=truncated,
+        missing=tuple(key for key in EVIDENCE_FIELDS if key not in item),
         offset=offset,
         merge_oid=str((item.get("mergeCommit") or {}).get("oid") or ""),
     )

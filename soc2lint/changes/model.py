@@ -58,6 +58,7 @@ class Change:
     checks: tuple[Check, ...]
     closing_issues: int
     truncated: tuple[str, ...] = ()  # nested lists the export cut at its limit
+    missing: tuple[str, ...] = ()  # fields the export did not include (`reviews`, ...)
     offset: int = 0  # where the pull request's object starts in its file
     merge_oid: str = ""  # `mergeCommit.oid`: the merge, squash or last rebased commit on the base
 

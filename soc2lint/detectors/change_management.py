@@ -77,6 +77,29 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
             span=(0, 0),
             properties=(("change_id", "export"),),
         )
+    if rule == "CM012":
+        absent = {
+            f: sum(1 for c in population.changes if f in c.missing)
+            for f in ("reviews", "statusCheckRollup")
+        }
+        for name, count in absent.items():
+            if count:
+                yield Hit(
+                    (),
+                    "value",
+                    {
+                        "pr": "(export)",
+                        "url": "",
+                        "detail": (
+                            f"{count} of {len(population.changes)} pull requests have no `{name}` in the "
+                            "export: the controls that read it were not evaluated for them; export it "
+                            "with `gh pr list --json ...`"
+                        ),
+                        "identity": f"export-{name}",
+                    },
+                    span=(0, 0),
+                    properties=(("change_id", "export"),),
+                )
     for ev in evaluated(population, _policy(params)):
         decision = ev.results.get(rule)
         if decision is None or decision.result != FAIL:
