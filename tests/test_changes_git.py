@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import git
 import pytest
 
 from soc2lint.config import Config
@@ -19,8 +20,6 @@ from soc2lint.language.select import select_rules
 from soc2lint.model import Finding
 from soc2lint.scan.engine import scan
 from tests.test_changes import DUMP, good_pr
-
-git = pytest.importorskip("git")
 
 RULES = load_rules([builtin_rules_dir()])
 

@@ -118,6 +118,7 @@ class _Registry:
     formats: list[Format]
     targets: dict[str, Target]
     all_targets: dict[str, Target] | None = None  # with `files` and `any`, built on demand
+    by_kind: dict[str, Format] | None = None  # built on demand
 
 
 _REGISTRY: _Registry | None = None
@@ -142,13 +143,13 @@ def register(fmt: Format, targets: Mapping[str, Target] | None = None) -> Callab
     registry.formats.insert(0, fmt)
     added = dict(targets or {})
     registry.targets.update(added)
-    registry.all_targets = None
+    registry.all_targets = registry.by_kind = None
 
     def unregister() -> None:
         registry.formats.remove(fmt)
         for name in added:
             registry.targets.pop(name, None)
-        registry.all_targets = None
+        registry.all_targets = registry.by_kind = None
 
     return unregister
 
@@ -158,10 +159,13 @@ def formats() -> Sequence[Format]:
 
 
 def format_of(kind: str) -> Format:
-    for fmt in _load().formats:
-        if fmt.kind == kind:
-            return fmt
-    raise KeyError(kind)
+    """The format of a kind: asked several times for every file, so a dict, not a search."""
+    registry = _load()
+    if registry.by_kind is None:
+        registry.by_kind = {}
+        for fmt in reversed(registry.formats):  # the first registered wins, as in classify
+            registry.by_kind[fmt.kind] = fmt
+    return registry.by_kind[kind]
 
 
 def classify(candidate: Candidate) -> str | None:
