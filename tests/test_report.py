@@ -76,6 +76,7 @@ def test_the_report_and_its_sample_re_derived_from_the_formula(
     digest = hashlib.sha256((out / "changes" / "population.csv").read_bytes()).hexdigest()
     assert f"`{digest}`" in summary and "Seed: `auditor-7`" in summary
     assert "| CM008 | 40 | 8 | 0 | 0 | 0 | 0 | 20.0% |" in summary
+    assert "no git clone here: commits that reached the branch without a pull request" in summary
     html = (out / "summary.html").read_text(encoding="utf-8")
     assert "<script" not in html and "<table>" in html
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -183,6 +184,7 @@ def test_direct_pushes_are_rows_of_the_population(run: Run, tmp_path: Path) -> N
         (f"commit:{direct}", "commit", "2026-03-02T12:00:00Z", "FAIL"),
         ("pr:2", "pr", "2026-03-02T18:00:00Z", "pass"),
     ]
+    assert "no git clone here" not in (out / "summary.md").read_text(encoding="utf-8")
     commit_row = rows[1]
     assert (commit_row["author"], commit_row["title"], commit_row["branch"]) == (
         "Mallory",

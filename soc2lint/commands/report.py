@@ -102,6 +102,13 @@ def report_cmd(
             notes.append(f"{artifact.path} has no commits: CM003, CM004 and CM009 not evaluated")
         population += report.rows(evaluated(pop, policy), exempt, artifact.path, bounds)
     population += report.commit_rows(result.findings, dumps[0].path, bounds)
+    from soc2lint.secrets.history import is_work_tree
+
+    if not is_work_tree(root):  # completeness: no history, so no direct pushes to find
+        notes.append(
+            "no git clone here: commits that reached the branch without a pull request "
+            "(CM001) were not looked for; the population holds pull requests only"
+        )
     population.sort(key=lambda r: (r["merged_at_utc"], r["change_id"]))
     command = shlex.join(
         [
