@@ -99,7 +99,9 @@ def _change(offset: int, item: Mapping[str, Any]) -> Change:
     commits = commits_of(raw_commits) if isinstance(raw_commits, list) else None
     checks = tuple(_check(c) for c in _list(item, "statusCheckRollup") if isinstance(c, dict))
     truncated = tuple(
-        key for key in ("reviews", "commits", "labels") if len(_list(item, key)) >= NESTED_LIMIT
+        key
+        for key in ("reviews", "commits", "labels", "files")
+        if len(_list(item, key)) >= NESTED_LIMIT
     )
     author = item.get("author")
     return Change(
@@ -130,7 +132,15 @@ def _change(offset: int, item: Mapping[str, Any]) -> Change:
         missing=tuple(key for key in EVIDENCE_FIELDS if key not in item),
         offset=offset,
         merge_oid=str((item.get("mergeCommit") or {}).get("oid") or ""),
+        base_oid=str(item.get("baseRefOid") or ""),
+        files=_files(item.get("files")),
     )
+
+
+def _files(raw: Any) -> tuple[str, ...] | None:
+    if not isinstance(raw, list):
+        return None
+    return tuple(str(f.get("path") or "") for f in raw if isinstance(f, dict))
 
 
 def _check(entry: Mapping[str, Any]) -> Check:

@@ -27,6 +27,15 @@ class Commit(NamedTuple):
     committed_at: str = ""
 
 
+class Event(NamedTuple):
+    """A timeline event of a pull request (GraphQL `timelineItems`)."""
+
+    kind: str  # HeadRefForcePushedEvent, ReviewDismissedEvent, LabeledEvent, ...
+    created_at: str
+    actor: str  # login; "" when deleted or not exported
+    detail: str = ""  # label name, previous review state, after-commit oid, assignee
+
+
 class Check(NamedTuple):
     name: str
     status: str  # COMPLETED, IN_PROGRESS, QUEUED, ... (CheckRun); "" for a status context
@@ -61,6 +70,9 @@ class Change:
     missing: tuple[str, ...] = ()  # fields the export did not include (`reviews`, ...)
     offset: int = 0  # where the pull request's object starts in its file
     merge_oid: str = ""  # `mergeCommit.oid`: the merge, squash or last rebased commit on the base
+    base_oid: str = ""  # `baseRefOid`: the base branch's commit when the pull request was merged
+    files: tuple[str, ...] | None = None  # changed paths; None: not exported
+    events: tuple[Event, ...] | None = None  # timeline; None: not exported (gh dumps)
 
     @property
     def change_id(self) -> str:
@@ -73,6 +85,7 @@ class Protection:
 
     required_checks: tuple[str, ...] | None  # None: not exported
     required_approvals: int | None
+    code_owner_reviews: bool = False  # `require_code_owner_reviews`
 
 
 @dataclass
@@ -82,4 +95,5 @@ class Population:
     changes: list[Change]
     protection: dict[str, Protection] = field(default_factory=dict)
     commits_exported: bool = True
+    source: str = "gh"  # "gh": a gh pr list dump; "graphql": pages of `collect github --changes`
     decisions: dict[tuple[object, ...], object] = field(default_factory=dict)  # memo per policy

@@ -55,9 +55,15 @@ def evaluated(population: Any, policy: Any) -> list[Any]:
 
 def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
     from soc2lint.changes.decide import FAIL
+    from soc2lint.changes.model import Population
 
     population = doc.data
     if population is None:
+        return
+    if not isinstance(population, Population):  # the collection's other files (CM007, CM012)
+        from soc2lint.detectors import change_activity
+
+        yield from change_activity.detect(doc, params, context)
         return
     rule = str(params.get("decision", ""))
     if rule == "CM012" and not population.commits_exported and population.changes:

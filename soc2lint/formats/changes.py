@@ -107,7 +107,9 @@ def _protection(dump: Path) -> dict[str, Any]:
             reviews.get("required_approving_review_count") if isinstance(reviews, dict) else None
         )
         out[branch] = Protection(
-            names if names is not None else (), approvals if isinstance(approvals, int) else None
+            names if names is not None else (),
+            approvals if isinstance(approvals, int) else None,
+            isinstance(reviews, dict) and reviews.get("require_code_owner_reviews") is True,
         )
     return out
 
