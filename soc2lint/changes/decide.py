@@ -124,8 +124,16 @@ def _identity(name: str, email: str) -> str:
 
 
 def code_authors(change: Change) -> frozenset[str]:
-    """The PR author, every commit author and every `Co-authored-by` identity (lower-cased)."""
+    """The PR author, every commit author and every `Co-authored-by` identity (lower-cased);
+    for a pull request an AI agent opened, the humans who assigned it the work (the prompter:
+    GitHub itself does not count their approval)."""
     out = {short(change.author)} if change.author not in ("", "app/") else set()
+    if short(change.author) in AI_AGENTS or change.author_is_bot:
+        out.update(
+            short(e.actor)
+            for e in change.events or ()
+            if e.kind == "AssignedEvent" and e.actor and not is_bot(e.actor)
+        )
     for commit in change.commits or ():
         out.update(a.lower() for a in commit.authors if a)
         for m in _CO_AUTHOR.finditer(commit.body):
@@ -185,6 +193,11 @@ def on_final_code(change: Change, review: Review) -> bool | None:
         return True
     if change.commits is None or not review.commit:
         return None
+    if any(
+        e.kind == "HeadRefForcePushedEvent" and e.created_at > review.submitted_at
+        for e in change.events or ()
+    ):
+        return False  # the branch was rewritten after the approval
     oids = [c.oid for c in change.commits]
     if review.commit not in oids:
         # every commit exported, and the approved one is gone: force-pushed away after the review
@@ -276,10 +289,32 @@ def evaluate(change: Change, policy: Policy, protection: Protection | None) -> E
                 # n/a that follows from the change itself (small, not AI-assisted) stays n/a
                 if r[key].result != NA or key in ("CM004", "CM005"):
                     r[key] = Decision(INCONCLUSIVE, f"the export has no `{field_name}`")
+    r["CM007"] = _dismissed_then_merged(change)
     _emergency(change, ev, policy)
     if incomplete:
         r["CM012"] = Decision(FAIL, "the export cut " + ", ".join(incomplete))
     return ev
+
+
+def _dismissed_then_merged(change: Change) -> Decision:
+    """CM007 for one pull request: its merger dismissed a request for changes, then merged."""
+    if change.events is None:
+        return Decision(INCONCLUSIVE, "the export has no timeline (review dismissals)")
+    merger = short(change.merged_by)
+    for event in change.events:
+        if (
+            event.kind == "ReviewDismissedEvent"
+            and event.detail == "CHANGES_REQUESTED"
+            and event.actor
+            and short(event.actor) == merger
+            and event.created_at <= change.merged_at
+        ):
+            return Decision(
+                FAIL,
+                f"{change.merged_by} dismissed a request for changes at {event.created_at} and "
+                "merged the pull request themselves",
+            )
+    return Decision(PASS)
 
 
 def _checks(change: Change, policy: Policy, protection: Protection | None) -> Decision:
@@ -336,8 +371,18 @@ def _ticket(change: Change, policy: Policy) -> Decision:
 
 def _emergency(change: Change, ev: Evaluated, policy: Policy) -> None:
     labels = {label.lower() for label in change.labels}
-    if not labels & {e.lower() for e in policy.emergency_labels}:
+    emergency = labels & {e.lower() for e in policy.emergency_labels}
+    if not emergency:
         ev.results["CM010"] = Decision(NA)
+        return
+    if change.events is not None and not any(
+        e.kind == "LabeledEvent"
+        and e.detail.lower() in emergency
+        and e.created_at <= change.merged_at
+        for e in change.events
+    ):
+        # labelled an emergency only after the merge: it was merged as a normal change
+        ev.results["CM010"] = Decision(NA, "emergency label added after the merge")
         return
     failed = [k for k in ("CM002", "CM004", "CM005") if ev.results[k].result == FAIL]
     if not failed:

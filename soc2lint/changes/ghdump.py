@@ -97,7 +97,7 @@ def _change(offset: int, item: Mapping[str, Any]) -> Change:
     )
     raw_commits = item.get("commits")
     commits = commits_of(raw_commits) if isinstance(raw_commits, list) else None
-    checks = tuple(_check(c) for c in _list(item, "statusCheckRollup") if isinstance(c, dict))
+    checks = tuple(check_of(c) for c in _list(item, "statusCheckRollup") if isinstance(c, dict))
     truncated = tuple(
         key
         for key in ("reviews", "commits", "labels", "files")
@@ -143,13 +143,13 @@ def _files(raw: Any) -> tuple[str, ...] | None:
     return tuple(str(f.get("path") or "") for f in raw if isinstance(f, dict))
 
 
-def _check(entry: Mapping[str, Any]) -> Check:
+def check_of(entry: Mapping[str, Any]) -> Check:
     if entry.get("__typename") == "StatusContext" or "context" in entry:
         return Check(
             str(entry.get("context") or ""),
             "",
             str(entry.get("state") or ""),
-            str(entry.get("startedAt") or ""),
+            str(entry.get("startedAt") or entry.get("createdAt") or ""),
         )
     return Check(
         str(entry.get("name") or ""),

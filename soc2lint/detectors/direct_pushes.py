@@ -25,13 +25,65 @@ def _branches(params: Mapping[str, Any], root: Any) -> list[str]:
     return [default] if default else []
 
 
+def _from_history(collection: Any, params: Mapping[str, Any]) -> Iterator[Hit]:
+    """CM001 from the collected history: first-parent commits of the collection's branch that
+    GitHub associates with no pull request merged into it. At the manifest's entry of the
+    history page holding the commit."""
+    from soc2lint.changes.collection import accounted
+    from soc2lint.detectors.change_activity import production
+
+    period = collection.period
+    if period.branch not in production(params, period.branch):
+        return
+    page_dir = collection.manifest_path.rsplit("/", 1)[0] + "/graphql/"
+    entries = {path.rsplit("/", 1)[-1]: offset for path, offset in collection.entries.items()}
+    for commit in collection.history or ():
+        if accounted(commit, period.branch):
+            continue
+        why = (
+            f"GitHub associates it with no pull request merged into {period.branch} "
+            f"(history page {page_dir}{commit.page})"
+        )
+        change_id = f"commit:{commit.oid}"
+        offset = entries.get(commit.page, 0)
+        yield Hit(
+            (),
+            "value",
+            {
+                "commit": commit.oid[:7],
+                "sha": commit.oid,
+                "author": commit.author,
+                "date": commit.date,
+                "subject": commit.subject,
+                "branch": period.branch,
+                "detail": why,
+                "identity": change_id,
+            },
+            span=(offset, offset + 1),
+            properties=(
+                ("change_id", change_id),
+                ("commit", commit.oid),
+                ("author", commit.author),
+                ("date", commit.date),
+                ("subject", commit.subject),
+                ("branch", period.branch),
+            ),
+        )
+
+
 def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
+    from soc2lint.changes.collection import Collection
     from soc2lint.changes.firstparent import first_parent, resolve, unaccounted
 
     population = doc.data
-    root = getattr(context, "root", None)
-    if population is None or root is None or not population.changes:
+    if isinstance(population, Collection):
+        yield from _from_history(population, params)
         return
+    root = getattr(context, "root", None)
+    if population is None or root is None or not getattr(population, "changes", None):
+        return
+    if population.source != "gh":
+        return  # collected pages: the collection's history decides (above)
     for branch in _branches(params, root):
         key = ("first-parent", str(root), branch)
         if key not in population.decisions:

@@ -1,6 +1,9 @@
 """Merged pull requests as change evidence: a `gh pr list --state merged --json ...` dump (a
-JSON array), anywhere under the evidence directory, recognised by content. Its documents carry
-a typed population (`Document.data`) that the change-management detector reads; no node tree.
+JSON array) anywhere under the evidence directory, recognised by content, and the pages of
+`collect github --changes` (`changes/graphql/prs-NNNN.json`, completed by their follow-up
+answers). Their documents carry a typed population (`Document.data`) that the
+change-management detector reads; no node tree. The collection's other files (its manifest,
+the branch's activity, rule-suite bypasses) are the `change-collection` kind.
 """
 
 from __future__ import annotations
@@ -34,6 +37,99 @@ def _is_dump(candidate: Candidate) -> bool:
     return looks_like_dump(head)
 
 
+def _head(candidate: Candidate) -> str:
+    try:
+        with open(os.path.join(candidate.root, candidate.path), "rb") as handle:
+            return handle.read(_SNIFF).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _is_page(candidate: Candidate) -> bool:
+    from soc2lint.changes.graphql import looks_like_page
+    from soc2lint.changes.query import PAGE_FILE
+
+    return (
+        candidate.path.startswith(candidate.evidence_dir + "/")
+        and bool(PAGE_FILE.match(candidate.name))
+        and looks_like_page(_head(candidate))
+    )
+
+
+def _is_pull_requests(candidate: Candidate) -> bool:
+    return _is_dump(candidate) or _is_page(candidate)
+
+
+def _document(artifact: Artifact, text: str, data: Any) -> ParsedArtifact:
+    start = nodes.mark(0, 0, 0)
+    document = Document(0, nodes.mapping([], start, start), "", text, data=data)
+    return ParsedArtifact(artifact, text, (document,))
+
+
+def parse_pull_requests(artifact: Artifact, text: str) -> ParsedArtifact:
+    if text.lstrip().startswith("{"):
+        return parse_page(artifact, text)
+    return parse_dump(artifact, text)
+
+
+def parse_page(artifact: Artifact, text: str) -> ParsedArtifact:
+    """One page of `collect github --changes`: its merged pull requests in the collection's
+    period and branch (all of them when its manifest is missing)."""
+    from soc2lint.changes.collection import period_beside
+    from soc2lint.changes.graphql import read_page
+    from soc2lint.changes.model import Population
+
+    directory = Path(artifact.abspath).parent
+    period = period_beside(directory.parent)
+    try:
+        changes = read_page(
+            text,
+            _follow_ups(directory),
+            (lambda at, base: period.holds(at) and (not period.branch or base == period.branch))
+            if period is not None
+            else (lambda at, base: True),
+        )
+    except (ValueError, RecursionError) as exc:
+        return ParsedArtifact(artifact, text, error=f"invalid page: {exc}")
+    population = Population(changes, _protection(Path(artifact.abspath)), True, source="graphql")
+    return _document(artifact, text, population)
+
+
+def _follow_ups(directory: Path) -> Any:
+    """Reads the follow-up answers of a pull request's nested list beside its page."""
+    from soc2lint.changes.graphql import follow_up_nodes
+    from soc2lint.changes.query import FOLLOW_UP_FILE
+
+    found: dict[tuple[int, str], list[tuple[int, Path]]] = {}
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        names = []
+    for name in names:
+        m = FOLLOW_UP_FILE.match(name)
+        if m:
+            found.setdefault((int(m.group(1)), m.group(2)), []).append(
+                (int(m.group(3)), directory / name)
+            )
+
+    def read(number: int, field: str) -> tuple[list[Any], bool] | None:
+        pages = sorted(found.get((number, field), ()))
+        if not pages:
+            return None
+        answers = []
+        for expected, (index, path) in enumerate(pages, 2):
+            if index != expected:
+                break  # a page missing in between: the list stays unfinished
+            try:
+                answers.append(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, UnicodeDecodeError):
+                answers.append(None)
+        items, more = follow_up_nodes(answers, field)
+        return items, more or len(answers) < len(pages)
+
+    return read
+
+
 def parse_dump(artifact: Artifact, text: str) -> ParsedArtifact:
     from soc2lint.changes.ghdump import read_dump
     from soc2lint.changes.model import Population
@@ -46,9 +142,7 @@ def parse_dump(artifact: Artifact, text: str) -> ParsedArtifact:
         changes = _with_commit_files(Path(artifact.abspath).parent, changes)
         with_commits = bool(changes) and all(c.commits is not None for c in changes)
     population = Population(changes, _protection(Path(artifact.abspath)), with_commits)
-    start = nodes.mark(0, 0, 0)
-    document = Document(0, nodes.mapping([], start, start), "", text, data=population)
-    return ParsedArtifact(artifact, text, (document,))
+    return _document(artifact, text, population)
 
 
 def _with_commit_files(directory: Path, changes: list[Any]) -> list[Any]:
@@ -81,10 +175,15 @@ def _with_commit_files(directory: Path, changes: list[Any]) -> list[Any]:
 
 def _protection(dump: Path) -> dict[str, Any]:
     """Required checks and approvals per branch, from the settings exports of the repository
-    the dump sits in (`.soc2/github/O/R/changes/gh-pr-list.json` -> `.soc2/github/O/R/`)."""
+    the dump sits in (`.soc2/github/O/R/changes/gh-pr-list.json` or
+    `.soc2/github/O/R/changes/graphql/prs-0001.json` -> `.soc2/github/O/R/`)."""
     from soc2lint.changes.model import Protection
 
-    repo = dump.parent.parent if dump.parent.name == "changes" else dump.parent
+    repo = dump.parent
+    for parent in (dump.parent, dump.parent.parent):
+        if parent.name == "changes":
+            repo = parent.parent
+            break
     out: dict[str, Any] = {}
     for path in sorted(repo.glob("branches/**/protection.json")):
         branch = path.parent.relative_to(repo / "branches").as_posix()
@@ -115,9 +214,63 @@ def _protection(dump: Path) -> dict[str, Any]:
 
 
 def _is_commits_file(candidate: Candidate) -> bool:
+    from soc2lint.changes.query import FOLLOW_UP_FILE
+
     return candidate.path.startswith(candidate.evidence_dir + "/") and bool(
-        COMMITS_FILE.match(candidate.name)
+        COMMITS_FILE.match(candidate.name) or FOLLOW_UP_FILE.match(candidate.name)
     )
+
+
+def _collection_file(candidate: Candidate) -> str:
+    """Which file of a changes collection this is: "manifest", "activity", "rule-suites",
+    "history", or ""."""
+    from soc2lint.changes.query import HISTORY_FILE, MONTH_FILE
+
+    if not candidate.path.startswith(candidate.evidence_dir + "/"):
+        return ""
+    parts = candidate.path.split("/")
+    if len(parts) >= 2 and parts[-2] == "changes":
+        return {"manifest.json": "manifest", "activity.json": "activity"}.get(parts[-1], "")
+    if len(parts) >= 3 and parts[-3] == "changes":
+        if parts[-2] == "rule-suites" and MONTH_FILE.match(parts[-1]):
+            return "rule-suites"
+        if parts[-2] == "graphql" and HISTORY_FILE.match(parts[-1]):
+            return "history"
+    return ""
+
+
+def _is_collection_file(candidate: Candidate) -> bool:
+    return bool(_collection_file(candidate))
+
+
+def _parse_collection_file(artifact: Artifact, text: str) -> ParsedArtifact:
+    """The manifest (with the branch's first-parent history read from the history pages), the
+    activity or one month of rule suites; history pages have no document of their own."""
+    from soc2lint.changes import collection
+
+    path = Path(artifact.abspath)
+    name = path.name
+    try:
+        if name == collection.MANIFEST:
+            period, entries = collection.read_manifest(text)
+            history, problem = collection.first_parent_history(path.parent / "graphql", period)
+            data: Any = collection.Collection(period, artifact.path, history, problem, entries)
+        elif name == "activity.json":
+            data = collection.EventLog(
+                tuple(collection.events_of(text, "activity")),
+                collection.period_beside(path.parent),
+            )
+        elif path.parent.name == "rule-suites":
+            data = collection.EventLog(
+                tuple(collection.events_of(text, "rule-suite")),
+                collection.period_beside(path.parent.parent),
+                collection.month_of(name),
+            )
+        else:
+            return ParsedArtifact(artifact, text)  # a history page: read with the manifest
+    except (ValueError, RecursionError) as exc:
+        return ParsedArtifact(artifact, text, error=f"invalid JSON: {exc}")
+    return _document(artifact, text, data)
 
 
 def _parse_commits_file(artifact: Artifact, text: str) -> ParsedArtifact:
@@ -127,22 +280,35 @@ def _parse_commits_file(artifact: Artifact, text: str) -> ParsedArtifact:
 
 FORMATS = (
     Format(
+        "change-collection",
+        "The manifest, branch history, activity and rule-suite bypasses of "
+        "`collect github --changes`",
+        _is_collection_file,
+        _parse_collection_file,
+        as_text=False,
+        max_size=1 << 28,
+    ),
+    Format(
         "pull-request-commits",
-        "Commits of one pull request (`gh pr view N --json commits`), beside a gh pr list dump",
+        "Commits of one pull request (`gh pr view N --json commits`) beside a gh pr list dump, "
+        "or the follow-up pages of a pull request's nested list beside a page of "
+        "`collect github --changes`",
         _is_commits_file,
         _parse_commits_file,
         as_text=False,
     ),
     Format(
         "pull-requests",
-        "Merged pull requests exported with gh pr list (a JSON array)",
-        _is_dump,
-        parse_dump,
+        "Merged pull requests exported with gh pr list (a JSON array) or collected with "
+        "`collect github --changes` (pages of GraphQL answers)",
+        _is_pull_requests,
+        parse_pull_requests,
         as_text=False,
         max_size=1 << 30,  # 10,000 pull requests export to about 30 MB
         absent=(
             "change-management controls (CM rules) not evaluated: no merged pull requests under "
-            "the evidence directory; export them with `gh pr list --state merged --limit 100000 "
+            "the evidence directory; collect them with `soc2lint collect github OWNER/REPO "
+            "--changes`, or export them with `gh pr list --state merged --limit 100000 "
             "--json number,url,title,body,author,mergedBy,mergedAt,createdAt,baseRefName,"
             "headRefName,headRefOid,mergeCommit,additions,deletions,labels,reviews,"
             "statusCheckRollup,closingIssuesReferences "
@@ -153,9 +319,10 @@ FORMATS = (
 
 TARGETS = {
     "pull-requests": Target(
-        "Merged pull requests: a `gh pr list --state merged --json ...` dump under the evidence "
-        "directory",
-        frozenset({"pull-requests"}),
+        "Merged pull requests: a `gh pr list --state merged --json ...` dump or the pages of "
+        "`collect github --changes` under the evidence directory, with that collection's "
+        "manifest, branch history, activity and rule-suite bypasses",
+        frozenset({"pull-requests", "change-collection"}),
         ".soc2/github/acme/shop/changes/gh-pr-list.json",
     ),
 }

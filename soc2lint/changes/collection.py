@@ -1,0 +1,267 @@
+"""The files of `collect github --changes` besides the pull request pages: the collection's
+manifest (period, branch, what failed), the branch's history with the pull requests GitHub
+associates with each commit (CM001 without a clone), the branch's activity and the rule-suite
+bypasses (CM007).
+
+Whatever is missing, failed or cut short is said (CM012), never read as "nothing happened".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from soc2lint.changes.ghdump import elements
+from soc2lint.changes.query import HISTORY_FILE, MONTH_FILE
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A request of the collection that gave no complete evidence."""
+
+    path: str
+    endpoint: str
+    status: int
+    note: str
+    offset: int  # where its entry starts in the manifest
+
+
+@dataclass(frozen=True)
+class Period:
+    """What one collection covers, from its manifest."""
+
+    repository: str
+    branch: str
+    since: str  # RFC 3339 `Z`; "" when not said
+    until: str
+    complete: bool
+    rule_suite_months: tuple[str, ...]
+    failures: tuple[Failure, ...] = ()
+
+    def holds(self, moment: str) -> bool:
+        """Whether an RFC 3339 `Z` time falls in the period (compared as strings)."""
+        return (not self.since or moment >= self.since) and (not self.until or moment <= self.until)
+
+    def months(self) -> list[str]:
+        """YYYY-MM of every month the period touches."""
+        if len(self.since) < 7 or len(self.until) < 7:
+            return []
+        year, month = int(self.since[:4]), int(self.since[5:7])
+        last = (int(self.until[:4]), int(self.until[5:7]))
+        out = []
+        while (year, month) <= last:
+            out.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
+
+class HistoryCommit:
+    __slots__ = ("oid", "date", "subject", "author", "parents", "pulls", "page")
+
+    def __init__(self, node: dict[str, Any], page: str) -> None:
+        self.oid = str(node.get("oid") or "")
+        self.date = str(node.get("committedDate") or "")
+        self.subject = str(node.get("messageHeadline") or "")
+        author = node.get("author") or {}
+        user = author.get("user") if isinstance(author, dict) else None
+        self.author = str(
+            (user or {}).get("login")
+            or (author or {}).get("name")
+            or (author or {}).get("email")
+            or ""
+        )
+        self.parents = [
+            str(p.get("oid") or "")
+            for p in (node.get("parents") or {}).get("nodes") or ()
+            if isinstance(p, dict)
+        ]
+        self.pulls = [
+            p
+            for p in (node.get("associatedPullRequests") or {}).get("nodes") or ()
+            if isinstance(p, dict)
+        ]
+        self.page = page
+
+
+@dataclass
+class Collection:
+    """A collection's manifest, with the first-parent history of its branch when collected."""
+
+    period: Period
+    manifest_path: str  # relative to the scan root
+    history: list[HistoryCommit] | None = None  # first-parent chain in the period, newest first
+    history_problem: str = ""  # why the chain is missing or incomplete
+    entries: dict[str, int] = field(default_factory=dict)  # file path -> its manifest offset
+
+
+@dataclass(frozen=True)
+class Event:
+    """A push, force push or rule-suite result on a branch, where it sits in its file."""
+
+    source: str  # "activity" or "rule-suite"
+    id: str
+    kind: str  # activity_type, or the rule suite's result
+    ref: str
+    at: str
+    actor: str
+    before: str
+    after: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class EventLog:
+    """activity.json or one month of rule suites, with the period of the collection beside it."""
+
+    events: tuple[Event, ...]
+    period: Period | None
+    month: str = ""  # rule suites: the file's month
+
+
+def _string(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def read_manifest(text: str) -> tuple[Period, dict[str, int]]:
+    """The period and, for each file entry, where it starts in the manifest."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or "files" not in data:
+        raise ValueError("not a changes manifest (no `files`)")
+    entries: dict[str, int] = {}
+    failures = []
+    cursor = 0
+    for entry in data.get("files") or ():
+        if not isinstance(entry, dict):
+            continue
+        path = _string(entry.get("path"))
+        found = text.find(json.dumps(path), cursor)
+        offset = max(text.rfind("{", 0, found), 0) if found >= 0 else 0
+        cursor = max(cursor, found)
+        entries[path] = offset
+        if not entry.get("evidence"):
+            failures.append(
+                Failure(
+                    path,
+                    _string(entry.get("endpoint")),
+                    int(entry.get("status") or 0),
+                    _string(entry.get("note")),
+                    offset,
+                )
+            )
+    months = data.get("rule_suite_months")
+    period = Period(
+        repository=_string(data.get("repository")),
+        branch=_string(data.get("branch")),
+        since=_string(data.get("since")),
+        until=_string(data.get("until")),
+        complete=data.get("complete") is True,
+        rule_suite_months=tuple(str(m) for m in months) if isinstance(months, list) else (),
+        failures=tuple(failures),
+    )
+    return period, entries
+
+
+def period_beside(directory: Path) -> Period | None:
+    """The period of the collection whose `changes/` directory is `directory` or holds it."""
+    for candidate in (directory, directory.parent, directory.parent.parent):
+        path = candidate / MANIFEST
+        if candidate.name == "changes" and path.is_file():
+            try:
+                return read_manifest(path.read_text(encoding="utf-8"))[0]
+            except (OSError, ValueError, UnicodeDecodeError):
+                return None
+    return None
+
+
+def first_parent_history(
+    graphql_dir: Path, period: Period
+) -> tuple[list[HistoryCommit] | None, str]:
+    """The branch's first-parent commits in the period, from the history pages, newest first;
+    (None, why) when there are none to read."""
+    pages = sorted(p for p in graphql_dir.glob("history-*.json") if HISTORY_FILE.match(p.name))
+    if not pages:
+        return None, "no history pages were collected"
+    by_oid: dict[str, HistoryCommit] = {}
+    head = ""
+    cut = ""
+    for page in pages:
+        try:
+            data = json.loads(page.read_text(encoding="utf-8"))
+            target = data["data"]["repository"]["ref"]["target"]
+            history = target["history"]
+        except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+            cut = f"{page.name} is not a readable answer to the history query"
+            break
+        head = head or _string(target.get("oid"))
+        for node in history.get("nodes") or ():
+            if isinstance(node, dict):
+                commit = HistoryCommit(node, page.name)
+                by_oid[commit.oid] = commit
+        if page is pages[-1] and (history.get("pageInfo") or {}).get("hasNextPage"):
+            cut = f"{page.name} says there are more commits than were collected"
+    chain = []
+    oid = head
+    seen = set()
+    while oid in by_oid and oid not in seen:
+        seen.add(oid)
+        commit = by_oid[oid]
+        if period.holds(commit.date) or not period.since:
+            chain.append(commit)
+        elif commit.date < period.since:
+            break
+        oid = commit.parents[0] if commit.parents else ""
+    return chain, cut
+
+
+def accounted(commit: HistoryCommit, branch: str) -> bool:
+    """Whether a merged pull request into `branch` brought this first-parent commit."""
+    return any(p.get("mergedAt") and p.get("baseRefName") == branch for p in commit.pulls)
+
+
+def events_of(text: str, source: str) -> Iterator[Event]:
+    """The events of activity.json (`source` "activity") or a rule-suites file."""
+    for offset, item in elements(text):
+        if not isinstance(item, dict):
+            continue
+        actor = item.get("actor") or item.get("pusher")
+        if source == "activity":
+            kind = _string(item.get("activity_type") or item.get("push_type"))
+            when = _string(item.get("timestamp") or item.get("pushed_at"))
+            before, after = _string(item.get("before")), _string(item.get("after"))
+            who = _string(actor.get("login")) if isinstance(actor, dict) else _string(actor)
+        else:
+            kind = _string(item.get("result"))
+            when = _string(item.get("pushed_at"))
+            before, after = _string(item.get("before_sha")), _string(item.get("after_sha"))
+            who = _string(item.get("actor_name"))
+        yield Event(
+            source,
+            _string(item.get("id")),
+            kind,
+            _string(item.get("ref")),
+            when,
+            who,
+            before,
+            after,
+            offset,
+        )
+
+
+def month_of(name: str) -> str:
+    m = MONTH_FILE.match(name)
+    return f"{m.group(1)}-{m.group(2)}" if m else ""
+
+
+def missing_months(period: Period, months: Sequence[str]) -> list[str]:
+    have = set(months)
+    return [m for m in period.months() if m not in have]
+
+
+def branch_of(ref: str) -> str:
+    return re.sub(r"^refs/heads/", "", ref)
