@@ -71,8 +71,9 @@ DETECTORS: dict[str, DetectorSpec] = {
     "change-management": DetectorSpec(
         "soc2lint.detectors.change_management",
         "detect",
-        ("pr", "url", "detail"),
-        "The change-management decisions (CM rules) over merged pull requests.",
+        ("pr", "url", "subject", "detail"),
+        "The change-management decisions (CM rules) over merged pull requests and the "
+        "collection's activity, rule suites and manifest.",
     ),
     "direct-pushes": DetectorSpec(
         "soc2lint.detectors.direct_pushes",
