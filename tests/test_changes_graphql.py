@@ -5,6 +5,7 @@ gh dump; twins pin the rules the timeline adds."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -580,3 +581,26 @@ def test_what_the_collection_could_not_show_is_said(run: Run, tmp_path: Path) ->
         or "server error"
         in found["collection:github/acme/shop/changes/graphql/prs-0002.json"]["message"]
     )
+
+
+def test_githubs_documented_activity_and_rule_suite_shapes(run: Run, tmp_path: Path) -> None:
+    """GitHub's own examples (tests/data/github-replay/payloads, MIT, from its REST description):
+    the activity example uses `pushed_at`/`push_type`/`pusher`, the schema `timestamp`/
+    `activity_type`/`actor`; both read. A bypass is reported on the branch the collection
+    covers, a passed rule suite and a normal push are not."""
+    payloads = Path(__file__).parent / "data" / "github-replay" / "payloads"
+    collection(tmp_path, [node(1)], manifest(since="2011-01-01T00:00:00Z", branch="main"))
+    activity = json.loads((payloads / "activity-items.json").read_text(encoding="utf-8"))
+    forced = copy.deepcopy(activity[0]) | {"id": 2, "push_type": "force"}
+    (tmp_path / CHANGES / "activity.json").write_text(json.dumps([*activity, forced], indent=2))
+    suites = json.loads((payloads / "rule-suite-items.json").read_text(encoding="utf-8"))
+    for suite in suites:
+        suite["ref"] = "refs/heads/main"
+    (tmp_path / CHANGES / "rule-suites").mkdir()
+    (tmp_path / CHANGES / "rule-suites" / "2023-07.json").write_text(json.dumps(suites, indent=2))
+    found = {
+        f["properties"]["change_id"]: f for f in findings(run, tmp_path) if f["rule_id"] == "CM007"
+    }
+    assert set(found) == {"event:activity:2", "event:rule-suite:21"}
+    assert "octocat" in found["event:activity:2"]["message"]
+    assert "6dcb09b..827efc6" in found["event:activity:2"]["message"].replace(" -> ", "..")

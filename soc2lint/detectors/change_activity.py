@@ -51,7 +51,8 @@ def _bypasses(log: Any, params: Mapping[str, Any]) -> Iterator[Hit]:
             continue  # no production branch known: a force push to a topic branch is normal
         if period is not None and event.at and not period.holds(event.at):
             continue
-        if event.source == "activity" and event.kind == "force_push":
+        # `force` is the `push_type` of GitHub's documented example; `force_push` the schema's
+        if event.source == "activity" and event.kind in ("force_push", "force"):
             what = f"force push to {branch}"
             detail = f"by {event.actor or 'an unknown actor'} at {event.at}, {event.before[:7]} -> {event.after[:7]}: history was rewritten"
         elif event.source == "rule-suite" and event.kind == "bypass":
