@@ -100,7 +100,7 @@ def report_cmd(
         pop = parsed.documents[0].data
         if not pop.commits_exported:
             notes.append(f"{artifact.path} has no commits: CM003, CM004 and CM009 not evaluated")
-        population += report.rows(evaluated(pop, policy), exempt, artifact.path, bounds)
+        population += report.rows(evaluated(pop, policy, root), exempt, artifact.path, bounds)
     population += report.commit_rows(result.findings, dumps[0].path, bounds)
     from soc2lint.secrets.history import is_work_tree
 

@@ -8,12 +8,20 @@ URL and saying why.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from soc2lint.model import Document, Hit
 
 
-def _policy(params: Mapping[str, Any]) -> Any:
+class Settings(NamedTuple):
+    """The CM rules' shared parameters: decide.py's policy, and CM011's."""
+
+    policy: Any  # decide.Policy
+    require_code_owner_review: bool = False  # even where the branch protection does not
+
+
+def _policy(params: Mapping[str, Any]) -> Settings:
     from soc2lint.changes.decide import DEFAULT_TICKET, Policy
 
     def strings(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -21,7 +29,7 @@ def _policy(params: Mapping[str, Any]) -> Any:
         return tuple(str(v) for v in value) if isinstance(value, list) else default
 
     defaults = Policy()
-    return Policy(
+    policy = Policy(
         required_approvals=int(params.get("required_approvals", defaults.required_approvals)),
         production_branches=strings("production_branches", ()),
         required_checks=strings("required_checks", ()),
@@ -35,20 +43,32 @@ def _policy(params: Mapping[str, Any]) -> Any:
         emergency_labels=strings("emergency_labels", defaults.emergency_labels),
         retro_review_hours=int(params.get("retro_review_hours", defaults.retro_review_hours)),
     )
+    return Settings(policy, params.get("require_code_owner_review") is True)
 
 
-def evaluated(population: Any, policy: Any) -> list[Any]:
-    """The population's changes evaluated under `policy`, once (memoised on the population)."""
+def evaluated(population: Any, settings: Settings, root: Path | None = None) -> list[Any]:
+    """The population's changes evaluated under `settings`, once (memoised on the population);
+    CM011 reads CODEOWNERS at each change's base commit from the clone at `root`."""
     from soc2lint.changes.decide import evaluate
+    from soc2lint.changes.owners import decide_all
 
-    key = ("evaluated", policy)
+    key = ("evaluated", settings, str(root))
     if key not in population.decisions:
+        policy = settings.policy
         branches = set(policy.production_branches)
-        population.decisions[key] = [
+        done = [
             evaluate(change, policy, population.protection.get(change.base))
             for change in population.changes
             if not branches or change.base in branches
         ]
+        decide_all(
+            done,
+            population.protection,
+            settings.require_code_owner_review,
+            root,
+            population.decisions,
+        )
+        population.decisions[key] = done
     result: list[Any] = population.decisions[key]
     return result
 
@@ -106,7 +126,7 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
                     span=(0, 0),
                     properties=(("change_id", "export"),),
                 )
-    for ev in evaluated(population, _policy(params)):
+    for ev in evaluated(population, _policy(params), getattr(context, "root", None)):
         decision = ev.results.get(rule)
         if decision is None or decision.result != FAIL:
             continue
@@ -114,6 +134,7 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
         fields = {
             "pr": f"#{change.number}",
             "url": change.url,
+            "subject": f"#{change.number} ({change.url})",
             "detail": decision.reason,
             "identity": change.change_id,
         }

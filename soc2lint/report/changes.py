@@ -30,6 +30,7 @@ CONTROLS = (
     "CM008",
     "CM009",
     "CM010",
+    "CM011",
     "CM012",
 )
 FACTS = (
