@@ -364,7 +364,9 @@ def _ruleset_ids(out: Path, rulesets: dict[str, Any]) -> list[int]:
 def _forget_previous(out: Path, repository: str) -> None:
     """Drop the old manifest, and the files an earlier collection of this repository wrote.
 
-    A ruleset deleted since then, or org files now skipped, must not linger as evidence.
+    A ruleset deleted since then, or org files now skipped, must not linger as evidence. The
+    change evidence (`github/O/R/changes/`) is never touched: `collect --changes` replaces it as
+    a whole, and keeps its earlier months of rule suites.
     """
     manifest = out / MANIFEST
     old = _json(manifest.read_bytes()) if manifest.is_file() else None
@@ -379,10 +381,20 @@ def _forget_previous(out: Path, repository: str) -> None:
             if not isinstance(rel, str):
                 continue
             target = (out / rel).resolve()
-            if target.is_relative_to(root) and target.is_file():
+            if (
+                target.is_relative_to(root)
+                and not _is_change_evidence(target.relative_to(root))
+                and target.is_file()
+            ):
                 target.unlink()
     out.mkdir(parents=True, exist_ok=True)
     manifest.unlink(missing_ok=True)
+
+
+def _is_change_evidence(rel: Path) -> bool:
+    """Whether a path below OUT/github is under some OWNER/REPO/changes/."""
+    parts = rel.parts
+    return len(parts) > 3 and parts[2] == "changes"
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -1,8 +1,10 @@
-"""A GitHub REST client on the standard library: headers, retries, rate limits, redirects, pages.
+"""A GitHub REST and GraphQL client on the standard library: headers, retries, rate limits,
+redirects, pages.
 
 The token is sent only in the Authorization header of requests to the configured API origin and
-path: never in a URL, a message, a repr or a file. Redirects and pagination links that leave the
-API are not followed, so the token cannot be forwarded to another host.
+path (and its GraphQL endpoint): never in a URL, a message, a repr or a file. Redirects and
+pagination links that leave the API are not followed, so the token cannot be forwarded to another
+host; a GraphQL POST follows no redirect at all.
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ class _TransportError(Exception):
     """No HTTP answer: refused, reset, timed out, malformed."""
 
 
+class _Timeout(_TransportError):
+    """No complete answer in time: the server may still be working on a heavy query."""
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Hand 3xx answers back to the client, which follows them only inside the API."""
 
@@ -103,6 +109,15 @@ def normalize_api_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
+def graphql_url(api_url: str) -> str:
+    """The GraphQL endpoint of an API root: `https://api.github.com/graphql`; GitHub Enterprise
+    Server (`https://HOST/api/v3`): `https://HOST/api/graphql`."""
+    parts = urllib.parse.urlsplit(api_url)
+    path = parts.path
+    path = path[: -len("/v3")] + "/graphql" if path.endswith("/api/v3") else path + "/graphql"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
 def next_link(headers: Mapping[str, str]) -> str | None:
     """The `rel="next"` target of a Link header, if any."""
     for target, rels in _NEXT.findall(headers.get("link", "")):
@@ -140,6 +155,8 @@ class Client:
         self._sleep = sleep
         self._now = now
         self._opener = urllib.request.build_opener(_NoRedirect)
+        self.graphql_url = graphql_url(self.api_url)
+        self.requests = 0  # HTTP requests sent, retries included
 
     def __repr__(self) -> str:
         return f"Client({self.api_url!r})"
@@ -184,21 +201,105 @@ class Client:
             wait = self._rate_limit_wait(status, headers, body)
             if wait is not None:
                 waits += 1
-                if waits > self._retry.rate_limit_waits:
-                    raise CollectError(
-                        f"GET {self.show(url)}: still rate limited after {waits - 1} "
-                        "waits; try again later"
-                    )
-                if wait > self._retry.max_wait:
-                    until = time.strftime("%H:%M:%S UTC", time.gmtime(self._now() + wait))
-                    raise CollectError(
-                        f"GET {self.show(url)}: rate limited until {until} "
-                        f"({wait:.0f} s, more than the {self._retry.max_wait:.0f} s "
-                        "soc2lint waits); try again later"
-                    )
+                self._check_wait(f"GET {self.show(url)}", wait, waits)
                 self._sleep(wait)
                 continue
             return Response(status, headers, body)
+
+    def post_graphql(
+        self, query: str, variables: Mapping[str, Any], *, retry_slow: bool = True
+    ) -> Response:
+        """One GraphQL request (POST to the API's GraphQL endpoint), its answer unchanged.
+
+        Retried like `get`: a refused or reset connection (CollectError after the last attempt),
+        a 5xx answer; rate limits are waited out, GraphQL's primary limit too (a 200 or 403
+        answer whose `errors` say `RATE_LIMITED`: until `x-ratelimit-reset`). A timeout that
+        outlasts the attempts is an answer with status 0 and a note, not an error: the query may
+        be too heavy, and the caller decides. With `retry_slow` False, a 502 or 504 answer and a
+        timeout are returned at once, for a caller that asks again for less.
+        """
+        url = self.graphql_url
+        data = json.dumps({"query": query, "variables": dict(variables)}).encode("utf-8")
+        tries = waits = 0
+        while True:
+            try:
+                status, headers, body = self._send(url, data)
+            except _Timeout as exc:
+                tries += 1
+                if not retry_slow or tries >= self._retry.attempts:
+                    return Response(0, {}, b"", note=f"{exc} ({tries} attempts)")
+                self._sleep(self._retry.base_delay * 2 ** (tries - 1))
+                continue
+            except _TransportError as exc:
+                tries += 1
+                if tries >= self._retry.attempts:
+                    raise CollectError(
+                        f"POST {self.show_graphql()}: no answer from {self.api_url} after "
+                        f"{tries} attempts ({exc})"
+                    ) from None
+                self._sleep(self._retry.base_delay * 2 ** (tries - 1))
+                continue
+            if status in _REDIRECTS:
+                return Response(
+                    status, headers, body, note="redirected; not followed (the token stays here)"
+                )
+            if status >= 500:
+                tries += 1
+                if status in (502, 504) and not retry_slow:
+                    return Response(status, headers, body, note=f"HTTP {status}")
+                if tries < self._retry.attempts:
+                    self._sleep(self._retry.base_delay * 2 ** (tries - 1))
+                    continue
+                return Response(status, headers, body, note=f"server error after {tries} attempts")
+            wait = self._graphql_rate_limit_wait(status, headers, body)
+            if wait is None:
+                wait = self._rate_limit_wait(status, headers, body)
+            if wait is not None:
+                waits += 1
+                self._check_wait(f"POST {self.show_graphql()}", wait, waits)
+                self._sleep(wait)
+                continue
+            return Response(status, headers, body)
+
+    def show_graphql(self) -> str:
+        """The GraphQL endpoint as messages name it: `/graphql`, `/api/graphql` on GHES."""
+        path = urllib.parse.urlsplit(self.graphql_url).path
+        return path[len(self._prefix) :] if path.startswith(self._prefix + "/") else path
+
+    def _graphql_rate_limit_wait(
+        self, status: int, headers: Mapping[str, str], body: bytes
+    ) -> float | None:
+        """GraphQL's primary rate limit: `errors[].type == "RATE_LIMITED"`, in a 200 or a 403."""
+        if status not in (200, 403) or b"RATE_LIMITED" not in body:
+            return None
+        try:
+            errors = json.loads(body).get("errors")
+        except (ValueError, AttributeError):
+            return None
+        if not isinstance(errors, list) or not any(
+            isinstance(e, dict) and e.get("type") == "RATE_LIMITED" for e in errors
+        ):
+            return None
+        retry_after = _retry_after(headers.get("retry-after"), self._now())
+        if retry_after is not None:
+            return retry_after
+        reset = _epoch(headers.get("x-ratelimit-reset"))
+        if reset is None:
+            return self._retry.unhinted_wait
+        return max(1.0, reset - self._now())
+
+    def _check_wait(self, what: str, wait: float, waits: int) -> None:
+        """CollectError when a rate-limit wait is one too many or too long."""
+        if waits > self._retry.rate_limit_waits:
+            raise CollectError(
+                f"{what}: still rate limited after {waits - 1} waits; try again later"
+            )
+        if wait > self._retry.max_wait:
+            until = time.strftime("%H:%M:%S UTC", time.gmtime(self._now() + wait))
+            raise CollectError(
+                f"{what}: rate limited until {until} ({wait:.0f} s, more than the "
+                f"{self._retry.max_wait:.0f} s soc2lint waits); try again later"
+            )
 
     def get_all(self, target: str, items_key: str | None = None) -> Response:
         """Every page of a list, following `Link: rel="next"`.
@@ -251,17 +352,20 @@ class Client:
             self._prefix + "/"
         )
 
-    def _send(self, url: str) -> tuple[int, dict[str, str], bytes]:
+    def _send(self, url: str, data: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+        """One request: a GET, or a POST of a JSON `data`."""
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": f"soc2lint/{__version__}",
+        }
+        if data is not None:
+            headers["Content-Type"] = "application/json"
         request = urllib.request.Request(
-            url,
-            method="GET",
-            headers={
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": API_VERSION,
-                "User-Agent": f"soc2lint/{__version__}",
-            },
+            url, data=data, method="GET" if data is None else "POST", headers=headers
         )
         request.add_unredirected_header("Authorization", f"Bearer {self._token}")
+        self.requests += 1
         deadline = time.monotonic() + self._timeout
         try:
             try:
@@ -270,10 +374,12 @@ class Client:
             except urllib.error.HTTPError as exc:
                 with exc:
                     return int(exc.code), _lower(exc.headers), _read(exc, deadline)
-        except _Deadline:
-            raise _TransportError(f"no complete answer within {self._timeout:g} s") from None
+        except (_Deadline, TimeoutError):
+            raise _Timeout(f"no complete answer within {self._timeout:g} s") from None
         except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc
+            if isinstance(reason, TimeoutError):
+                raise _Timeout(f"no complete answer within {self._timeout:g} s") from None
             raise _TransportError(self._redact(f"{type(exc).__name__}: {reason}")) from None
 
     def _rate_limit_wait(
