@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from soc2lint import gitrun
 from soc2lint.changes.decide import FAIL, INCONCLUSIVE, NA, PASS, Decision, Evaluated, short
 from soc2lint.changes.model import Change, Protection
+from soc2lint.detectors.codeowners import Entry, entries_of, last_match
 
 PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # the order GitHub reads them in
 MAX_BYTES = 3 * 1024 * 1024  # GitHub does not load a larger CODEOWNERS
@@ -33,7 +34,7 @@ MEMBERS = (".soc2", "github")  # + ORG/teams/SLUG/members.json
 _OID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
-Entries = tuple[tuple[str, tuple[str, ...]], ...]
+Entries = Sequence[Entry]  # CODEOWNERS' valid lines, in file order
 
 
 class Codeowners(NamedTuple):
@@ -102,7 +103,7 @@ def at_base(root: Path | None, oids: Iterable[str]) -> dict[str, Codeowners]:
                 out[oid] = Codeowners(None, "a partial clone cannot show CODEOWNERS at the base")
                 continue
         if found is None:
-            out[oid] = Codeowners((), "")  # no CODEOWNERS: no file has an owner
+            out[oid] = Codeowners([], "")  # no CODEOWNERS: no file has an owner
             continue
         blob, _, size = files[found]
         if int(size) > MAX_BYTES:
@@ -147,12 +148,11 @@ def _blobs(root: Path, shas: Sequence[str]) -> dict[str, str]:
 
 def parse(path: str, text: str) -> Entries:
     """CODEOWNERS' valid entries (pattern, owners), in file order."""
-    from soc2lint.detectors.codeowners import entries_of
     from soc2lint.formats.codeowners import parse_codeowners
     from soc2lint.model import Artifact
 
     parsed = parse_codeowners(Artifact(path, path, "codeowners", len(text)), text)
-    return tuple((e.pattern, e.owners) for e in entries_of(parsed.documents[0].root))
+    return entries_of(parsed.documents[0].root)
 
 
 def team_members(root: Path | None, team: str) -> frozenset[str] | None:
@@ -202,10 +202,10 @@ def decide(
     required: bool,
     codeowners: Codeowners | None,
     members: Callable[[str], frozenset[str] | None],
+    memo: MutableMapping[Any, Any] | None = None,
 ) -> Decision:
-    """CM011 for one evaluated change."""
-    from soc2lint.formats.codeowners import owners_of
-
+    """CM011 for one evaluated change; `memo` keeps each path's owners for the next change
+    with the same CODEOWNERS (matching is the costly part of a large population)."""
     change: Change = ev.change
     if not required:
         return Decision(NA)
@@ -220,12 +220,17 @@ def decide(
     if codeowners is None or codeowners.entries is None:
         why = codeowners.source if codeowners else "CODEOWNERS at the base commit was not read"
         return Decision(INCONCLUSIVE, why)
-    entries = [(pattern, list(owners)) for pattern, owners in codeowners.entries]
+    entries = codeowners.entries
+    known = {} if memo is None else memo
     approvers = frozenset(short(r.author) for r in ev.counted)
     missing: list[tuple[str, Sequence[str]]] = []
     unknown: list[tuple[str, Sequence[str]]] = []
     for changed in change.files:
-        owned = owners_of(entries, changed)
+        key = ("owners", id(entries), changed)  # the entries stay cached, so their id holds
+        if key not in known:
+            found = last_match(entries, changed)  # GitHub's rule: the last matching line wins
+            known[key] = found.owners if found is not None else ()
+        owned: tuple[str, ...] = known[key]
         if not owned:
             continue  # nobody owns it: nobody has to approve it
         verdict = _approved(owned, approvers, members)
@@ -288,4 +293,4 @@ def decide_all(
 
     for ev in evaluated:
         read: Codeowners | None = cache.get(("codeowners", where, ev.change.base_oid))
-        ev.results["CM011"] = decide(ev, required(ev.change), read, members)
+        ev.results["CM011"] = decide(ev, required(ev.change), read, members, cache)
