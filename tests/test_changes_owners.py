@@ -321,6 +321,11 @@ def test_without_a_git_clone_nothing_is_decided_not_even_from_the_working_tree(
     assert (copy / ".github/CODEOWNERS").is_file()
     assert failed(run, copy) == {}
     assert statuses(run, copy, tmp_path / "out") == {"pr:1": "not-evaluated"}
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert (
+        f"- {DUMP}: code-owner approval (CM011) not evaluated for 1 change, e.g. no git clone "
+        "at the scan root\n" in summary
+    )
     assert set(failed(run, root)) == {"pr:1"}  # the clone decides
 
 

@@ -100,7 +100,20 @@ def report_cmd(
         pop = parsed.documents[0].data
         if not pop.commits_exported:
             notes.append(f"{artifact.path} has no commits: CM003, CM004 and CM009 not evaluated")
-        population += report.rows(evaluated(pop, policy, root), exempt, artifact.path, bounds)
+        done = evaluated(pop, policy, root)
+        population += report.rows(done, exempt, artifact.path, bounds)
+        # why CM011 was not evaluated (no clone, no `files`, unexported teams...): one example
+        skipped = [
+            ev.results["CM011"].reason
+            for ev in done
+            if ev.results["CM011"].result == "inconclusive"
+            and (bounds is None or bounds[0] <= ev.change.merged_at[:10] <= bounds[1])
+        ]
+        if skipped:
+            notes.append(
+                f"{artifact.path}: code-owner approval (CM011) not evaluated for "
+                f"{len(skipped)} change{'s' if len(skipped) > 1 else ''}, e.g. {skipped[0]}"
+            )
     population += report.commit_rows(result.findings, dumps[0].path, bounds)
     from soc2lint.secrets.history import is_work_tree
 
