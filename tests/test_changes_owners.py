@@ -361,6 +361,23 @@ def test_github_reads_dot_github_first_then_the_root_then_docs(run: Run, tmp_pat
     assert set(failed(run, root)) == {"pr:2"}
 
 
+def test_a_line_with_a_syntax_error_is_skipped_as_github_skips_it(run: Run, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    repo = git.Repo.init(root)
+    repo.git.symbolic_ref("HEAD", "refs/heads/main")
+    # the second line's owner lacks its @: GitHub ignores the line, carol keeps /app/
+    base = _commit(repo, root, {".github/CODEOWNERS": "/app/ @carol\n/app/ bob\n"}, "owners")
+    protect(root, True)
+    export(
+        root,
+        [
+            pr(1, base, ["app/cart.py"], approver="carol"),
+            pr(2, base, ["app/cart.py"], approver="bob"),
+        ],
+    )
+    assert set(failed(run, root)) == {"pr:2"}
+
+
 # --------------------------------------------------------------------------- twin, report
 
 

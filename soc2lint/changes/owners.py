@@ -91,7 +91,10 @@ def at_base(root: Path | None, oids: Iterable[str]) -> dict[str, Codeowners]:
     blobs: dict[str, tuple[str, str]] = {}  # base commit -> (blob, path)
     step = 1 + len(PATHS)
     for i, oid in enumerate(valid):
-        commit, *files = (line.split() for line in lines[i * step : (i + 1) * step])
+        # `<sha> <type> <size>`, or `<question> missing`
+        commit, *files = (
+            line.split() or ["", "missing"] for line in lines[i * step : (i + 1) * step]
+        )
         if commit[-1] == "missing" or commit[1:2] != ["commit"]:
             out[oid] = Codeowners(None, f"the base commit {oid[:7]} is not in the git clone")
             continue
