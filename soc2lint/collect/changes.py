@@ -211,33 +211,31 @@ class _Run:
 
     def graphql(
         self, query: str, variables: Mapping[str, Any], *, retry_slow: bool = True
-    ) -> tuple[Response, Any]:
-        """A GraphQL answer and its `data` (None when there is none), its cost counted."""
+    ) -> tuple[Response, dict[str, Any] | None]:
+        """A GraphQL answer and, when it is a 200 JSON object, that object (its cost counted)."""
         answer = self.client.post_graphql(query, variables, retry_slow=retry_slow)
-        data = None
-        if answer.status == 200:
-            body = _json(answer.body)
-            if isinstance(body, dict):
-                data = body.get("data")
-                cost = (data or {}).get("rateLimit") if isinstance(data, dict) else None
-                if isinstance(cost, dict) and isinstance(cost.get("cost"), int):
-                    self.points += cost["cost"]
-        return answer, data
+        body = _json(answer.body) if answer.status == 200 else None
+        if not isinstance(body, dict):
+            return answer, None
+        cost = _dig(body, "data", "rateLimit", "cost")
+        if isinstance(cost, int):
+            self.points += cost
+        return answer, body
 
     def record_graphql(
         self,
         rel: str | None,
         endpoint: str,
         answer: Response,
-        data: Any,
+        body: dict[str, Any] | None,
         extra: Mapping[str, Any] | None = None,
     ) -> bool:
-        """Record a GraphQL answer; True when it was written (it has data, maybe partial)."""
-        body = _json(answer.body) if answer.status == 200 else None
-        if not isinstance(body, dict):
+        """Record a GraphQL answer; True when it has data (maybe partial), which is written."""
+        if body is None:
             note = _failure(answer)
             self.record(rel, endpoint, answer, write=False, evidence=False, note=note, extra=extra)
             return False
+        data = body.get("data")
         errors = _errors(body)
         if errors:
             note = f"GraphQL errors (partial data at best, not evidence): {errors}"
@@ -352,15 +350,15 @@ def _pull_requests(run: _Run, branch: str, since: datetime, until: datetime) -> 
     index = 0
     while True:
         index += 1
-        answer, data, size, attempts = _page(run, branch, size, cursor)
+        answer, body, size, attempts = _page(run, branch, size, cursor)
         rel = f"graphql/{page_file(index)}"
         endpoint = f"POST {run.client.show_graphql()} MergedPullRequests page {index} first={size}"
         extra = {"smaller_after": attempts} if attempts else None
-        if not run.record_graphql(rel, endpoint, answer, data, extra):
+        if not run.record_graphql(rel, endpoint, answer, body, extra):
             run.incomplete(f"pull requests after page {index - 1} were not collected")
             return
         run.pages += 1
-        connection = _dig(data, "repository", "pullRequests")
+        connection = _dig(body, "data", "repository", "pullRequests")
         if not isinstance(connection, dict):
             run.incomplete(
                 f"page {index} holds no pull requests (no such repository?): "
@@ -390,24 +388,23 @@ def _pull_requests(run: _Run, branch: str, since: datetime, until: datetime) -> 
 
 def _page(
     run: _Run, branch: str, size: int, cursor: str | None
-) -> tuple[Response, Any, int, list[dict[str, Any]]]:
+) -> tuple[Response, dict[str, Any] | None, int, list[dict[str, Any]]]:
     """One page, asked again for half as many pull requests after a 502, 504 or timeout."""
     attempts: list[dict[str, Any]] = []
     while True:
         variables = {"owner": run.owner, "name": run.repo, "base": branch, "first": size}
-        answer, data = run.graphql(PULL_REQUESTS, {**variables, "after": cursor}, retry_slow=False)
-        if not _slow(answer, data) or size <= MIN_PAGE_SIZE:
-            return answer, data, size, attempts
+        answer, body = run.graphql(PULL_REQUESTS, {**variables, "after": cursor}, retry_slow=False)
+        if not _slow(answer, body) or size <= MIN_PAGE_SIZE:
+            return answer, body, size, attempts
         attempts.append({"first": size, "status": answer.status or None, "note": _failure(answer)})
         size = max(MIN_PAGE_SIZE, size // 2)
 
 
-def _slow(answer: Response, data: Any) -> bool:
+def _slow(answer: Response, body: dict[str, Any] | None) -> bool:
     """A 502, 504 or timeout, or an answer without data whose error says it timed out."""
     if answer.status in (0, 502, 504):
         return True
-    body = _json(answer.body) if answer.status == 200 and data is None else None
-    return isinstance(body, dict) and bool(_SLOW.search(_errors(body)))
+    return body is not None and body.get("data") is None and bool(_SLOW.search(_errors(body)))
 
 
 def _take(run: _Run, node: dict[str, Any], since: datetime, until: datetime) -> bool:
@@ -427,12 +424,17 @@ def _recheck(run: _Run, branch: str, size: int, since: datetime, until: datetime
     ahead of the cursor, past the pages already read; if one merged in the period shows up
     there, it was missed."""
     variables = {"owner": run.owner, "name": run.repo, "base": branch, "first": size}
-    answer, data = run.graphql(PULL_REQUESTS, {**variables, "after": None})
+    answer, body = run.graphql(PULL_REQUESTS, {**variables, "after": None})
     endpoint = f"POST {run.client.show_graphql()} MergedPullRequests recheck first={size}"
-    connection = _dig(data, "repository", "pullRequests")
-    if answer.status != 200 or not isinstance(connection, dict) or _errors(_json(answer.body)):
-        run.record(None, endpoint, answer, write=False, evidence=False, note=_failure(answer))
-        run.notes.append("the first page could not be asked for again after the last one")
+    connection = _dig(body, "data", "repository", "pullRequests")
+    errors = _errors(body)
+    if not isinstance(connection, dict) or errors:
+        note = f"GraphQL errors: {errors}" if errors else _failure(answer)
+        run.record(None, endpoint, answer, write=False, evidence=False, note=note)
+        run.notes.append(
+            "the first page could not be asked for again after the last one: pull requests "
+            "updated while the pages were read may be missing"
+        )
         return
     run.record(None, endpoint, answer, write=False, evidence=True)
     missed: list[int] = []
@@ -468,16 +470,16 @@ def _follow_ups(run: _Run, node: dict[str, Any]) -> None:
                 run.incomplete(f"#{number} {field}: more pages but no cursor to ask for them")
                 break
             variables = {"owner": run.owner, "name": run.repo, "number": number, "after": cursor}
-            answer, data = run.graphql(FOLLOW_UP[field], variables)
+            answer, body = run.graphql(FOLLOW_UP[field], variables)
             rel = f"graphql/{follow_up_file(number, field, index)}"
             endpoint = (
                 f"POST {run.client.show_graphql()} PullRequest_{field} #{number} page {index}"
             )
-            if not run.record_graphql(rel, endpoint, answer, data):
+            if not run.record_graphql(rel, endpoint, answer, body):
                 run.incomplete(f"#{number} {field} after page {index - 1} were not collected")
                 break
             run.show()
-            page = _dig(data, "repository", "pullRequest", field)
+            page = _dig(body, "data", "repository", "pullRequest", field)
             info = page.get("pageInfo") if isinstance(page, dict) else None
             if not isinstance(info, dict):
                 run.incomplete(f"#{number} {field} page {index} holds no {field}")
@@ -506,16 +508,17 @@ def _history(run: _Run, branch: str, since: datetime, until: datetime) -> None:
             "until": iso(until),
             "after": cursor,
         }
-        answer, data = run.graphql(HISTORY, variables)
+        answer, body = run.graphql(HISTORY, variables)
         rel = f"graphql/{history_file(index)}"
         endpoint = f"POST {run.client.show_graphql()} BranchHistory page {index}"
-        if not run.record_graphql(rel, endpoint, answer, data):
+        if not run.record_graphql(rel, endpoint, answer, body):
             run.incomplete(f"the branch history after page {index - 1} was not collected")
             return
         run.show()
-        history = _dig(data, "repository", "ref", "target", "history")
+        history = _dig(body, "data", "repository", "ref", "target", "history")
         if not isinstance(history, dict):
-            if _dig(data, "repository", "ref") is None and isinstance(data, dict):
+            repository = _dig(body, "data", "repository")
+            if isinstance(repository, dict) and repository.get("ref") is None:
                 run.incomplete(f"the history of refs/heads/{branch} is empty: no such branch?")
             else:
                 run.incomplete(f"history page {index} holds no commits")
