@@ -574,6 +574,22 @@ def test_a_timeout_halves_the_page_size_too(server: Callable[..., Server], tmp_p
     assert manifest["complete"]
 
 
+def test_an_answer_that_timed_out_inside_graphql_halves_too(
+    server: Callable[..., Server], tmp_path: Path
+) -> None:
+    """GitHub's 200 without data: "Something went wrong ... This may be the result of a timeout"."""
+    s = server()
+    message = (
+        "Something went wrong while executing your query. This may be the result of a timeout, "
+        "or it could be a GitHub bug."
+    )
+    timed_out = answer({"data": None, "errors": [{"message": message}]})
+    s.on("MergedPullRequests", "p1", timed_out, page(PAGE_2, "p2"))
+    manifest = run_changes(s, tmp_path)
+    assert [v["first"] for v in s.sent("MergedPullRequests")][:3] == [50, 50, 25]
+    assert manifest["complete"]
+
+
 def test_graphql_errors_are_recorded_and_never_evidence(
     server: Callable[..., Server], tmp_path: Path
 ) -> None:
@@ -850,6 +866,20 @@ def test_the_graphql_endpoint_of_an_enterprise_server(
         manifest["files"][0]["endpoint"] == "POST /api/graphql MergedPullRequests page 1 first=50"
     )
     assert s.gets[0] == f"/api/v3{ACTIVITY}"
+
+
+def test_a_graphql_redirect_is_not_followed(server: Callable[..., Server], tmp_path: Path) -> None:
+    s = server()
+    s.on(
+        "MergedPullRequests",
+        None,
+        Answer(307, b"", {"Location": "https://elsewhere.example/graphql"}),
+    )
+    manifest = run_changes(s, tmp_path)
+    e = manifest["files"][0]
+    assert (e["status"], e["evidence"]) == (307, False)
+    assert e["note"] == "redirected; not followed (the token stays here)"
+    assert len(s.sent("MergedPullRequests")) == 1
 
 
 def test_the_default_branch_is_read_when_none_is_given(
