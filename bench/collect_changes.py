@@ -273,7 +273,8 @@ _FOLLOW_UP = re.compile(r"^pr-(\d+)-(\w+)-(\d+)\.json$")
 
 
 def routes(graphql: Path) -> tuple[dict[tuple[str, Any], bytes], str, str]:
-    """(operation, key) -> the answer; and the period that covers every page (since, until)."""
+    """(operation, key) -> the answer; and a period (since, until) that holds every pull
+    request of the pages, so that the collector reads them all."""
     table: dict[tuple[str, Any], bytes] = {}
     updated: list[str] = []
     merged: list[str] = []
@@ -297,7 +298,7 @@ def routes(graphql: Path) -> tuple[dict[tuple[str, Any], bytes], str, str]:
         cursor = json.loads(body)["data"]["repository"]["ref"]["target"]["history"]["pageInfo"][
             "endCursor"
         ]
-    return table, min(updated), max(merged)
+    return table, min(updated + merged), max(merged)
 
 
 def _chain(
