@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +155,6 @@ def manifest(**kw: Any) -> dict[str, Any]:
         "since": "2026-01-01T00:00:00Z",
         "until": "2026-12-31T23:59:59Z",
         "complete": True,
-        "rule_suite_months": [f"2026-{m:02d}" for m in range(1, 13)],
         "files": [],
     }
     out.update(kw)
@@ -209,13 +209,33 @@ def history(commits: list[tuple[str, str, list[int]]], head: str) -> str:
     )
 
 
-def collection(root: Path, nodes: list[dict[str, Any]], man: dict[str, Any] | None = None) -> None:
-    """A page of `nodes`, a manifest, and a history whose first-parent commits are exactly the
-    merge commits of the pull requests merged into main."""
+def suite_days(since: str, until: str) -> list[str]:
+    """Days to collect rule suites on (every 30 days) so that they cover since..until."""
+    day, last = date.fromisoformat(since[:10]) + timedelta(days=29), date.fromisoformat(until[:10])
+    out = [day]
+    while day < last:
+        day = min(day + timedelta(days=30), last)
+        out.append(day)
+    return [d.isoformat() for d in out]
+
+
+def collection(
+    root: Path,
+    nodes: list[dict[str, Any]],
+    man: dict[str, Any] | None = None,
+    days: list[str] | None = None,
+) -> None:
+    """A page of `nodes`, a manifest, rule suites collected on `days` (default: covering the
+    whole period, no bypass), and a history whose first-parent commits are exactly the merge
+    commits of the pull requests merged into main."""
+    man = man or manifest()
     base = root / CHANGES
+    (base / "rule-suites").mkdir(parents=True, exist_ok=True)
+    for day in suite_days(man["since"], man["until"]) if days is None else days:
+        (base / "rule-suites" / f"{day}.json").write_text("[]\n")
     (base / "graphql").mkdir(parents=True, exist_ok=True)
     (root / PAGE).write_text(page(nodes), encoding="utf-8")
-    (base / "manifest.json").write_text(json.dumps(man or manifest(), indent=2), encoding="utf-8")
+    (base / "manifest.json").write_text(json.dumps(man, indent=2), encoding="utf-8")
     merged = [n for n in nodes if n["baseRefName"] == "main" and n["mergedAt"] >= "2026"]
     chain = [n["mergeCommit"]["oid"] for n in merged]
     commits = [
@@ -534,8 +554,9 @@ def test_force_pushes_and_bypasses_on_the_production_branch(run: Run, tmp_path: 
         },
     ]
     (tmp_path / CHANGES / "activity.json").write_text(json.dumps(activity, indent=2))
-    (tmp_path / CHANGES / "rule-suites").mkdir()
-    (tmp_path / CHANGES / "rule-suites" / "2026-05.json").write_text(json.dumps(suites, indent=2))
+    (tmp_path / CHANGES / "rule-suites" / "2026-05-30.json").write_text(
+        json.dumps(suites, indent=2)
+    )
     found = findings(run, tmp_path)
     assert {(f["rule_id"], f["properties"]["change_id"]) for f in found} == {
         ("CM007", "event:activity:1"),
@@ -549,7 +570,6 @@ def test_force_pushes_and_bypasses_on_the_production_branch(run: Run, tmp_path: 
 def test_what_the_collection_could_not_show_is_said(run: Run, tmp_path: Path) -> None:
     man = manifest(
         complete=False,
-        rule_suite_months=["2026-11", "2026-12"],
         files=[
             {
                 "path": "github/acme/shop/changes/graphql/prs-0002.json",
@@ -567,7 +587,8 @@ def test_what_the_collection_could_not_show_is_said(run: Run, tmp_path: Path) ->
             },
         ],
     )
-    collection(tmp_path, [node(1)], man)
+    # collected on 30 Nov, 30 and 31 Dec: 1 Nov .. 31 Dec covered, 31 Oct not
+    collection(tmp_path, [node(1)], man, days=["2026-11-30", "2026-12-30", "2026-12-31"])
     found = {f["properties"]["change_id"]: f for f in findings(run, tmp_path)}
     assert set(found) == {
         "collection:github/acme/shop/changes/graphql/prs-0002.json",
@@ -575,7 +596,8 @@ def test_what_the_collection_could_not_show_is_said(run: Run, tmp_path: Path) ->
         "collection:rule-suites",
     }
     assert all(f["rule_id"] == "CM012" for f in found.values())
-    assert "2026-01, 2026-02" in found["collection:rule-suites"]["message"]
+    message = found["collection:rule-suites"]["message"]
+    assert "for all of 2026-01..2026-10:" in message
     assert (
         "502" in found["collection:github/acme/shop/changes/graphql/prs-0002.json"]["message"]
         or "server error"
@@ -596,8 +618,9 @@ def test_githubs_documented_activity_and_rule_suite_shapes(run: Run, tmp_path: P
     suites = json.loads((payloads / "rule-suite-items.json").read_text(encoding="utf-8"))
     for suite in suites:
         suite["ref"] = "refs/heads/main"
-    (tmp_path / CHANGES / "rule-suites").mkdir()
-    (tmp_path / CHANGES / "rule-suites" / "2023-07.json").write_text(json.dumps(suites, indent=2))
+    (tmp_path / CHANGES / "rule-suites" / "2023-07-10.json").write_text(
+        json.dumps(suites, indent=2)
+    )
     found = {
         f["properties"]["change_id"]: f for f in findings(run, tmp_path) if f["rule_id"] == "CM007"
     }

@@ -380,7 +380,7 @@ def test_pages_until_one_reaches_before_since(
         "graphql/query.graphql",
         "manifest.json",
         "rule-suites",
-        "rule-suites/2024-05.json",
+        "rule-suites/2024-05-01.json",
     ]
     # the pages as served, byte for byte; the query as sent
     graphql = tmp_path / CHANGES / "graphql"
@@ -413,7 +413,7 @@ def test_pages_until_one_reaches_before_since(
         "query_sha256": hashlib.sha256(PULL_REQUESTS.encode()).hexdigest(),
         "collected_at": "2024-05-01T12:00:00Z",
         "complete": True,
-        "rule_suite_months": ["2024-05"],
+        "rule_suite_days": ["2024-05-01"],
     }
     # 30, 28, 27, 26 merged in the period; 31 after it, 29 and 25 before it
     assert manifest["totals"]["pull_requests"] == 4
@@ -441,14 +441,14 @@ def test_pages_until_one_reaches_before_since(
         (f"{CHANGES}/graphql/history-0001.json", "POST /graphql BranchHistory page 1", 200, True),
         (f"{CHANGES}/graphql/history-0002.json", "POST /graphql BranchHistory page 2", 200, True),
         (f"{CHANGES}/activity.json", f"GET {ACTIVITY}", 200, True),
-        (f"{CHANGES}/rule-suites/2024-05.json", f"GET {SUITES}", 200, True),
+        (f"{CHANGES}/rule-suites/2024-05-01.json", f"GET {SUITES}", 200, True),
     ]
     for e in manifest["files"]:
         assert "note" not in e and e["collected_at"] == "2024-05-01T12:00:00Z"
         if e["path"]:
             body = (tmp_path / e["path"]).read_bytes()
             assert e["sha256"] == hashlib.sha256(body).hexdigest()
-    assert json.loads((tmp_path / CHANGES / "rule-suites/2024-05.json").read_bytes()) == [SUITE]
+    assert json.loads((tmp_path / CHANGES / "rule-suites/2024-05-01.json").read_bytes()) == [SUITE]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["github"]  # no staging left
 
 
@@ -559,7 +559,7 @@ def test_a_page_that_keeps_failing_is_recorded_at_the_smallest_size(
     assert not (tmp_path / CHANGES / "graphql/prs-0002.json").exists()
     # the run went on: history, activity, rule suites
     assert entry(manifest, "graphql/history-0002.json")["evidence"]
-    assert entry(manifest, "rule-suites/2024-05.json")["evidence"]
+    assert entry(manifest, "rule-suites/2024-05-01.json")["evidence"]
 
 
 def test_a_timeout_halves_the_page_size_too(server: Callable[..., Server], tmp_path: Path) -> None:
@@ -707,7 +707,7 @@ def test_forbidden_rule_suites_are_recorded_and_not_fatal(
     s = server()
     s.set(SUITES, answer({"message": "Resource not accessible by personal access token"}, 403))
     manifest = run_changes(s, tmp_path)
-    e = entry(manifest, "rule-suites/2024-05.json")
+    e = entry(manifest, "rule-suites/2024-05-01.json")
     assert (e["status"], e["sha256"], e["evidence"]) == (403, None, False)
     assert e["note"] == (
         "forbidden (GitHub: Resource not accessible by personal access token); listing rule "
@@ -715,32 +715,32 @@ def test_forbidden_rule_suites_are_recorded_and_not_fatal(
         "GitHub Apps) or a classic token with repo scope; not written"
     )
     assert not (tmp_path / CHANGES / "rule-suites").exists()
-    assert manifest["rule_suite_months"] == [] and not manifest["complete"]
+    assert manifest["rule_suite_days"] == [] and not manifest["complete"]
 
 
-def test_earlier_rule_suite_months_and_foreign_files_are_kept(
+def test_earlier_rule_suite_days_and_foreign_files_are_kept(
     server: Callable[..., Server], tmp_path: Path
 ) -> None:
     s = server()
     old = tmp_path / CHANGES
     (old / "rule-suites").mkdir(parents=True)
-    (old / "rule-suites/2024-03.json").write_text("[]\n")
-    (old / "rule-suites/2024-05.json").write_text('[{"stale": true}]\n')  # replaced
+    (old / "rule-suites/2024-03-31.json").write_text("[]\n")
+    (old / "rule-suites/2024-05-01.json").write_text('[{"stale": true}]\n')  # replaced
     (old / "gh-pr-list.json").write_text("[]\n")
     (old / "graphql").mkdir()
     (old / "graphql/prs-0009.json").write_text("{}")  # an earlier run's page: superseded
     manifest = run_changes(s, tmp_path)
-    assert manifest["rule_suite_months"] == ["2024-03", "2024-05"]
-    assert (old / "rule-suites/2024-03.json").read_text() == "[]\n"
-    assert json.loads((old / "rule-suites/2024-05.json").read_bytes()) == [SUITE]
+    assert manifest["rule_suite_days"] == ["2024-03-31", "2024-05-01"]
+    assert (old / "rule-suites/2024-03-31.json").read_text() == "[]\n"
+    assert json.loads((old / "rule-suites/2024-05-01.json").read_bytes()) == [SUITE]
     assert (old / "gh-pr-list.json").read_text() == "[]\n"
     assert not (old / "graphql/prs-0009.json").exists()
     assert manifest["notes"] == [f"kept {CHANGES}/gh-pr-list.json: not written by the collector"]
     # a month that cannot be read this time keeps its earlier file
     s.set(SUITES, answer({"message": "Must have admin rights to Repository."}, 403))
     manifest = run_changes(s, tmp_path)
-    assert manifest["rule_suite_months"] == ["2024-03", "2024-05"]
-    assert json.loads((old / "rule-suites/2024-05.json").read_bytes()) == [SUITE]
+    assert manifest["rule_suite_days"] == ["2024-03-31", "2024-05-01"]
+    assert json.loads((old / "rule-suites/2024-05-01.json").read_bytes()) == [SUITE]
 
 
 # --- trust: the token, failures, interruptions ---------------------------------------------------
@@ -812,7 +812,7 @@ def test_a_swap_cut_short_is_undone_by_the_next_run(
     (tmp_path / CHANGES).rename(parked)
     s.set(SUITES, answer({"message": "Must have admin rights to Repository."}, 403))
     manifest = run_changes(s, tmp_path)
-    assert manifest["rule_suite_months"] == ["2024-05"]  # carried over from the parked run
+    assert manifest["rule_suite_days"] == ["2024-05-01"]  # carried over from the parked run
     assert not parked.exists()
 
 
@@ -1028,7 +1028,7 @@ def test_the_settings_collection_never_deletes_change_evidence(
     # an earlier settings manifest that (somehow) lists change evidence among its files
     manifest = json.loads((tmp_path / "manifest.json").read_bytes())
     manifest["files"].append({"path": f"{CHANGES}/graphql/prs-0001.json"})
-    manifest["files"].append({"path": f"{CHANGES}/rule-suites/2024-05.json"})
+    manifest["files"].append({"path": f"{CHANGES}/rule-suites/2024-05-01.json"})
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     collect(client, "acme", "widgets", tmp_path, clock=lambda: PINNED)
     assert snapshot(tmp_path / CHANGES) == changes

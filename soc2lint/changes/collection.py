@@ -12,11 +12,12 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from soc2lint.changes.ghdump import elements
-from soc2lint.changes.query import HISTORY_FILE, MONTH_FILE
+from soc2lint.changes.query import HISTORY_FILE, RULE_SUITE_FILE, RULE_SUITE_REACH_DAYS
 
 MANIFEST = "manifest.json"
 
@@ -41,24 +42,20 @@ class Period:
     since: str  # RFC 3339 `Z`; "" when not said
     until: str
     complete: bool
-    rule_suite_months: tuple[str, ...]
     failures: tuple[Failure, ...] = ()
 
     def holds(self, moment: str) -> bool:
         """Whether an RFC 3339 `Z` time falls in the period (compared as strings)."""
         return (not self.since or moment >= self.since) and (not self.until or moment <= self.until)
 
-    def months(self) -> list[str]:
-        """YYYY-MM of every month the period touches."""
-        if len(self.since) < 7 or len(self.until) < 7:
+    def days(self) -> list[date]:
+        """Every UTC day the period touches."""
+        try:
+            first = date.fromisoformat(self.since[:10])
+            last = date.fromisoformat(self.until[:10])
+        except ValueError:
             return []
-        year, month = int(self.since[:4]), int(self.since[5:7])
-        last = (int(self.until[:4]), int(self.until[5:7]))
-        out = []
-        while (year, month) <= last:
-            out.append(f"{year:04d}-{month:02d}")
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return out
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 class HistoryCommit:
@@ -98,6 +95,7 @@ class Collection:
     history: list[HistoryCommit] | None = None  # first-parent chain in the period, newest first
     history_problem: str = ""  # why the chain is missing or incomplete
     entries: dict[str, int] = field(default_factory=dict)  # file path -> its manifest offset
+    uncovered: tuple[str, ...] = ()  # months of the period without rule-suite data
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,6 @@ class EventLog:
 
     events: tuple[Event, ...]
     period: Period | None
-    month: str = ""  # rule suites: the file's month
 
 
 def _string(value: Any) -> str:
@@ -154,14 +151,12 @@ def read_manifest(text: str) -> tuple[Period, dict[str, int]]:
                     offset,
                 )
             )
-    months = data.get("rule_suite_months")
     period = Period(
         repository=_string(data.get("repository")),
         branch=_string(data.get("branch")),
         since=_string(data.get("since")),
         until=_string(data.get("until")),
         complete=data.get("complete") is True,
-        rule_suite_months=tuple(str(m) for m in months) if isinstance(months, list) else (),
         failures=tuple(failures),
     )
     return period, entries
@@ -253,14 +248,31 @@ def events_of(text: str, source: str) -> Iterator[Event]:
         )
 
 
-def month_of(name: str) -> str:
-    m = MONTH_FILE.match(name)
-    return f"{m.group(1)}-{m.group(2)}" if m else ""
+def covered_days(names: Sequence[str]) -> set[date]:
+    """The days rule-suite files certainly cover: a file collected on day D holds the 30 days
+    before the moment it was collected, so whole days D-29 .. D (D itself up to that moment,
+    which is where a period collected then ends)."""
+    out: set[date] = set()
+    for name in names:
+        m = RULE_SUITE_FILE.match(name)
+        if not m or not m.group(3):
+            continue  # a month file: which days it holds is not known
+        try:
+            day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue
+        out.update(day - timedelta(days=n) for n in range(RULE_SUITE_REACH_DAYS))
+    return out
 
 
-def missing_months(period: Period, months: Sequence[str]) -> list[str]:
-    have = set(months)
-    return [m for m in period.months() if m not in have]
+def uncovered_months(period: Period, directory: Path) -> list[str]:
+    """YYYY-MM of the months of the period with a day no rule-suite file in `directory` covers."""
+    try:
+        names = [p.name for p in directory.iterdir()]
+    except OSError:
+        names = []
+    covered = covered_days(names)
+    return sorted({d.strftime("%Y-%m") for d in period.days() if d not in covered})
 
 
 def branch_of(ref: str) -> str:

@@ -15,7 +15,9 @@ Layout under `.soc2/github/OWNER/REPO/changes/`:
     graphql/pr-<N>-<list>-<K>.json  raw answers of FOLLOW_UP[list] for pull request N, page K >= 2
     graphql/history-0001.json ... raw answers of HISTORY: the branch's commits in the period
     activity.json                 GET /repos/O/R/activity?ref=refs/heads/B (a list)
-    rule-suites/YYYY-MM.json      GET /repos/O/R/rulesets/rule-suites?ref=B&time_period=month
+    rule-suites/YYYY-MM-DD.json   GET /repos/O/R/rulesets/rule-suites?ref=B&time_period=month,
+                                  named by the UTC day it was collected: GitHub answers for the
+                                  30 days before, so a file covers whole days D-29 .. D
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ NESTED = {"reviews": 50, "commits": 100, "files": 100, "timelineItems": 50}
 PAGE_FILE = re.compile(r"^prs-(\d{4,})\.json$")
 FOLLOW_UP_FILE = re.compile(r"^pr-(\d+)-(reviews|commits|files|timelineItems)-(\d+)\.json$")
 HISTORY_FILE = re.compile(r"^history-(\d{4,})\.json$")
-MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.json$")
+# YYYY-MM-DD (the day collected); a YYYY-MM file (no day) is read for its events, but says
+# nothing certain about which days it covers
+RULE_SUITE_FILE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?\.json$")
+RULE_SUITE_REACH_DAYS = 30  # what `time_period=month` reaches back
 
 
 def page_file(index: int) -> str:

@@ -13,16 +13,16 @@ answer is stored as GitHub sent it, under `OUT/github/OWNER/REPO/changes/`:
                                    timeline items when its page says there are more (K from 2)
     graphql/history-0001.json ...  the branch's commits in the period, with their pull requests
     activity.json                  GET /repos/O/R/activity?ref=refs/heads/B&time_period=year
-    rule-suites/YYYY-MM.json       GET /repos/O/R/rulesets/rule-suites?...&rule_suite_result=bypass
-                                   named by the collection's UTC month; GitHub reaches back one
-                                   month only, so earlier months' files are kept: collect monthly
+    rule-suites/YYYY-MM-DD.json    GET /repos/O/R/rulesets/rule-suites?...&rule_suite_result=bypass
+                                   named by the collection's UTC day; GitHub reaches back 30 days
+                                   only, so earlier days' files are kept: collect monthly
     manifest.json                  written last: period, branch, query digest, totals, `complete`,
                                    and every request with its status, sha256 and `evidence`
 
 Only an answer that GitHub gave as JSON with status 200 is written (a GraphQL answer with
 `errors` too, since its partial data is still what GitHub said, but it is not evidence); any
 other answer is recorded in the manifest with its status and a note, its file left unwritten
-(`sha256` null), so that no error body can be read as a page or a month of rule suites. A
+(`sha256` null), so that no error body can be read as a page or as rule suites. A
 request that gave no complete evidence makes the collection incomplete (`complete: false`);
 the rules report that (CM012), never a pass.
 
@@ -32,7 +32,7 @@ ahead of the cursor and would be missed; if one shows up there, the collection i
 
 The files are collected into a directory beside OUT and replace `changes/` as a whole only when
 the collection has finished; an interrupted or failed run leaves the previous `changes/` as it
-was. The month files of rule suites from earlier runs, and any file the collector did not write
+was. The rule-suite files of earlier runs, and any file the collector did not write
 (a `gh pr list` dump placed there by hand), are carried over.
 """
 
@@ -54,10 +54,10 @@ from soc2lint.changes.query import (
     FOLLOW_UP,
     HISTORY,
     MIN_PAGE_SIZE,
-    MONTH_FILE,
     NESTED,
     PAGE_SIZE,
     PULL_REQUESTS,
+    RULE_SUITE_FILE,
     follow_up_file,
     history_file,
     page_file,
@@ -289,10 +289,10 @@ def collect_changes(
         _activity(run, branch, since, started)
         _rule_suites(run, branch, started)
         _carry_over(target, staging, run)
-        months = sorted(
-            f"{m.group(1)}-{m.group(2)}"
+        days = sorted(
+            p.name.removesuffix(".json")
             for p in (staging / "rule-suites").glob("*.json")
-            if (m := MONTH_FILE.match(p.name))
+            if (m := RULE_SUITE_FILE.match(p.name)) and m.group(3)
         )
         manifest: dict[str, Any] = {
             "tool": "soc2lint",
@@ -305,7 +305,7 @@ def collect_changes(
             "query_sha256": hashlib.sha256(PULL_REQUESTS.encode("utf-8")).hexdigest(),
             "collected_at": iso(started),
             "complete": run.complete,
-            "rule_suite_months": months,
+            "rule_suite_days": days,
             "totals": {
                 "requests": client.requests - requests_before,
                 "points": run.points,
@@ -546,13 +546,13 @@ def _activity(run: _Run, branch: str, since: datetime, started: datetime) -> Non
 
 
 def _rule_suites(run: _Run, branch: str, started: datetime) -> None:
-    month = started.astimezone(timezone.utc).strftime("%Y-%m")
+    day = started.astimezone(timezone.utc).strftime("%Y-%m-%d")
     request = (
         f"/repos/{run.owner}/{run.repo}/rulesets/rule-suites?ref={quote(branch, safe='/')}"
         "&time_period=month&rule_suite_result=bypass&per_page=100"
     )
     answer = run.client.get_all(request)
-    _record_list(run, f"rule-suites/{month}.json", f"GET {request}", answer, _RULE_SUITES_NEED)
+    _record_list(run, f"rule-suites/{day}.json", f"GET {request}", answer, _RULE_SUITES_NEED)
 
 
 def _record_list(run: _Run, rel: str, endpoint: str, answer: Response, needs: str) -> None:
@@ -588,7 +588,7 @@ def _recover(target: Path, parked: Path) -> None:
 
 def _carry_over(target: Path, staging: Path, run: _Run) -> None:
     """Copy into `staging` what the previous `changes/` has and this run did not write: the
-    earlier months of rule suites, and files the collector does not write."""
+    rule suites of earlier runs, and files the collector does not write."""
     if not target.is_dir():
         return
     for path in sorted(_files(target)):
@@ -600,7 +600,7 @@ def _carry_over(target: Path, staging: Path, run: _Run) -> None:
             continue
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, copy, follow_symlinks=False)
-        if not (rel.startswith("rule-suites/") and MONTH_FILE.match(path.name)):
+        if not (rel.startswith("rule-suites/") and RULE_SUITE_FILE.match(path.name)):
             run.notes.append(f"kept {run.prefix}{rel}: not written by the collector")
 
 

@@ -4,8 +4,8 @@ the pull request pages: the branch's activity, rule-suite bypasses and the colle
 CM007 reports each force push to a production branch (activity) and each push that bypassed a
 ruleset (rule suites) inside the collection's period, at the event's object, naming the actor
 and the commits. CM012 reports what the collection could not show: requests that failed or
-answered in part, an unfinished history, and months of the period without rule-suite data
-(GitHub keeps them one month: collect monthly).
+answered in part, an unfinished history, and months of the period with days no rule-suite file
+covers (GitHub keeps them 30 days: collect at least that often).
 """
 
 from __future__ import annotations
@@ -69,8 +69,6 @@ def _bypasses(log: Any, params: Mapping[str, Any]) -> Iterator[Hit]:
 
 
 def _incomplete(collection: Any) -> Iterator[Hit]:
-    from soc2lint.changes.collection import missing_months
-
     period = collection.period
     for failure in period.failures:
         why = failure.note or f"answered {failure.status}"
@@ -104,21 +102,35 @@ def _incomplete(collection: Any) -> Iterator[Hit]:
             (0, 1),
             "collection:history",
         )
-    months = missing_months(period, period.rule_suite_months)
+    months = collection.uncovered
     if months:
-        shown = ", ".join(months[:12]) + (
-            f" and {len(months) - 12} more" if len(months) > 12 else ""
-        )
+        shown = _ranges(months)
         yield _hit(
             {
                 "pr": "(collection)",
                 "detail": (
-                    f"no rule-suite data for {shown}: pushes that bypassed the rulesets in those "
-                    "months (CM007) were not looked for; GitHub keeps rule suites one month, so "
-                    "collect monthly (`soc2lint collect github OWNER/REPO --changes`)"
+                    f"no rule-suite data for all of {shown}: pushes that bypassed the rulesets "
+                    "on the days no collection covered (CM007) were not looked for; GitHub keeps "
+                    "rule suites 30 days, so collect at least every 30 days "
+                    "(`soc2lint collect github OWNER/REPO --changes`)"
                 ),
                 "identity": "collection:rule-suites",
             },
             (0, 1),
             "collection:rule-suites",
         )
+
+
+def _ranges(months: tuple[str, ...]) -> str:
+    """`2026-01..2026-03, 2026-07` for sorted YYYY-MM strings."""
+
+    def index(month: str) -> int:
+        return int(month[:4]) * 12 + int(month[5:7])
+
+    runs: list[list[str]] = []
+    for month in months:
+        if runs and index(month) == index(runs[-1][-1]) + 1:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}..{r[-1]}" for r in runs)

@@ -224,7 +224,7 @@ def _is_commits_file(candidate: Candidate) -> bool:
 def _collection_file(candidate: Candidate) -> str:
     """Which file of a changes collection this is: "manifest", "activity", "rule-suites",
     "history", or ""."""
-    from soc2lint.changes.query import HISTORY_FILE, MONTH_FILE
+    from soc2lint.changes.query import HISTORY_FILE, RULE_SUITE_FILE
 
     if not candidate.path.startswith(candidate.evidence_dir + "/"):
         return ""
@@ -232,7 +232,7 @@ def _collection_file(candidate: Candidate) -> str:
     if len(parts) >= 2 and parts[-2] == "changes":
         return {"manifest.json": "manifest", "activity.json": "activity"}.get(parts[-1], "")
     if len(parts) >= 3 and parts[-3] == "changes":
-        if parts[-2] == "rule-suites" and MONTH_FILE.match(parts[-1]):
+        if parts[-2] == "rule-suites" and RULE_SUITE_FILE.match(parts[-1]):
             return "rule-suites"
         if parts[-2] == "graphql" and HISTORY_FILE.match(parts[-1]):
             return "history"
@@ -254,7 +254,10 @@ def _parse_collection_file(artifact: Artifact, text: str) -> ParsedArtifact:
         if name == collection.MANIFEST:
             period, entries = collection.read_manifest(text)
             history, problem = collection.first_parent_history(path.parent / "graphql", period)
-            data: Any = collection.Collection(period, artifact.path, history, problem, entries)
+            uncovered = collection.uncovered_months(period, path.parent / "rule-suites")
+            data: Any = collection.Collection(
+                period, artifact.path, history, problem, entries, tuple(uncovered)
+            )
         elif name == "activity.json":
             data = collection.EventLog(
                 tuple(collection.events_of(text, "activity")),
@@ -264,7 +267,6 @@ def _parse_collection_file(artifact: Artifact, text: str) -> ParsedArtifact:
             data = collection.EventLog(
                 tuple(collection.events_of(text, "rule-suite")),
                 collection.period_beside(path.parent.parent),
-                collection.month_of(name),
             )
         else:
             return ParsedArtifact(artifact, text)  # a history page: read with the manifest
