@@ -627,3 +627,58 @@ def test_githubs_documented_activity_and_rule_suite_shapes(run: Run, tmp_path: P
     assert set(found) == {"event:activity:2", "event:rule-suite:21"}
     assert "octocat" in found["event:activity:2"]["message"]
     assert "6dcb09b..827efc6" in found["event:activity:2"]["message"].replace(" -> ", "..")
+
+
+def test_the_report_over_a_collection(run: Run, tmp_path: Path) -> None:
+    """Rows for the pull requests (CM007 evaluated from their timeline), the commit without a
+    pull request (from the collected history, no clone), the force push; the collection's gaps
+    as completeness notes; every file of the collection among the inputs."""
+    import csv
+
+    bad = node(2)
+    bad["mergeCommit"] = {"oid": "m2"}
+    bad["timelineItems"] = conn(
+        [
+            event(
+                "ReviewDismissedEvent",
+                "2026-03-02T11:40:00Z",
+                "alice",
+                previousReviewState="CHANGES_REQUESTED",
+            )
+        ]
+    )
+    collection(tmp_path, [node(1), bad], days=["2026-12-31"])
+    hist = history([("d1", "m2", []), ("m2", "m1", [2]), ("m1", "", [1])], head="d1")
+    (tmp_path / CHANGES / "graphql" / "history-0001.json").write_text(hist)
+    activity = [
+        {
+            "id": 5,
+            "ref": "refs/heads/main",
+            "timestamp": "2026-04-01T10:00:00Z",
+            "activity_type": "force_push",
+            "before": "a" * 40,
+            "after": "b" * 40,
+            "actor": {"login": "mallory"},
+        }
+    ]
+    (tmp_path / CHANGES / "activity.json").write_text(json.dumps(activity))
+    out = tmp_path / "evidence"
+    code, _, err = run("report", str(tmp_path), "--out", str(out), "--seed", "s")
+    assert code == 0, err
+    rows = {r["change_id"]: r for r in csv.DictReader((out / "changes" / "population.csv").open())}
+    assert set(rows) == {"pr:1", "pr:2", "commit:d1", "event:activity:5"}
+    assert rows["pr:1"]["CM007"] == "pass" and rows["pr:2"]["CM007"] == "FAIL"
+    assert rows["commit:d1"]["CM001"] == "FAIL" and rows["commit:d1"]["kind"] == "commit"
+    assert rows["event:activity:5"]["CM007"] == "FAIL"
+    assert rows["event:activity:5"]["kind"] == "force_push"
+    assert rows["event:activity:5"]["author"] == "mallory"
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "no rule-suite data for all of 2026-01..2026-12" in summary  # 1 Dec too
+    assert "no git clone here" not in summary
+    inputs = json.loads((out / "manifest.json").read_text())["inputs"]
+    assert {
+        f"{CHANGES}/manifest.json",
+        f"{CHANGES}/activity.json",
+        f"{CHANGES}/graphql/history-0001.json",
+        PAGE,
+    } <= set(inputs)

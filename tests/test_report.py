@@ -76,7 +76,10 @@ def test_the_report_and_its_sample_re_derived_from_the_formula(
     digest = hashlib.sha256((out / "changes" / "population.csv").read_bytes()).hexdigest()
     assert f"`{digest}`" in summary and "Seed: `auditor-7`" in summary
     assert "| CM008 | 40 | 8 | 0 | 0 | 0 | 0 | 20.0% |" in summary
-    assert "no git clone here: commits that reached the branch without a pull request" in summary
+    assert (
+        "no git clone here and no collected branch history: commits that reached the branch"
+        in summary
+    )
     html = (out / "summary.html").read_text(encoding="utf-8")
     assert "<script" not in html and "<table>" in html
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

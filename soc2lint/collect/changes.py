@@ -64,6 +64,7 @@ from soc2lint.changes.query import (
 )
 from soc2lint.collect.github import iso, parse_repository, utc_now
 from soc2lint.collect.http import Client, CollectError, Response
+from soc2lint.progress import Progress
 
 MANIFEST = "manifest.json"
 QUERY_FILE = "graphql/query.graphql"
@@ -115,28 +116,6 @@ def period(since: str | None, until: str | None, now: datetime) -> tuple[datetim
 # --- one collection ----------------------------------------------------------------------------
 
 
-class _Progress:
-    """One line on a terminal, rewritten in place; nothing when the stream is not a terminal."""
-
-    def __init__(self, stream: IO[str] | None) -> None:
-        self.stream = stream if stream is not None and stream.isatty() else None
-        self.width = 0
-
-    def show(self, text: str) -> None:
-        if self.stream is None:
-            return
-        line = f"soc2lint: {text}"
-        self.stream.write("\r" + line.ljust(self.width))
-        self.stream.flush()
-        self.width = len(line)
-
-    def clear(self) -> None:
-        if self.stream is not None and self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-            self.width = 0
-
-
 class _Run:
     """The state of one collection: where files go, what was recorded, the totals."""
 
@@ -147,7 +126,7 @@ class _Run:
         repo: str,
         staging: Path,
         clock: Clock,
-        progress: _Progress,
+        progress: Progress,
     ) -> None:
         self.client = client
         self.owner = owner
@@ -279,7 +258,7 @@ def collect_changes(
     staging = _beside(out, owner, repo, "collecting")
     shutil.rmtree(staging, ignore_errors=True)  # left over by a killed run
     staging.mkdir(parents=True)
-    run = _Run(client, owner, repo, staging, clock, _Progress(progress))
+    run = _Run(client, owner, repo, staging, clock, Progress(progress))
     try:
         (staging / "graphql").mkdir()
         (staging / QUERY_FILE).write_text(PULL_REQUESTS, encoding="utf-8")

@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import click
 
 from soc2lint.commands.load import load_config_and_rules
 from soc2lint.errors import EXIT_CLEAN, Soc2lintError
+from soc2lint.progress import Progress
 
 _PERIOD = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
@@ -84,18 +86,22 @@ def report_cmd(
     dumps = [a for a in found.artifacts if a.kind == "pull-requests"]
     if not dumps:
         raise Soc2lintError(
-            f"{root}: no merged pull requests under {config.evidence_dir}/ "
-            "(export them with `gh pr list --state merged --json ...`)"
+            f"{root}: no merged pull requests under {config.evidence_dir}/ (collect them with "
+            "`soc2lint collect github OWNER/REPO --changes`, or export them with "
+            "`gh pr list --state merged --json ...`)"
         )
     parser = format_of("pull-requests").parse
     assert parser is not None
     policy = _policy(active[0].params)
     population, inputs, notes = [], [], []
-    for artifact in dumps:
+    progress = Progress(sys.stderr)
+    for number, artifact in enumerate(dumps, 1):
+        progress.show(f"evaluating {artifact.path} ({number} of {len(dumps)})")
         data = Path(artifact.abspath).read_bytes()
         inputs.append(report.Input(artifact.path, hashlib.sha256(data).hexdigest()))
         parsed = parser(artifact, data.decode("utf-8", "replace"))
         if parsed.error is not None or not parsed.documents:
+            progress.clear()
             raise Soc2lintError(f"{artifact.path}: {parsed.error or 'no pull requests'}")
         pop = parsed.documents[0].data
         if not pop.commits_exported:
@@ -114,13 +120,33 @@ def report_cmd(
                 f"{artifact.path}: code-owner approval (CM011) not evaluated for "
                 f"{len(skipped)} change{'s' if len(skipped) > 1 else ''}, e.g. {skipped[0]}"
             )
-    population += report.commit_rows(result.findings, dumps[0].path, bounds)
+    progress.clear()
+    # the rest of the change evidence the rows rest on: follow-up pages, the collection's
+    # manifest, history, activity and rule suites
+    for artifact in found.artifacts:
+        if artifact.kind in ("change-collection", "pull-request-commits"):
+            digest = hashlib.sha256(Path(artifact.abspath).read_bytes()).hexdigest()
+            inputs.append(report.Input(artifact.path, digest))
+    inputs.sort(key=lambda i: i.path)
+    population += report.commit_rows(result.findings, bounds)
+    # what the collection could not show (CM012 at the collection), as completeness notes
+    notes += sorted(
+        f"{f.location.path}: {f.message}"
+        for f in result.findings
+        if f.rule.id == "CM012"
+        and dict(f.properties).get("change_id", "").startswith("collection:")
+    )
     from soc2lint.secrets.history import is_work_tree
 
-    if not is_work_tree(root):  # completeness: no history, so no direct pushes to find
+    collected_history = any(
+        a.kind == "change-collection" and a.path.rsplit("/", 1)[-1].startswith("history-")
+        for a in found.artifacts
+    )
+    if not is_work_tree(root) and not collected_history:
         notes.append(
-            "no git clone here: commits that reached the branch without a pull request "
-            "(CM001) were not looked for; the population holds pull requests only"
+            "no git clone here and no collected branch history: commits that reached the "
+            "branch without a pull request (CM001) were not looked for; the population holds "
+            "pull requests only"
         )
     population.sort(key=lambda r: (r["merged_at_utc"], r["change_id"]))
     command = shlex.join(

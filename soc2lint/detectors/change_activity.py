@@ -16,8 +16,13 @@ from typing import Any
 from soc2lint.model import Document, Hit
 
 
-def _hit(fields: dict[str, str], span: tuple[int, int], change_id: str) -> Hit:
-    return Hit((), "value", fields, span=span, properties=(("change_id", change_id),))
+def _hit(
+    fields: dict[str, str],
+    span: tuple[int, int],
+    change_id: str,
+    facts: tuple[tuple[str, str], ...] = (),
+) -> Hit:
+    return Hit((), "value", fields, span=span, properties=(("change_id", change_id), *facts))
 
 
 def production(params: Mapping[str, Any], default: str) -> set[str]:
@@ -53,10 +58,10 @@ def _bypasses(log: Any, params: Mapping[str, Any]) -> Iterator[Hit]:
             continue
         # `force` is the `push_type` of GitHub's documented example; `force_push` the schema's
         if event.source == "activity" and event.kind in ("force_push", "force"):
-            what = f"force push to {branch}"
+            kind, what = "force_push", f"force push to {branch}"
             detail = f"by {event.actor or 'an unknown actor'} at {event.at}, {event.before[:7]} -> {event.after[:7]}: history was rewritten"
         elif event.source == "rule-suite" and event.kind == "bypass":
-            what = f"push to {branch} bypassing its rulesets"
+            kind, what = "bypass", f"push to {branch} bypassing its rulesets"
             detail = f"by {event.actor or 'an unknown actor'} at {event.at}, {event.before[:7]} -> {event.after[:7]}"
         else:
             continue
@@ -65,6 +70,15 @@ def _bypasses(log: Any, params: Mapping[str, Any]) -> Iterator[Hit]:
             {"subject": what, "detail": detail, "identity": change_id},
             (event.offset, event.offset + 1),
             change_id,
+            (
+                ("kind", kind),
+                ("branch", branch),
+                ("date", event.at),
+                ("author", event.actor),
+                ("subject", f"{what}: {event.before[:7]} -> {event.after[:7]}"),
+                ("before", event.before),
+                ("after", event.after),
+            ),
         )
 
 

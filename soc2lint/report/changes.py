@@ -27,6 +27,7 @@ CONTROLS = (
     "CM004",
     "CM005",
     "CM006",
+    "CM007",
     "CM008",
     "CM009",
     "CM010",
@@ -115,36 +116,46 @@ def rows(
     return sorted(out, key=lambda r: (r["merged_at_utc"], r["change_id"]))
 
 
-def commit_rows(
-    findings: Sequence[Any], source: str, period: tuple[str, str] | None
-) -> list[dict[str, str]]:
-    """One row per commit that reached a production branch without a pull request (CM001)."""
+def _utc(moment: str) -> str:
+    """An ISO 8601 time (git's `+02:00` or GitHub's `Z`) as RFC 3339 UTC `Z`; "" if unreadable."""
     from datetime import datetime, timezone
 
+    try:
+        when = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def commit_rows(findings: Sequence[Any], period: tuple[str, str] | None) -> list[dict[str, str]]:
+    """One row per change that reached a production branch without a pull request: a commit
+    (CM001), a force push or a push that bypassed the rulesets (CM007 events)."""
     out = []
     for f in findings:
-        if f.rule.id != "CM001":
-            continue
         facts = dict(f.properties)
-        try:
-            when = datetime.fromisoformat(facts.get("date", "")).astimezone(timezone.utc)
-        except ValueError:
+        change_id = facts.get("change_id", "")
+        if f.rule.id == "CM001":
+            stamp, kind = _utc(facts.get("date", "")), "commit"
+        elif f.rule.id == "CM007" and change_id.startswith("event:"):
+            stamp, kind = _utc(facts.get("date", "")), facts.get("kind", "event")
+        else:
             continue
-        stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if period is not None and not period[0] <= stamp[:10] <= period[1]:
+        if not stamp or period is not None and not period[0] <= stamp[:10] <= period[1]:
             continue
         row = dict.fromkeys([*FACTS, *CONTROLS, "evidence"], "")
         row.update({c: "n/a" for c in CONTROLS})
         row.update(
             {
-                "change_id": facts.get("change_id", ""),
-                "kind": "commit",
+                "change_id": change_id,
+                "kind": kind,
                 "branch": facts.get("branch", ""),
                 "merged_at_utc": stamp,
                 "title": facts.get("subject", ""),
                 "author": facts.get("author", ""),
-                "CM001": "exempt" if f.suppression is not None else "FAIL",
-                "evidence": f"{source}#{facts.get('change_id', '')}",
+                f.rule.id: "exempt" if f.suppression is not None else "FAIL",
+                "evidence": f"{f.location.path}#{change_id}",
             }
         )
         out.append(row)
@@ -248,14 +259,16 @@ def _summary(
         "",
         f"- Period: {period}",
         "- Population: merged pull requests into the production branches "
-        f"({', '.join(sorted({r['branch'] for r in population})) or 'none'}), one row each",
+        f"({', '.join(sorted({r['branch'] for r in population})) or 'none'}), commits that "
+        "reached them without one, force pushes and pushes that bypassed their rulesets; one "
+        "row each",
         f"- Changes: {len(population)}",
         "",
         "## 2. Completeness",
         "",
     ]
     incomplete = sum(1 for r in population if r["CM012"] == "FAIL")
-    lines += [f"- Changes whose export was cut (100-item lists): {incomplete}"]
+    lines += [f"- Changes whose evidence was cut short (nested lists not complete): {incomplete}"]
     lines += [f"- {note}" for note in notes] or []
     lines += ["- Evidence files:"] + [f"  - `{i.path}` sha256 `{i.sha256}`" for i in inputs]
     lines += [
@@ -294,14 +307,16 @@ def _summary(
     failures = [r for r in population if any(r[c] == "FAIL" for c in CONTROLS)]
     for r in failures:
         failed = [c for c in CONTROLS if r[c] == "FAIL"]
-        lines += [
-            f"### {r['change_id']}: {', '.join(failed)}",
-            "",
-            f"- {r['pr_url']}: {r['title']}",
-            f"- author {r['author']}, merged by {r['merged_by']} at {r['merged_at_utc']}; "
-            f"approvals that counted: {r['approvers'] or 'none'}; checks {r['checks']}",
-            "",
-        ]
+        if r["kind"] == "pr":
+            facts = [
+                f"- {r['pr_url']}: {r['title']}",
+                f"- author {r['author']}, merged by {r['merged_by']} at {r['merged_at_utc']}; "
+                f"approvals that counted: {r['approvers'] or 'none'}; checks {r['checks']}",
+            ]
+        else:
+            facts = [f"- {r['kind']} on {r['branch']} at {r['merged_at_utc']} by {r['author']}"]
+            facts += [f"- {r['title']}"] if r["title"] else []
+        lines += [f"### {r['change_id']}: {', '.join(failed)}", "", *facts, ""]
     if not failures:
         lines += ["None.", ""]
     lines += [
