@@ -86,6 +86,7 @@ class Policy:
     emergency_labels: tuple[str, ...] = ("emergency", "hotfix", "expedite")
     retro_review_hours: int = 72
     require_reviewer_write_access: bool = True
+    require_code_owner_review: bool = False  # CM011 even where the branch protection does not
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from soc2lint.model import Document, Hit
 
 
-class Settings(NamedTuple):
-    """The CM rules' shared parameters: decide.py's policy, and CM011's."""
-
-    policy: Any  # decide.Policy
-    require_code_owner_review: bool = False  # even where the branch protection does not
-
-
-def _policy(params: Mapping[str, Any]) -> Settings:
+def _policy(params: Mapping[str, Any]) -> Any:
     from soc2lint.changes.decide import DEFAULT_TICKET, Policy
 
     def strings(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -29,7 +22,7 @@ def _policy(params: Mapping[str, Any]) -> Settings:
         return tuple(str(v) for v in value) if isinstance(value, list) else default
 
     defaults = Policy()
-    policy = Policy(
+    return Policy(
         required_approvals=int(params.get("required_approvals", defaults.required_approvals)),
         production_branches=strings("production_branches", ()),
         required_checks=strings("required_checks", ()),
@@ -42,19 +35,18 @@ def _policy(params: Mapping[str, Any]) -> Settings:
         ticket_pattern=str(params.get("ticket_pattern") or DEFAULT_TICKET),
         emergency_labels=strings("emergency_labels", defaults.emergency_labels),
         retro_review_hours=int(params.get("retro_review_hours", defaults.retro_review_hours)),
+        require_code_owner_review=params.get("require_code_owner_review") is True,
     )
-    return Settings(policy, params.get("require_code_owner_review") is True)
 
 
-def evaluated(population: Any, settings: Settings, root: Path | None = None) -> list[Any]:
-    """The population's changes evaluated under `settings`, once (memoised on the population);
+def evaluated(population: Any, policy: Any, root: Path | None = None) -> list[Any]:
+    """The population's changes evaluated under `policy`, once (memoised on the population);
     CM011 reads CODEOWNERS at each change's base commit from the clone at `root`."""
     from soc2lint.changes.decide import evaluate
     from soc2lint.changes.owners import decide_all
 
-    key = ("evaluated", settings, str(root))
+    key = ("evaluated", policy, str(root))
     if key not in population.decisions:
-        policy = settings.policy
         branches = set(policy.production_branches)
         done = [
             evaluate(change, policy, population.protection.get(change.base))
@@ -64,7 +56,7 @@ def evaluated(population: Any, settings: Settings, root: Path | None = None) -> 
         decide_all(
             done,
             population.protection,
-            settings.require_code_owner_review,
+            policy.require_code_owner_review,
             root,
             population.decisions,
         )
