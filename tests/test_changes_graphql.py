@@ -682,3 +682,50 @@ def test_the_report_over_a_collection(run: Run, tmp_path: Path) -> None:
         f"{CHANGES}/graphql/history-0001.json",
         PAGE,
     } <= set(inputs)
+
+
+def test_rulesets_on_the_branch_require_checks_and_approvals(run: Run, tmp_path: Path) -> None:
+    """`branches/main/rules.json` (the active ruleset rules on the branch) counts like branch
+    protection, whichever asks more: a check it requires that did not run fails CM005, and two
+    required approvals make one too few (CM002)."""
+    collection(tmp_path, [node(1)])
+    rules = [
+        {
+            "type": "required_status_checks",
+            "ruleset_source_type": "Organization",
+            "ruleset_source": "acme",
+            "ruleset_id": 7,
+            "parameters": {
+                "strict_required_status_checks_policy": False,
+                "required_status_checks": [{"context": "security/scan", "integration_id": 1}],
+            },
+        },
+        {
+            "type": "pull_request",
+            "ruleset_source_type": "Repository",
+            "ruleset_source": "acme/shop",
+            "ruleset_id": 8,
+            "parameters": {
+                "required_approving_review_count": 2,
+                "require_code_owner_review": False,
+            },
+        },
+    ]
+    branch = tmp_path / ".soc2/github/acme/shop/branches/main"
+    branch.mkdir(parents=True)
+    (branch / "rules.json").write_text(json.dumps(rules))
+    (branch / "protection.json").write_text(
+        json.dumps(
+            {
+                "url": "https://api.github.com/repos/acme/shop/branches/main/protection",
+                "required_status_checks": {"contexts": ["test"], "checks": []},
+                "required_pull_request_reviews": {"required_approving_review_count": 1},
+            }
+        )
+    )
+    found = {f["rule_id"]: f["message"] for f in findings(run, tmp_path)}
+    assert set(found) == {"CM002", "CM005"}
+    assert "1 of 2 required" in found["CM002"]
+    assert "security/scan missing" in found["CM005"] and "test" not in found["CM005"].split(":")[
+        -1
+    ].replace("security/scan missing", "")

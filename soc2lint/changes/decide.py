@@ -320,7 +320,7 @@ def _dismissed_then_merged(change: Change) -> Decision:
 
 def _checks(change: Change, policy: Policy, protection: Protection | None) -> Decision:
     if protection is not None and protection.required_checks is not None:
-        required, source = protection.required_checks, "the branch protection export"
+        required, source = protection.required_checks, "the branch's protection and rulesets"
     elif policy.required_checks:
         required, source = policy.required_checks, "the policy's required_checks"
     else:

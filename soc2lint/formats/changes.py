@@ -174,9 +174,11 @@ def _with_commit_files(directory: Path, changes: list[Any]) -> list[Any]:
 
 
 def _protection(dump: Path) -> dict[str, Any]:
-    """Required checks and approvals per branch, from the settings exports of the repository
-    the dump sits in (`.soc2/github/O/R/changes/gh-pr-list.json` or
-    `.soc2/github/O/R/changes/graphql/prs-0001.json` -> `.soc2/github/O/R/`)."""
+    """Required checks, approvals and code-owner review per branch, from the settings exports
+    of the repository the dump sits in (`.soc2/github/O/R/changes/gh-pr-list.json` or
+    `.soc2/github/O/R/changes/graphql/prs-0001.json` -> `.soc2/github/O/R/`): the branch
+    protection and the ruleset rules that apply to the branch (`branches/B/rules.json`),
+    whichever asks more."""
     from soc2lint.changes.model import Protection
 
     repo = dump.parent
@@ -184,33 +186,76 @@ def _protection(dump: Path) -> dict[str, Any]:
         if parent.name == "changes":
             repo = parent.parent
             break
+    found: dict[str, list[Protection]] = {}
+    for name, read in (("protection.json", _from_protection), ("rules.json", _from_rules)):
+        for path in sorted(repo.glob(f"branches/**/{name}")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            got = read(data)
+            if got is not None:
+                branch = path.parent.relative_to(repo / "branches").as_posix()
+                found.setdefault(branch, []).append(got)
     out: dict[str, Any] = {}
-    for path in sorted(repo.glob("branches/**/protection.json")):
-        branch = path.parent.relative_to(repo / "branches").as_posix()
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(data, dict) or "url" not in data and "required_status_checks" not in data:
-            continue  # `404 Branch not protected`, or no protection payload
-        checks = data.get("required_status_checks")
-        names: tuple[str, ...] | None = None
-        if isinstance(checks, dict):
-            found = [str(c) for c in checks.get("contexts") or ()]
-            found += [
-                str(c.get("context")) for c in checks.get("checks") or () if isinstance(c, dict)
-            ]
-            names = tuple(sorted(set(found)))
-        reviews = data.get("required_pull_request_reviews")
-        approvals = (
-            reviews.get("required_approving_review_count") if isinstance(reviews, dict) else None
-        )
+    for branch, parts in found.items():
+        checks = [p.required_checks for p in parts if p.required_checks is not None]
+        approvals = [p.required_approvals for p in parts if p.required_approvals is not None]
         out[branch] = Protection(
-            names if names is not None else (),
-            approvals if isinstance(approvals, int) else None,
-            isinstance(reviews, dict) and reviews.get("require_code_owner_reviews") is True,
+            tuple(sorted({c for names in checks for c in names})) if checks else None,
+            max(approvals) if approvals else None,
+            any(p.code_owner_reviews for p in parts),
         )
     return out
+
+
+def _from_protection(data: Any) -> Any:
+    from soc2lint.changes.model import Protection
+
+    if not isinstance(data, dict) or "url" not in data and "required_status_checks" not in data:
+        return None  # `404 Branch not protected`, or no protection payload
+    checks = data.get("required_status_checks")
+    names: tuple[str, ...] = ()
+    if isinstance(checks, dict):
+        found = [str(c) for c in checks.get("contexts") or ()]
+        found += [str(c.get("context")) for c in checks.get("checks") or () if isinstance(c, dict)]
+        names = tuple(sorted(set(found)))
+    reviews = data.get("required_pull_request_reviews")
+    approvals = (
+        reviews.get("required_approving_review_count") if isinstance(reviews, dict) else None
+    )
+    return Protection(
+        names,
+        approvals if isinstance(approvals, int) else None,
+        isinstance(reviews, dict) and reviews.get("require_code_owner_reviews") is True,
+    )
+
+
+def _from_rules(data: Any) -> Any:
+    """`GET /repos/O/R/rules/branches/B`: the active rules of every ruleset on the branch."""
+    from soc2lint.changes.model import Protection
+
+    if not isinstance(data, list):
+        return None
+    names: list[str] = []
+    approvals: int | None = None
+    owners = False
+    for rule in data:
+        params = rule.get("parameters") if isinstance(rule, dict) else None
+        if not isinstance(params, dict):
+            continue
+        if rule.get("type") == "required_status_checks":
+            names += [
+                str(c.get("context"))
+                for c in params.get("required_status_checks") or ()
+                if isinstance(c, dict) and c.get("context")
+            ]
+        elif rule.get("type") == "pull_request":
+            count = params.get("required_approving_review_count")
+            if isinstance(count, int) and not isinstance(count, bool):
+                approvals = max(approvals or 0, count)
+            owners = owners or params.get("require_code_owner_review") is True
+    return Protection(tuple(sorted(set(names))), approvals, owners)
 
 
 def _is_commits_file(candidate: Candidate) -> bool:
