@@ -430,3 +430,35 @@ def test_a_shallow_or_partial_clone_without_the_base_is_not_evaluated(
     }
     assert at_base(copy, [clone["base"]]) == {clone["base"]: Codeowners(None, why[how])}
     assert at_base(source, [clone["base"]])[clone["base"]].source == ".github/CODEOWNERS"
+
+
+def test_without_base_ref_oid_the_merge_commits_first_parent_is_the_base(
+    run: Run, clone: dict[str, Any]
+) -> None:
+    """gh pr list cannot export `baseRefOid`: the base is the merge commit's first parent in
+    the clone. Merged on top of the base commit, bob's approval is not an owner's; merged on top
+    of the later commit (where bob owns /app/), it is."""
+    root, base, later = clone["root"], clone["base"], clone["later"]
+    repo = git.Repo(root)
+    actor = git.Actor("Alice", "alice@example.com")
+    tree = repo.head.commit.tree
+    on_base = repo.index.commit(
+        "Merge #3", parent_commits=[repo.commit(base)], author=actor, committer=actor, head=False
+    )
+    on_later = repo.index.commit(
+        "Merge #4", parent_commits=[repo.commit(later)], author=actor, committer=actor, head=False
+    )
+    assert on_base.tree == tree
+    prs = [
+        pr(3, base, ["app/cart.py"], approver="bob"),
+        pr(4, later, ["app/cart.py"], approver="bob"),
+    ]
+    for item, merge in zip(prs, (on_base, on_later), strict=True):
+        del item["baseRefOid"]
+        item["mergeCommit"] = {"oid": merge.hexsha}
+    export(root, prs)
+    assert set(failed(run, root)) == {"pr:3"}
+    # and without the merge commit in the clone: not evaluated, never a pass or a fail
+    prs[0]["mergeCommit"] = {"oid": "0" * 40}
+    export(root, prs)
+    assert failed(run, root) == {}

@@ -200,15 +200,35 @@ def _approved(
     return None if unknown else False
 
 
+def merge_parents(root: Path | None, oids: Iterable[str]) -> dict[str, str]:
+    """The first parent of each merge commit in `oids` that the clone at `root` has: the base
+    branch as it was when a pull request was merged (gh pr list cannot export `baseRefOid`).
+    For a rebase merge it is the commit before the last rebased one."""
+    wanted = sorted({o for o in oids if _OID.match(o)})
+    if root is None or not wanted or gitrun.repository_top(str(root)) is None:
+        return {}
+    out = _git(root, ("cat-file", "--batch-check"), "".join(f"{o}^\n" for o in wanted).encode())
+    if not isinstance(out, bytes):
+        return {}
+    found = {}
+    for oid, line in zip(wanted, out.decode("ascii", "replace").splitlines(), strict=False):
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "commit" and _OID.match(parts[0]):
+            found[oid] = parts[0]
+    return found
+
+
 def decide(
     ev: Evaluated,
     required: bool,
     codeowners: Codeowners | None,
     members: Callable[[str], frozenset[str] | None],
     memo: MutableMapping[Any, Any] | None = None,
+    base: str = "",
 ) -> Decision:
     """CM011 for one evaluated change; `memo` keeps each path's owners for the next change
-    with the same CODEOWNERS (matching is the costly part of a large population)."""
+    with the same CODEOWNERS (matching is the costly part of a large population). `base`: the
+    base commit when the export has no `baseRefOid` (the merge commit's first parent)."""
     change: Change = ev.change
     if not required:
         return Decision(NA)
@@ -218,8 +238,10 @@ def decide(
         return Decision(INCONCLUSIVE, "files cut at 100")
     if "reviews" in change.missing:
         return Decision(INCONCLUSIVE, "the export has no `reviews`")
-    if not change.base_oid:
-        return Decision(INCONCLUSIVE, "the export has no `baseRefOid`")
+    if not (change.base_oid or base):
+        return Decision(
+            INCONCLUSIVE, "the export has no `baseRefOid` and its merge commit is not in the clone"
+        )
     if codeowners is None or codeowners.entries is None:
         why = codeowners.source if codeowners else "CODEOWNERS at the base commit was not read"
         return Decision(INCONCLUSIVE, why)
@@ -278,11 +300,13 @@ def decide_all(
         return policy_requires or bool(rules is not None and rules.code_owner_reviews)
 
     where = str(root)
-    wanted = {
-        ev.change.base_oid
-        for ev in evaluated
-        if required(ev.change) and ev.change.files is not None and ev.change.base_oid
-    }
+    judged = [ev.change for ev in evaluated if required(ev.change) and ev.change.files is not None]
+    parents = merge_parents(root, (c.merge_oid for c in judged if not c.base_oid))
+
+    def base_of(change: Change) -> str:
+        return change.base_oid or parents.get(change.merge_oid, "")
+
+    wanted = {base_of(c) for c in judged} - {""}
     unread = [o for o in wanted if ("codeowners", where, o) not in cache]
     for oid, found in at_base(root, unread).items():
         cache[("codeowners", where, oid)] = found
@@ -295,5 +319,6 @@ def decide_all(
         return result
 
     for ev in evaluated:
-        read: Codeowners | None = cache.get(("codeowners", where, ev.change.base_oid))
-        ev.results["CM011"] = decide(ev, required(ev.change), read, members, cache)
+        base = base_of(ev.change)
+        read: Codeowners | None = cache.get(("codeowners", where, base))
+        ev.results["CM011"] = decide(ev, required(ev.change), read, members, cache, base)
