@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Generate a synthetic organisation's merged pull requests as a `gh pr list` dump (deterministic).
+"""Generate a synthetic organisation's merged pull requests as change evidence (deterministic).
 
-    python3 bench/gen_changes.py [--prs 10000] [--seed 1] [--violation-rate 0.15] [--out DIR]
+    python3 bench/gen_changes.py [--prs 10000] [--seed 1] [--violation-rate 0.15]
+        [--near-miss-rate 0.08] [--out DIR] [--git] [--graphql] [--activity] [--code-owners]
+        [--no-dump]
 
 Writes, under DIR (default bench/.work/changes-<prs>-s<seed>):
 
@@ -18,8 +20,40 @@ Writes, under DIR (default bench/.work/changes-<prs>-s<seed>):
 - `planted.json`: the planted violation kinds of each PR that has any;
 - `near_misses.json`: `{"pr:<number>": {"kind": ..., "what": ...}}`, PRs that must pass.
 
-Standard library only; `random.Random(seed)` through `random()` only, identifiers from SHA-1 of
-the seed and the PR number, so the same arguments give byte-identical files. Measures nothing.
+Without the flags below that is all, byte-identical to what this script always wrote. Any of
+them switches on the extended model (class World: a second random stream, so the pull requests
+above stay the same; the dump then also has `baseRefOid`, dismissal and label near-misses). One
+model, whatever is written:
+
+- `--git`: DIR becomes the clone (`git fast-import`, fixed identities and dates): `main` holds the
+  initial commit (README, .github/CODEOWNERS) before the period, then every merge in order -
+  merge 40 % (2 parents, committer GitHub), squash 45 % (1 parent, `Title (#N)`), rebase 10 %
+  (the commits recreated, committed by the merger), merge queue 5 % (a merge commit) - and the
+  planted direct pushes (CM001): a plain commit, a web-editor commit (committer GitHub), a
+  single-parent `Merge pull request #N from ...` (N merged otherwise, or no such PR) and a
+  `... (#N)` subject; every pull request's commits sit under `refs/pull/N/head`. The real SHAs
+  replace the model's ids in every file. `.soc2/` and the truth files stay untracked.
+- `--graphql`: what `soc2lint collect github --changes` stores (layout of
+  soc2lint/changes/query.py): `changes/graphql/query.graphql`, `prs-0001.json`... (answers to
+  PULL_REQUESTS, 50 a page, newest `updatedAt` first, every selected field in the query's order),
+  `pr-N-<field>-K.json` follow-ups where a nested list exceeds its `first:`, `history-0001.json`...
+  (HISTORY: every ancestor of main in the period, 100 a page, direct pushes with no
+  associated pull request), plus everything `--activity` writes; `--no-dump` omits the dump.
+- `--activity`: `changes/activity.json` (pushes, merges, planted force pushes to main),
+  `changes/rule-suites/2026-MM.json` (one rule suite per push; planted bypasses; one month
+  missing: CM012 `collection:rule-suites`), the history pages and `changes/manifest.json`.
+- `--code-owners` (needs `--git`): protection requires code-owner review and the dump gets
+  `files` (gh's first 100); CODEOWNERS changes mid-period in a pull request of its own, so the
+  base commit decides; planted CM011 (an owned file approved by a non-owner at the base).
+- `truth-graphql.json` (with `--graphql`): the truth for the pages, which differs from the dump's:
+  no CM012 for lists gh cuts at 100 (the pages have follow-ups), CM002 where those 100 reviews
+  held no approval, CM007 for a merger who dismissed a request for changes (timeline). Both
+  truths add `commit:<sha>` (CM001), `event:activity:<id>` / `event:rule-suite:<id>` (CM007)
+  and `collection:rule-suites` (CM012) where the evidence shows them.
+
+Standard library only (plus git for `--git`); `random.Random` through `random()` only,
+identifiers from SHA-1 of the seed and the PR number, so the same arguments give byte-identical
+files (and the same commits). Measures nothing.
 """
 
 from __future__ import annotations
@@ -1614,12 +1648,12 @@ class World:
         n_direct = max(5, round(len(self.prs) * self.rate * 0.04))
         directs: list[tuple[int, int, str, dict, int]] = []  # (time, k, kind, pusher, before#)
         kinds = list(COMMIT_KINDS)
-        for k in range(n_direct):
-            while True:
-                i = rng.between(0, len(merges) - 1)
-                lo, hi = merges[i].t_merge, merges[i + 1].t_merge
-                if hi - lo >= 300:
-                    break
+        gaps = [
+            i for i in range(len(merges) - 1) if merges[i + 1].t_merge - merges[i].t_merge >= 300
+        ]
+        for k in range(n_direct if gaps else 0):
+            i = rng.pick(gaps)
+            lo, hi = merges[i].t_merge, merges[i + 1].t_merge
             t = lo + rng.between(60, hi - lo - 60)
             directs.append((t, k, kinds[k % len(kinds)], rng.pick(self.admins), i))
         events: list[tuple[int, int, int, int]] = []
