@@ -22,7 +22,8 @@ Writes, under DIR (default bench/.work/changes-<prs>-s<seed>):
 
 Without the flags below that is all, byte-identical to what this script always wrote. Any of
 them switches on the extended model (class World: a second random stream, so the pull requests
-above stay the same; the dump then also has `baseRefOid`, dismissal and label near-misses). One
+above stay the same; the dump then also has dismissal and label near-misses; gh cannot export
+`baseRefOid`, so the dump has none: the base is its merge commit's first parent). One
 model, whatever is written:
 
 - `--git`: DIR becomes the clone (`git fast-import`, fixed identities and dates): `main` holds the
@@ -2515,7 +2516,7 @@ def extended_main(args: argparse.Namespace, out: Path, gen: Gen) -> int:
     if not args.no_dump:
         prs = []
         for p in reversed(world.prs):  # gh pr list: newest first
-            item = dict(p.pr, baseRefOid=p.base.fake if p.base else "")
+            item = dict(p.pr)  # no baseRefOid: not a field gh pr list can export
             if args.code_owners:  # gh lists the first 100 files
                 item["files"] = [
                     {"additions": a, "deletions": d, "path": f} for f, a, d in p.files[:100]

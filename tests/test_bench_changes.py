@@ -265,7 +265,8 @@ def test_the_pages_hold_the_dumps_pull_requests(world: Path) -> None:
     assert set(nodes) == set(dump)
     for number, pr in dump.items():
         node = nodes[number]
-        for key in ("title", "body", "createdAt", "mergedAt", "headRefOid", "baseRefOid"):
+        assert "baseRefOid" not in pr  # gh pr list cannot export it
+        for key in ("title", "body", "createdAt", "mergedAt", "headRefOid"):
             assert node[key] == pr[key], (number, key)
         assert node["mergeCommit"] == pr["mergeCommit"]
         assert node["mergedBy"] == {"__typename": "User", "login": pr["mergedBy"]["login"]}
@@ -304,9 +305,11 @@ def test_the_pages_hold_the_dumps_pull_requests(world: Path) -> None:
 
 def test_the_clone_holds_every_commit_the_evidence_names(world: Path) -> None:
     dump = load(world / CHANGES / "gh-pr-list.json")
+    nodes = pull_requests(world)
     wanted = set()
     for pr in dump:
-        wanted |= {pr["mergeCommit"]["oid"], pr["baseRefOid"], pr["headRefOid"]}
+        base = nodes[pr["number"]]["baseRefOid"]
+        wanted |= {pr["mergeCommit"]["oid"], base, pr["headRefOid"]}
         wanted |= {c["oid"] for c in pr["commits"]}
     answer = git(world, "cat-file", "--batch-check", stdin="".join(o + "\n" for o in wanted))
     assert "missing" not in answer
@@ -319,13 +322,6 @@ def test_the_clone_holds_every_commit_the_evidence_names(world: Path) -> None:
     assert direct and direct <= set(parents)
     for sha in direct:
         assert len(parents[sha]) == 1
-    for pr in dump:
-        merge = pr["mergeCommit"]["oid"]
-        assert merge in parents
-        first = parents[merge][0]
-        if len(parents[merge]) == 2:  # a merge commit: the head branch is its second parent
-            assert parents[merge][1] == pr["headRefOid"]
-            assert first == pr["baseRefOid"]
     # the history pages: the same first-parent chain, direct pushes with no pull request
     graphql = world / CHANGES / "graphql"
     by_oid = {}
@@ -336,9 +332,22 @@ def test_the_clone_holds_every_commit_the_evidence_names(world: Path) -> None:
             by_oid[node["oid"]] = node
     in_period = [line.split()[0] for line in chain if line.split()[0] in by_oid]
     assert len(in_period) == len(chain) - 1  # all but the initial commit, made before the period
+
+    def pulls(sha: str) -> list[int]:
+        node = by_oid.get(sha)  # None: the initial commit, before the period
+        return [n["number"] for n in node["associatedPullRequests"]["nodes"]] if node else []
+
     for sha in in_period:
-        pulls = by_oid[sha]["associatedPullRequests"]["nodes"]
-        assert (not pulls) == (sha in direct), sha
+        assert (not pulls(sha)) == (sha in direct), sha
+    for pr in dump:
+        merge = pr["mergeCommit"]["oid"]
+        assert merge in parents and pulls(merge) == [pr["number"]]
+        if len(parents[merge]) == 2:  # a merge commit: the head branch is its second parent
+            assert parents[merge][1] == pr["headRefOid"]
+        first = merge  # back over the commits a rebase merge recreated
+        while pulls(parents[first][0]) == [pr["number"]]:
+            first = parents[first][0]
+        assert parents[first][0] == nodes[pr["number"]]["baseRefOid"]
 
 
 def test_codeowners_change_mid_period(world: Path) -> None:
