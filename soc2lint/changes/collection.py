@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -166,12 +167,22 @@ def period_beside(directory: Path) -> Period | None:
     """The period of the collection whose `changes/` directory is `directory` or holds it."""
     for candidate in (directory, directory.parent, directory.parent.parent):
         path = candidate / MANIFEST
-        if candidate.name == "changes" and path.is_file():
+        if candidate.name == "changes":
             try:
-                return read_manifest(path.read_text(encoding="utf-8"))[0]
-            except (OSError, ValueError, UnicodeDecodeError):
+                stat = path.stat()
+            except OSError:
                 return None
+            return _period_of(str(path), stat.st_mtime_ns, stat.st_size)
     return None
+
+
+@lru_cache(maxsize=8)
+def _period_of(path: str, mtime_ns: int, size: int) -> Period | None:
+    """Read once for every page of a collection (the key changes when the file does)."""
+    try:
+        return read_manifest(Path(path).read_text(encoding="utf-8"))[0]
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return None
 
 
 def first_parent_history(

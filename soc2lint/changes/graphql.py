@@ -61,28 +61,32 @@ def read_page(
             raise ValueError(
                 "not an answer to the pull request query (no data.repository.pullRequests)"
             )
+        starts = _starts(text)
         changes = []
-        cursor = 0
         for node in nodes:
             if not isinstance(node, dict) or not isinstance(node.get("number"), int):
                 continue
-            offset = _offset(text, node["number"], cursor)
-            cursor = max(cursor, offset)
             merged_at = str(node.get("mergedAt") or "")
             if merged_at and keep(merged_at, str(node.get("baseRefName") or "")):
-                changes.append(_change(node, offset, follow_ups))
+                changes.append(_change(node, starts.get(node["number"], 0), follow_ups))
     finally:
         if enabled:
             gc.enable()
     return changes
 
 
-def _offset(text: str, number: int, start: int) -> int:
-    """Where pull request `number`'s object starts: its `number` field comes first in the node,
-    followed by its `/pull/N` URL (a closing issue's `number` is followed by `/issues/N`)."""
-    pattern = re.compile(rf'\{{\s*"number"\s*:\s*{number}\s*,\s*"url"\s*:\s*"[^"]*/pull/{number}"')
-    m = pattern.search(text, start) or pattern.search(text)
-    return m.start() if m else 0
+# a pull request's object: its `number` comes first in the node, followed by its `/pull/N` URL
+# (a closing issue's `number` is followed by `/issues/N`)
+_START = re.compile(r'\{\s*"number"\s*:\s*(\d+)\s*,\s*"url"\s*:\s*"[^"]*/pull/(\d+)"')
+
+
+def _starts(text: str) -> dict[int, int]:
+    """Where each pull request's object starts in a page, in one pass."""
+    out: dict[int, int] = {}
+    for m in _START.finditer(text):
+        if m.group(1) == m.group(2):
+            out.setdefault(int(m.group(1)), m.start())
+    return out
 
 
 def _actor(value: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -95,9 +96,12 @@ def parse_page(artifact: Artifact, text: str) -> ParsedArtifact:
     return _document(artifact, text, population)
 
 
-def _follow_ups(directory: Path) -> Any:
-    """Reads the follow-up answers of a pull request's nested list beside its page."""
-    from soc2lint.changes.graphql import follow_up_nodes
+@lru_cache(maxsize=4)
+def _follow_up_files(
+    directory: str, mtime_ns: int
+) -> dict[tuple[int, str], list[tuple[int, Path]]]:
+    """(pull request, list) -> its follow-up answers: listed once for all pages of a directory
+    (the key changes when the directory does)."""
     from soc2lint.changes.query import FOLLOW_UP_FILE
 
     found: dict[tuple[int, str], list[tuple[int, Path]]] = {}
@@ -109,8 +113,20 @@ def _follow_ups(directory: Path) -> Any:
         m = FOLLOW_UP_FILE.match(name)
         if m:
             found.setdefault((int(m.group(1)), m.group(2)), []).append(
-                (int(m.group(3)), directory / name)
+                (int(m.group(3)), Path(directory, name))
             )
+    return found
+
+
+def _follow_ups(directory: Path) -> Any:
+    """Reads the follow-up answers of a pull request's nested list beside its page."""
+    from soc2lint.changes.graphql import follow_up_nodes
+
+    try:
+        stamp = directory.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    found = _follow_up_files(str(directory), stamp)
 
     def read(number: int, field: str) -> tuple[list[Any], bool] | None:
         pages = sorted(found.get((number, field), ()))
