@@ -87,6 +87,19 @@ DETECTORS: dict[str, DetectorSpec] = {
         ("expression", "context"),
         "Attacker-controllable `${{ }}` expressions expanded into shell scripts.",
     ),
+    "local-call-injection": DetectorSpec(
+        "soc2lint.detectors.local_calls",
+        "detect",
+        ("expression", "context", "input", "callee", "sink"),
+        "Attacker-controllable `with:` values that a local composite action or reusable workflow "
+        "expands into a script as `${{ inputs.* }}`.",
+    ),
+    "unused-write-permissions": DetectorSpec(
+        "soc2lint.detectors.permissions",
+        "detect",
+        ("scope", "granted"),
+        "Write scopes of `permissions:` that no step of the jobs they apply to can use.",
+    ),
     "codeowners-coverage": DetectorSpec(
         "soc2lint.detectors.codeowners",
         "detect",

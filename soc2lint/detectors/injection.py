@@ -29,11 +29,156 @@ ATTACKER_CONTROLLED = re.compile(
       | event\.(?:head_commit|workflow_run\.head_commit)\.(?:message|author\.(?:name|email)|committer\.(?:name|email))
       | event\.commits(?:\.\*|\[[^\]]*\])\.(?:message|author\.(?:name|email)|committer\.(?:name|email))
       | event\.workflow_run\.(?:head_branch|display_title|head_repository\.description)
+      | event\.workflow_run\.pull_requests(?:\.\*|\[[^\]]*\])\.head\.ref
       | event\.pages(?:\.\*|\[[^\]]*\])\.page_name
     )$""",
     re.VERBOSE,
 )
 INPUT = re.compile(r"^(?:inputs|github\.event\.inputs)\.([A-Za-z0-9_\-]+)$")
+# Branch and tag names: chosen by whoever can push a ref (not by outside contributors: a fork's
+# pull request has `github.ref_name` `N/merge`), and free to hold `$(...)`, `;` and backticks.
+REF_NAME = re.compile(r"^github\.(?:ref_name|ref|base_ref|event\.ref|event\.base_ref)$")
+
+# Functions whose result is a boolean or a number, whatever their arguments: their value cannot
+# carry text into the script.
+CONSTANT_FUNCTIONS = frozenset(
+    {"contains", "startswith", "endswith", "success", "failure", "always", "cancelled", "hashfiles"}
+)
+TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<string>'(?:[^']|'')*')
+      | (?P<op>==|!=|<=|>=|&&|\|\||[<>!(),\[\]])
+      | (?P<context>"""
+    + CONTEXT.pattern[2:]
+    + r""")
+      | (?P<number>[-+]?(?:0x[0-9a-fA-F]+|[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?))
+      | (?P<name>[A-Za-z_][A-Za-z0-9_\-]*)
+      | (?P<property>\.[A-Za-z0-9_\-*]+)
+    )""",
+    re.VERBOSE,
+)
+
+
+class _Unparsed(Exception):
+    pass
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    at = 0
+    text = text.rstrip()
+    while at < len(text):
+        m = TOKEN.match(text, at)
+        if not m or m.end() == at:
+            raise _Unparsed(text[at:])
+        kind = m.lastgroup or ""
+        out.append((kind, m.group(kind)))
+        at = m.end()
+    return out
+
+
+class _Parser:
+    """GitHub's expression grammar, reduced to one question: which contexts can the value of the
+    expression be (or contain)? Comparisons, `!` and the boolean functions yield no text;
+    `a && b` yields `b` (or a falsy `a`: an empty string at most); `a || b` either."""
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.at = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.at][1] if self.at < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        if self.at >= len(self.tokens):
+            raise _Unparsed("end")
+        self.at += 1
+        return self.tokens[self.at - 1]
+
+    def expect(self, value: str) -> None:
+        if self.take()[1] != value:
+            raise _Unparsed(value)
+
+    def parse(self) -> list[str]:
+        value = self.or_()
+        if self.at != len(self.tokens):
+            raise _Unparsed("trailing")
+        return value
+
+    def or_(self) -> list[str]:
+        value = self.and_()
+        while self.peek() == "||":
+            self.take()
+            value = value + self.and_()
+        return value
+
+    def and_(self) -> list[str]:
+        value = self.compare()
+        while self.peek() == "&&":
+            self.take()
+            value = self.compare()
+        return value
+
+    def compare(self) -> list[str]:
+        value = self.unary()
+        while self.peek() in ("==", "!=", "<", ">", "<=", ">="):
+            self.take()
+            self.unary()
+            value = []
+        return value
+
+    def unary(self) -> list[str]:
+        if self.peek() == "!":
+            self.take()
+            self.unary()
+            return []
+        return self.postfix()
+
+    def postfix(self) -> list[str]:
+        value = self.primary()
+        while True:
+            if self.peek() == "[":
+                self.take()
+                self.or_()
+                self.expect("]")
+            elif self.at < len(self.tokens) and self.tokens[self.at][0] == "property":
+                self.take()
+            else:
+                return value
+
+    def primary(self) -> list[str]:
+        kind, text = self.take()
+        if kind == "context":
+            return [text]
+        if kind in ("string", "number"):
+            return []
+        if text == "(":
+            value = self.or_()
+            self.expect(")")
+            return value
+        if kind == "name":
+            if self.peek() != "(":
+                if text.lower() in ("true", "false", "null"):
+                    return []
+                return [text]  # a context without a property (`github`, `inputs`): its JSON
+            self.take()
+            args: list[str] = []
+            while self.peek() != ")":
+                args += self.or_()
+                if self.peek() == ",":
+                    self.take()
+            self.take()
+            return [] if text.lower() in CONSTANT_FUNCTIONS else args
+        raise _Unparsed(text)
+
+
+def value_contexts(expression: str) -> list[str]:
+    """The contexts whose text the value of `expression` (inside `${{ }}`) can carry, in order;
+    every context it names when it does not parse."""
+    try:
+        return _Parser(_tokens(expression)).parse()
+    except (_Unparsed, RecursionError):
+        return [m.group(0) for m in CONTEXT.finditer(expression)]
 
 
 def _string_inputs(root: nodes.Node) -> set[str] | None:
@@ -59,9 +204,13 @@ def _string_inputs(root: nodes.Node) -> set[str] | None:
     return names if declared else None
 
 
-def dangerous(context: str, string_inputs: set[str] | None, events: bool, inputs: bool) -> bool:
+def dangerous(
+    context: str, string_inputs: set[str] | None, events: bool, inputs: bool, refs: bool = False
+) -> bool:
     if ATTACKER_CONTROLLED.match(context):
         return events
+    if REF_NAME.match(context):
+        return refs
     m = INPUT.match(context)
     if m and inputs:
         return string_inputs is None or m.group(1) in string_inputs
@@ -103,15 +252,15 @@ def _scripts(root: nodes.Node) -> Iterator[tuple[tuple[Any, ...], nodes.ScalarNo
 
 def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
     events = bool(params.get("include_events", True))
+    refs = bool(params.get("include_refs", False))
     # a composite action's inputs come from its caller's workflow, where they are judged
     inputs = bool(params.get("include_inputs", False)) and nodes.get(doc.root, "runs") is None
     string_inputs = _string_inputs(doc.root)
     for route, scalar in _scripts(doc.root):
         cursor = scalar.start_mark.index
         for expr in EXPRESSION.finditer(scalar.value):
-            for ctx in CONTEXT.finditer(expr.group(1)):
-                context = ctx.group(0)
-                if not dangerous(context, string_inputs, events, inputs):
+            for context in value_contexts(expr.group(1)):
+                if not dangerous(context, string_inputs, events, inputs, refs):
                     continue
                 span = _source_span(doc, scalar, expr.group(0), cursor)
                 if span:
