@@ -41,8 +41,9 @@ model, whatever is written:
   (HISTORY: every ancestor of main in the period, 100 a page, direct pushes with no
   associated pull request), plus everything `--activity` writes; `--no-dump` omits the dump.
 - `--activity`: `changes/activity.json` (pushes, merges, planted force pushes to main),
-  `changes/rule-suites/2026-MM.json` (one rule suite per push; planted bypasses; one month
-  missing: CM012 `collection:rule-suites`), the history pages and `changes/manifest.json`.
+  `changes/rule-suites/2026-MM-DD.json` (collected on the 15th and the last day of each month,
+  each holding the rule suites of its half month; planted bypasses; one month missing: CM012
+  `collection:rule-suites`), the history pages and `changes/manifest.json`.
 - `--code-owners` (needs `--git`): protection requires code-owner review and the dump gets
   `files` (gh's first 100); CODEOWNERS changes mid-period in a pull request of its own, so the
   base commit decides; planted CM011 (an owned file approved by a non-owner at the base).
@@ -2565,22 +2566,33 @@ def extended_main(args: argparse.Namespace, out: Path, gen: Gen) -> int:
                 "evidence": True,
             }
         )
+        days = []
         for month, suites in sorted(world.rule_suites.items()):
+            # collected twice a month, on the 15th and the last day: GitHub answers for the 30
+            # days before, so the two files cover the whole month; each suite is in the file
+            # of its half
             y, m = int(month[:4]), int(month[5:])
-            collected = calendar.timegm((y + m // 12, m % 12 + 1, 1, 2, 0, 0))
-            text = json.dumps(suites, indent=2, ensure_ascii=False) + "\n"
-            digest = write(changes / "rule-suites" / f"{month}.json", text)
-            entries.append(
-                {
-                    "path": f"github/{OWNER}/{REPO}/changes/rule-suites/{month}.json",
-                    "endpoint": f"GET /repos/{OWNER}/{REPO}/rulesets/rule-suites?ref=main"
-                    "&time_period=month&per_page=100",
-                    "status": 200,
-                    "collected_at": ts(collected),
-                    "sha256": digest,
-                    "evidence": True,
-                }
-            )
+            last = calendar.monthrange(y, m)[1]
+            for day, half in (
+                (15, [x for x in suites if int(x["pushed_at"][8:10]) <= 15]),
+                (last, [x for x in suites if int(x["pushed_at"][8:10]) > 15]),
+            ):
+                name = f"{month}-{day:02d}"
+                days.append(name)
+                collected = calendar.timegm((y, m, day, 23, 0, 0))
+                text = json.dumps(half, indent=2, ensure_ascii=False) + "\n"
+                digest = write(changes / "rule-suites" / f"{name}.json", text)
+                entries.append(
+                    {
+                        "path": f"github/{OWNER}/{REPO}/changes/rule-suites/{name}.json",
+                        "endpoint": f"GET /repos/{OWNER}/{REPO}/rulesets/rule-suites?ref=main"
+                        "&time_period=month&rule_suite_result=bypass&per_page=100",
+                        "status": 200,
+                        "collected_at": ts(collected),
+                        "sha256": digest,
+                        "evidence": True,
+                    }
+                )
         requests = len(entries)
         manifest = {
             "tool": "soc2lint",
@@ -2593,7 +2605,7 @@ def extended_main(args: argparse.Namespace, out: Path, gen: Gen) -> int:
             "query_sha256": hashlib.sha256(q.PULL_REQUESTS.encode("utf-8")).hexdigest(),
             "collected_at": COLLECTED_AT,
             "complete": True,
-            "rule_suite_months": sorted(world.rule_suites),
+            "rule_suite_days": sorted(days),
             "totals": {
                 "requests": requests,
                 "points": points,

@@ -729,3 +729,30 @@ def test_rulesets_on_the_branch_require_checks_and_approvals(run: Run, tmp_path:
     assert "security/scan missing" in found["CM005"] and "test" not in found["CM005"].split(":")[
         -1
     ].replace("security/scan missing", "")
+
+
+def test_a_bypass_in_two_overlapping_collections_is_reported_once(run: Run, tmp_path: Path) -> None:
+    """Collected on 10 and 20 May, both answers hold the bypass of 5 May: one finding, from the
+    file collected first."""
+    collection(tmp_path, [node(1)])
+    bypass = {
+        "id": 9,
+        "actor_name": "root",
+        "before_sha": "c" * 40,
+        "after_sha": "d" * 40,
+        "ref": "refs/heads/main",
+        "pushed_at": "2026-05-05T00:00:00Z",
+        "result": "bypass",
+    }
+    other = dict(bypass, id=10, pushed_at="2026-05-15T00:00:00Z")
+    suites = tmp_path / CHANGES / "rule-suites"
+    (suites / "2026-05-10.json").write_text(json.dumps([bypass]))
+    (suites / "2026-05-20.json").write_text(json.dumps([other, bypass]))
+    found = [
+        (f["path"].rsplit("/", 1)[-1], f["properties"]["change_id"])
+        for f in findings(run, tmp_path)
+    ]
+    assert sorted(found) == [
+        ("2026-05-10.json", "event:rule-suite:9"),
+        ("2026-05-20.json", "event:rule-suite:10"),
+    ]

@@ -259,6 +259,32 @@ def events_of(text: str, source: str) -> Iterator[Event]:
         )
 
 
+def ids_before(path: Path) -> frozenset[str]:
+    """The ids of the rule suites in the files of `path`'s directory named before it."""
+    out: set[str] = set()
+    try:
+        earlier = sorted(p for p in path.parent.iterdir() if p.name < path.name)
+    except OSError:
+        return frozenset()
+    for other in earlier:
+        if RULE_SUITE_FILE.match(other.name):
+            try:
+                stat = other.stat()
+            except OSError:
+                continue
+            out |= _ids_in(str(other), stat.st_mtime_ns, stat.st_size)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=64)
+def _ids_in(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return frozenset(e.id for e in events_of(text, "rule-suite"))
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+        return frozenset()
+
+
 def covered_days(names: Sequence[str]) -> set[date]:
     """The days rule-suite files certainly cover: a file collected on day D holds the 30 days
     before the moment it was collected, so whole days D-29 .. D (D itself up to that moment,

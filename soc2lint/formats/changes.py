@@ -325,8 +325,11 @@ def _parse_collection_file(artifact: Artifact, text: str) -> ParsedArtifact:
                 collection.period_beside(path.parent),
             )
         elif path.parent.name == "rule-suites":
+            # collections less than 30 days apart overlap: a rule suite is reported from the
+            # first file (by name: the day collected) that holds it
+            earlier = collection.ids_before(path)
             data = collection.EventLog(
-                tuple(collection.events_of(text, "rule-suite")),
+                tuple(e for e in collection.events_of(text, "rule-suite") if e.id not in earlier),
                 collection.period_beside(path.parent.parent),
             )
         else:
