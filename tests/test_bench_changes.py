@@ -370,9 +370,9 @@ def test_manifest_lists_every_file_with_its_digest(world: Path) -> None:
         data = (base / entry["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["path"]
         assert entry["status"] == 200 and entry["evidence"] is True
-    months = sorted(p.stem for p in (world / CHANGES / "rule-suites").glob("*.json"))
-    assert manifest["rule_suite_months"] == months
-    assert len(months) == 11  # one month missing: planted
+    days = sorted(p.stem for p in (world / CHANGES / "rule-suites").glob("*.json"))
+    assert manifest["rule_suite_days"] == days
+    assert len({d[:7] for d in days}) == 11  # one month missing: planted
     assert load(world / "truth-graphql.json")["collection:rule-suites"] == ["CM012"]
 
 
@@ -398,7 +398,10 @@ def test_activity_and_rule_suites(world: Path) -> None:
     for path in (world / CHANGES / "rule-suites").glob("*.json"):
         for suite in load(path):
             cid = f"event:rule-suite:{suite['id']}"
-            assert suite["pushed_at"].startswith(path.stem)
+            # each file holds its half month: up to the 15th, or after it
+            assert suite["pushed_at"][:7] == path.stem[:7]
+            day, collected = int(suite["pushed_at"][8:10]), int(path.stem[8:10])
+            assert day <= 15 if collected == 15 else 15 < day <= collected
             assert (truth.get(cid) == ["CM007"]) == (suite["result"] == "bypass")
             if suite["result"] == "fail":
                 assert near[cid]["kind"] == "rule-suite-fail"
