@@ -675,6 +675,10 @@ def test_the_report_over_a_collection(run: Run, tmp_path: Path) -> None:
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "no rule-suite data for all of 2026-01..2026-12" in summary  # 1 Dec too
     assert "no git clone here" not in summary
+    assert (
+        "3 first-parent commits on main in the collected period, 2 brought by merged pull"
+        in summary
+    )
     inputs = json.loads((out / "manifest.json").read_text())["inputs"]
     assert {
         f"{CHANGES}/manifest.json",

@@ -8,6 +8,7 @@ import re
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -136,6 +137,7 @@ def report_cmd(
         if f.rule.id == "CM012"
         and dict(f.properties).get("change_id", "").startswith("collection:")
     )
+    notes += _reconciliation(found.artifacts)
     from soc2lint.secrets.history import is_work_tree
 
     collected_history = any(
@@ -174,3 +176,29 @@ def report_cmd(
         "changes/population.csv, changes/sample.csv, manifest.json)"
     )
     return EXIT_CLEAN
+
+
+def _reconciliation(artifacts: Any) -> list[str]:
+    """For each collection with a branch history: its first-parent commits in the period
+    against those a merged pull request brought (completeness, for the auditor)."""
+    from soc2lint.changes import collection
+
+    out = []
+    for artifact in artifacts:
+        if artifact.kind != "change-collection" or not artifact.path.endswith("/manifest.json"):
+            continue
+        path = Path(artifact.abspath)
+        try:
+            period, _ = collection.read_manifest(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
+            continue
+        chain, problem = collection.first_parent_history(path.parent / "graphql", period)
+        if chain is None:
+            continue
+        brought = sum(1 for c in chain if collection.accounted(c, period.branch))
+        out.append(
+            f"{artifact.path}: {len(chain)} first-parent commits on {period.branch} in the "
+            f"collected period, {brought} brought by merged pull requests, "
+            f"{len(chain) - brought} without one (CM001)" + (f"; {problem}" if problem else "")
+        )
+    return out
