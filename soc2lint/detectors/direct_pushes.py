@@ -44,31 +44,8 @@ def _from_history(collection: Any, params: Mapping[str, Any]) -> Iterator[Hit]:
             f"GitHub associates it with no pull request merged into {period.branch} "
             f"(history page {page_dir}{commit.page})"
         )
-        change_id = f"commit:{commit.oid}"
         offset = entries.get(commit.page, 0)
-        yield Hit(
-            (),
-            "value",
-            {
-                "commit": commit.oid[:7],
-                "sha": commit.oid,
-                "author": commit.author,
-                "date": commit.date,
-                "subject": commit.subject,
-                "branch": period.branch,
-                "detail": why,
-                "identity": change_id,
-            },
-            span=(offset, offset + 1),
-            properties=(
-                ("change_id", change_id),
-                ("commit", commit.oid),
-                ("author", commit.author),
-                ("date", commit.date),
-                ("subject", commit.subject),
-                ("branch", period.branch),
-            ),
-        )
+        yield _hit(commit, period.branch, why, (offset, offset + 1))
 
 
 def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Iterator[Hit]:
@@ -94,27 +71,30 @@ def detect(doc: Document, params: Mapping[str, Any], context: Any = None) -> Ite
             )
         found: list[Any] | None = population.decisions[key]
         for commit, why in found or ():
-            change_id = f"commit:{commit.oid}"
-            yield Hit(
-                (),
-                "value",
-                {
-                    "commit": commit.oid[:7],
-                    "sha": commit.oid,
-                    "author": commit.author,
-                    "date": commit.date,
-                    "subject": commit.subject,
-                    "branch": branch,
-                    "detail": why,
-                    "identity": change_id,
-                },
-                span=(0, 1),
-                properties=(
-                    ("change_id", change_id),
-                    ("commit", commit.oid),
-                    ("author", commit.author),
-                    ("date", commit.date),
-                    ("subject", commit.subject),
-                    ("branch", branch),
-                ),
-            )
+            yield _hit(commit, branch, why, (0, 1))
+
+
+def _hit(commit: Any, branch: str, why: str, span: tuple[int, int]) -> Hit:
+    """A commit (from git or the collected history: oid, author, date, subject) that reached
+    `branch` without a pull request."""
+    change_id = f"commit:{commit.oid}"
+    facts = {
+        "commit": commit.oid,
+        "author": commit.author,
+        "date": commit.date,
+        "subject": commit.subject,
+        "branch": branch,
+    }
+    return Hit(
+        (),
+        "value",
+        {
+            **facts,
+            "commit": commit.oid[:7],
+            "sha": commit.oid,
+            "detail": why,
+            "identity": change_id,
+        },
+        span=span,
+        properties=(("change_id", change_id), *facts.items()),
+    )
