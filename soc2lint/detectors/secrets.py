@@ -17,9 +17,11 @@ from soc2lint.redact import fingerprint, preview
 from soc2lint.secrets.baseline import hashed, is_own_file
 from soc2lint.secrets.lines import (
     NOT_CREDENTIALS,
+    code_scope,
     engine,
     flag_line,
     is_config,
+    provider_format,
     scan_text,
     scan_transformed,
 )
@@ -181,8 +183,10 @@ def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -
             if secret.value not in known:
                 known.add(secret.value)
                 line = text.splitlines()[number - 1] if number <= text.count("\n") + 1 else ""
-                found.append((number, replace(secret, start=line.find(secret.value))))
+                start = line.find(secret.value.split("\n", 1)[0])
+                found.append((number, replace(secret, start=start)))
     allowed = [re.compile(p) for p in params.get("allowed_secrets", ()) or ()]
+    scope = code_scope(path)
     for number, secret in found:
         if skip and hashed(secret.value) in skip:
             continue  # audited as no secret in detect-secrets' own baseline
@@ -190,16 +194,29 @@ def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -
             continue
         column = max(secret.start, 0)
         begin = starts[number - 1] + column
+        properties = [("secret_type", secret.kind), ("secret_fingerprint", secret.fingerprint)]
+        fields = {
+            "secret_type": secret.kind,
+            "preview": secret.preview,
+            "identity": secret.fingerprint,
+        }
+        message = None
+        if scope and not provider_format(secret.kind) and params.get("scoped_message"):
+            # a keyword, randomness, a URL password or a key pair in tests or docs is most
+            # often a test value: reported, at a lower severity; a provider's key is not
+            fields["scope"] = scope
+            message = str(params["scoped_message"])
+            properties += [
+                ("code_scope", scope),
+                ("scope_severity", str(params.get("scoped_severity", "medium"))),
+            ]
         yield Hit(
             (),
             "value",
-            {
-                "secret_type": secret.kind,
-                "preview": secret.preview,
-                "identity": secret.fingerprint,
-            },
-            span=(begin, begin + (len(secret.value) if secret.start >= 0 else 0)),
-            properties=(("secret_type", secret.kind), ("secret_fingerprint", secret.fingerprint)),
+            fields,
+            span=(begin, begin + (secret.width if secret.start >= 0 else 0)),
+            message=message,
+            properties=tuple(properties),
         )
 
 

@@ -38,6 +38,11 @@ class Secret:
         return preview(self.value)
 
     @property
+    def width(self) -> int:
+        """How many characters of its line the secret spans (a private key: its header)."""
+        return len(self.value.split("\n", 1)[0])
+
+    @property
     def fingerprint(self) -> str:
         return fingerprint(self.kind, self.value)
 
@@ -61,6 +66,9 @@ def engine() -> tuple[Any, Callable[[str], bool] | None]:
     plugins: list[Any] = list(get_mapping_from_secret_type_to_class().values())
     configure_settings_from_baseline({"plugins_used": [{"name": p.__name__} for p in plugins]})
     get_settings().disable_filters("detect_secrets.filters.common.is_invalid_file")
+    # applied by _scan_window to the value's own `key = value` only: on the whole line it lets
+    # `"client_id": ..., "client_secret": "..."` hide the secret behind its neighbour's `_id`
+    get_settings().disable_filters(_ID_FILTER)
     get_filters.cache_clear()  # (cache_bust would also drop the settings just made)
     return _process_line_based_plugins, _prefilter()
 
@@ -143,16 +151,23 @@ def run_plugins(
     line: str, filename: str, line_number: int, plugins: tuple[Any, ...]
 ) -> Iterator[Any]:
     """detect-secrets' `_process_line_based_plugins` for one line, with only `plugins`: the
-    same line filters first, then each plugin and the filters on what it found."""
+    same line filters first, then each plugin and the filters on what it found. One change:
+    a line its indirect-reference filter drops (`f(x, key="...")`, `a = b["..."]`) is still
+    read by the plugins of provider formats (AWS, GitHub, Slack...), since such a value is a
+    secret wherever it stands."""
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
     from detect_secrets.util.code_snippet import get_code_snippet
 
     snippet = get_code_snippet(lines=[line], line_number=line_number)
     line = line.rstrip()
-    if _is_filtered_out(
-        required_filter_parameters=["line"], filename=filename, line=line, context=snippet
-    ):
-        return
+    indirect = False
+    for check in _line_filters():
+        if check(line=line, filename=filename, context=snippet):
+            if getattr(check, "path", "") != _INDIRECT_FILTER:
+                return
+            indirect = True
+    if indirect:
+        plugins = tuple(p for p in plugins if provider_format(getattr(p, "secret_type", "")))
     for plugin in plugins:
         for secret in _scan_line(
             plugin=plugin, filename=filename, line=line, line_number=line_number, context=snippet
@@ -168,14 +183,91 @@ def run_plugins(
                 yield secret
 
 
+_INDIRECT_FILTER = "detect_secrets.filters.heuristic.is_indirect_reference"
+_ID_FILTER = "detect_secrets.filters.heuristic.is_likely_id_string"
+
+
+@lru_cache(maxsize=1)
+def _line_filters() -> tuple[Callable[..., bool], ...]:
+    """detect-secrets' line filters, each called as its `_is_filtered_out` calls it."""
+    from detect_secrets.core.scan import get_filters_with_parameter
+    from detect_secrets.util.inject import call_function_with_arguments
+
+    engine()
+
+    def bind(fn: Any) -> Callable[..., bool]:
+        def check(**kwargs: Any) -> bool:
+            try:
+                return bool(call_function_with_arguments(fn, **kwargs))
+            except TypeError:  # as detect-secrets: a filter needing more is skipped
+                return False
+
+        check.path = getattr(fn, "path", "")  # type: ignore[attr-defined]
+        return check
+
+    return tuple(bind(fn) for fn in get_filters_with_parameter("line"))
+
+
+@lru_cache(maxsize=4096)
+def skipped_file(filename: str) -> bool:
+    """Whether detect-secrets skips this file by its name (lock files, `.sum`, `.svg`, fonts,
+    swagger...: its filename filters, as `scan_file` applies them), or it is a font."""
+    from detect_secrets.core.scan import _is_filtered_out
+
+    engine()
+    name = filename.rsplit("/", 1)[-1].lower()
+    return name.endswith(_FONTS) or _is_filtered_out(
+        required_filter_parameters=["filename"], filename=filename
+    )
+
+
+# font formats detect-secrets' extension list does not name (it has .ttf, .woff, .eot, .svg)
+_FONTS = (".woff2", ".otf", ".ttc", ".pfb", ".pfm", ".afm", ".fnt", ".bdf", ".pcf")
+
+# Types detect-secrets finds by a provider's own format: a secret wherever it appears.
+_NOT_PROVIDER = frozenset(
+    {
+        "Secret Keyword",
+        "Base64 High Entropy String",
+        "Hex High Entropy String",
+        "Basic Auth Credentials",
+        "Private Key",
+        "JSON Web Token",
+        *NOT_CREDENTIALS,
+    }
+)
+
+
+def provider_format(kind: str) -> bool:
+    """A key with a provider-specific format (AWS `AKIA...`, `ghp_...`, `xoxb-...`,
+    `sk_live_...`), as opposed to a name, randomness, a URL password or a key file."""
+    return bool(kind) and kind not in _NOT_PROVIDER
+
+
 WINDOW = 4096
 OVERLAP = 512  # longer than any token a plugin looks for
 
 
 def scan_line(line: str, filename: str, line_number: int = 1) -> list[Secret]:
     """The secrets detect-secrets reports on `line` (with its filters), one per value: the most
-    specific type wins when several plugins flag the same value. A very long line (minified
-    code, data) is read in overlapping windows, so that the prefilter skips most of it."""
+    specific type wins when several plugins flag the same value. A private key counts only
+    when the line holds its body too (a key in a string, its newlines escaped): a header
+    alone is no key (`scan_text` reads a key's body from the lines below its header)."""
+    out = []
+    for secret in _scan_raw(line, filename, line_number):
+        if secret.kind == "Private Key":
+            secret = with_body(secret, [line], 0)
+            if not secret.value:
+                continue
+        out.append(secret)
+    return out
+
+
+def _scan_raw(line: str, filename: str, line_number: int) -> list[Secret]:
+    """scan_line, with a private key's header as its value. A very long line (minified code,
+    data) is read in overlapping windows, so that the prefilter skips most of it."""
+    if skipped_file(filename):
+        return []
     if len(line) <= WINDOW:
         return _scan_window(line, filename, line_number)
     out: dict[str, Secret] = {}
@@ -227,34 +319,114 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
     # a generic match overlapping a provider's (the entropy plugin sees the Stripe key with its
     # prefix) is the same secret
     specific = [v for v, k in best.items() if k not in _GENERIC]
+    minified = _minified(filename, line)
     return [
         Secret(kind, value, line.find(value))
         for value, kind in best.items()
         if (kind not in _GENERIC or not any(v in value or value in v for v in specific))
-        and not _identifier(kind, value, line)
-        and not _placeholder(kind, value)
+        and not (minified and not provider_format(kind))
+        and not _likely_id(kind, value, line)
+        and not _identifier(kind, value, line, filename)
+        and not _placeholder(kind, value, line)
         and not _reference(kind, value, line)
         and not _example_host(kind, value, line)
+        and not _alphabet(kind, value)
+        and not _condition(kind, value, line)
     ]
+
+
+# A `key = value`, `"key": value`, `key: value`, `key => value` just before a value: its key.
+_KEY_BEFORE = re.compile(
+    r"""([A-Za-z_$][\w.$-]*)["'\]]?[ \t]*(?::=|=>|==|[:=])[ \t]*[\[({]?[ \t]*[@"'`]?$"""
+)
+
+
+def own_key(line: str, at: int) -> tuple[int, str] | None:
+    """(offset, name) of the key a value at `at` is assigned to, if the text before it ends
+    with one."""
+    m = _KEY_BEFORE.search(line, 0, max(at, 0))
+    return (m.start(1), m.group(1)) if m else None
+
+
+def _words(text: str) -> str:
+    """A name's words, lowercased: `clientSecret`, `client_secret`, `client-secret` alike."""
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text).replace("_", " ").replace("-", " ").lower()
+
+
+# A name that says it holds a secret. It beats any neighbouring word that says digest or id.
+_SECRET_NAME = re.compile(
+    r"\b(secret|secrets|token|tokens|password|passwd|passphrase|pwd|pass|salt|"
+    r"credential|credentials|apikey|private|signing|encryption|hmac|auth)\b|"
+    r"\b(api|access|secret|client|master|session|cookie|app)[ .]?key\b"
+)
+
+
+def secret_name(name: str) -> bool:
+    return _SECRET_NAME.search(_words(name)) is not None
+
+
+def _likely_id(kind: str, value: str, line: str) -> bool:
+    """detect-secrets' `is_likely_id_string` (an `_id` name before a generic value) on the
+    value's own `key = value` only, where there is one: a neighbour's `client_id` on the same
+    line does not make `client_secret`'s value an id."""
+    if kind not in _GENERIC:
+        return False
+    from detect_secrets.filters.heuristic import is_likely_id_string
+
+    at = line.find(value)
+    key = own_key(line, at)
+    if key is not None and secret_name(key[1]):
+        return False
+    return is_likely_id_string(value, line[key[0] :] if key else line)
 
 
 # A commit id or a content digest where the line says so (`rev:`, `sha256:`, `@<sha>`): random,
 # and public. detect-secrets' hex entropy plugin flags every one of them. The words are read
-# in snake_case and camelCase names too (`sha1_git`, `build_hash`, `clusterId`).
+# in snake_case and camelCase names too (`sha1_git`, `build_hash`, `clusterId`). HTTP Digest
+# authentication's nonces, opaque values and responses are hashes too (RFC 7616 vectors).
 _DIGEST_WORDS = re.compile(
-    r"\b(rev|revision|commit|ref|hash|digest|checksum|integrity|etag|"
+    r"\b(rev|revision|commit|ref|hash|digest|checksum|checksums|integrity|etag|"
     r"version|uuid|guid|id|md5|sha|sha1|sha224|sha256|sha384|sha512|"
-    r"blake2b?|crc32|xxhash|fingerprint)\b"
+    r"blake2b?|crc32|xxhash|fingerprint|nonce|cnonce|opaque|response|"
+    r"(?:md5|sha\d*|b2|cksum)sums?)\b"
 )
 _DIGEST_MARKS = re.compile(r"@|sha256:|sha512-")
+_DIGEST_LENGTHS = (32, 40, 56, 64, 96, 128)
+# files that list digests: PKGBUILDs (`sha256sums=(...)` over several lines), checksum lists
+_DIGEST_FILES = re.compile(
+    r"(?i)(^|/)(pkgbuild|\.srcinfo|[a-z0-9]*sums(\.txt)?|checksums?(\.txt)?)$|"
+    r"\.(sha1|sha256|sha512|md5)$"
+)
+# Subresource Integrity and npm's `integrity`: `sha384-<base64>`
+_SRI = re.compile(r"(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}$")
 
 
-def _identifier(kind: str, value: str, line: str) -> bool:
-    if kind != "Hex High Entropy String" or len(value) not in (32, 40, 56, 64, 96, 128):
+def _identifier(kind: str, value: str, line: str, filename: str = "") -> bool:
+    """A digest or commit id, not a secret. Only a hex value of a digest's length qualifies,
+    or a base64 SRI digest. The value's own key decides when it says secret (`api_key`,
+    `client_secret`, `hash_salt`) or digest (`sha256`, `commit`); otherwise the rest of the
+    line does (`# sha256 of the tarball`, `owner/action@<sha>`)."""
+    if kind == "Base64 High Entropy String" and _SRI.match(value):
+        return True
+    if kind != "Hex High Entropy String" or len(value) not in _DIGEST_LENGTHS:
         return False
+    at = line.find(value)
+    key = own_key(line, at)
+    if key is not None:
+        if secret_name(key[1]):
+            return False
+        if _DIGEST_WORDS.search(_words(key[1])):
+            return True
+    if at > 0 and line[at - 1] == "@" or line[max(at - 7, 0) : at].endswith("sha256:"):
+        return True  # `repo@<sha>`, `sha256:<digest>`
+    if _DIGEST_FILES.search(filename):
+        return True
+    if key is not None:
+        # a neutral key: only words outside any other assignment count (a comment)
+        context = line[at + len(value) :]
+        return bool(_DIGEST_WORDS.search(_words(context)))
     context = line.replace(value, " ")
-    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", context).replace("_", " ").lower()
-    return bool(_DIGEST_MARKS.search(context) or _DIGEST_WORDS.search(words))
+    return bool(_DIGEST_MARKS.search(context) or _DIGEST_WORDS.search(_words(context)))
 
 
 # What documentation and sample configs put where a secret goes: `YOUR_API_KEY`,
@@ -263,11 +435,89 @@ _PLACEHOLDER = re.compile(
     r"[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+|[<{\[(]?(?i:your)[-_ .]\S*|"
     r"(?i:.*(?:example|placeholder|redacted).*)"
 )
+# The words URL-parser test vectors and docs use as a password: `user:pass@host`,
+# `"password": "pass"`. Compared with the whole value.
+_DUMMY_PASSWORDS = frozenset(
+    {
+        "pass",
+        "passwd",
+        "password",
+        "pwd",
+        "secret",
+        "pass123",
+        "password123",
+        "passw0rd",
+        "changeme",
+        "hunter2",
+        "foo",
+        "bar",
+        "baz",
+        "foobar",
+        "user",
+        "username",
+        "test",
+        "testing",
+        "dummy",
+        "fake",
+        "xxx",
+        "xxxx",
+        "****",
+    }
+)
 
 
-def _placeholder(kind: str, value: str) -> bool:
-    """A keyword's value that stands for a secret rather than being one."""
-    return kind == "Secret Keyword" and _PLACEHOLDER.fullmatch(value) is not None
+def _placeholder(kind: str, value: str, line: str = "") -> bool:
+    """A keyword's or URL's value that stands for a secret rather than being one: a
+    placeholder, a dummy word, or the user name again (`user:user@`)."""
+    if kind not in ("Secret Keyword", "Basic Auth Credentials"):
+        return False
+    if value.lower().strip("'\"") in _DUMMY_PASSWORDS:
+        return True
+    if kind == "Basic Auth Credentials":
+        at = line.find(":" + value + "@")
+        user = re.search(r"[^/:@\s]*$", line[: max(at, 0)]) if at > 0 else None
+        return bool(user and user.group(0) and user.group(0) == value)
+    return _PLACEHOLDER.fullmatch(value) is not None
+
+
+def _alphabet(kind: str, value: str) -> bool:
+    """An alphabet literal (base32, base58, Crockford's, a crypt alphabet): mostly runs of
+    consecutive characters, where a random string has almost none. detect-secrets' own
+    `is_sequential_string` knows only a few orders."""
+    if kind not in _GENERIC or len(value) < 16:
+        return False
+    steps = sum(1 for a, b in zip(value, value[1:], strict=False) if ord(b) - ord(a) == 1)
+    return steps >= 0.7 * (len(value) - 1)
+
+
+_BOOLEAN = frozenset({"true", "false", "yes", "no", "on", "off", "null", "none", "nil"})
+# a YAML `if:` (GitHub Actions, GitLab rules) or any comparison: a condition, not an assignment
+_CONDITION_LINE = re.compile(r"^\s*(?:-\s*)?(?:if|when|unless)\s*:")
+
+
+def _condition(kind: str, value: str, line: str) -> bool:
+    """A keyword "secret" that is a boolean or the other side of a condition
+    (`if: env.HAS_SECRETS == 'true'`)."""
+    if kind != "Secret Keyword":
+        return False
+    at = line.find(value)
+    before = line[: max(at, 0)].rstrip("'\" \t")
+    return (
+        value.lower() in _BOOLEAN
+        or _CONDITION_LINE.match(line) is not None
+        or before.endswith(("==", "!=", "==="))
+    )
+
+
+# minified or obfuscated JavaScript/CSS: a bundle's lines are thousands of characters long
+_MINIFIED_NAME = re.compile(r"(?i)[.-]min\.(?:js|mjs|cjs|css)$|\.bundle\.js$|\.chunk\.js$")
+_SCRIPT = (".js", ".mjs", ".cjs", ".css", ".jsx", ".ts")
+
+
+def _minified(filename: str, line: str) -> bool:
+    """A line of minified or obfuscated code: only provider-format keys count in it."""
+    name = filename.lower()
+    return bool(_MINIFIED_NAME.search(name)) or (name.endswith(_SCRIPT) and len(line) > 500)
 
 
 # A key that names where a secret is rather than holding it: Kubernetes' `secretName`,
@@ -305,10 +555,113 @@ _GENERIC = ("Secret Keyword", "Base64 High Entropy String", "Hex High Entropy St
 
 def scan_text(text: str, filename: str, max_line: int = 10_000) -> Iterator[tuple[int, Secret]]:
     """(1-based line number, secret) for every secret in `text`. Lines longer than `max_line`
-    (minified files) are scanned only in their first `max_line` characters."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        for secret in scan_line(line[:max_line], filename, number):
+    (minified files) are scanned only in their first `max_line` characters. A private key's
+    value is its header and its base64 body, read from the lines below the header: each key is
+    its own secret, and a header without a body (a README naming
+    `-----BEGIN RSA PRIVATE KEY-----`) is no key."""
+    if skipped_file(filename):
+        return
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        for secret in _scan_raw(line[:max_line], filename, number):
+            if secret.kind == "Private Key":
+                secret = with_body(secret, lines, number - 1)
+                if not secret.value:
+                    continue
             yield number, secret
+
+
+def private_keys(text: str, filename: str) -> Iterator[tuple[int, Secret]]:
+    """(line, key) for every private key in `text` with its body (`scan_text`'s keys): for a
+    whole file version, where lines alone show only headers."""
+    if "PRIVATE KEY" not in text or skipped_file(filename):
+        return
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if "PRIVATE KEY" in line:
+            for secret in _scan_raw(line, filename, number):
+                if secret.kind == "Private Key":
+                    secret = with_body(secret, lines, number - 1)
+                    if secret.value:
+                        yield number, secret
+
+
+def with_body(secret: Secret, lines: list[str], index: int) -> Secret:
+    """A private key whose value is its header and body (empty when it has no body)."""
+    body = key_body(lines, index)
+    return replace(secret, value=f"{secret.value}\n{body}" if body else "")
+
+
+_KEY_HEADER = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----")
+_KEY_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----")
+_PEM_FIELD = re.compile(r"^[A-Za-z-]+:")  # an encrypted PEM's `Proc-Type:`, `DEK-Info:`
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+# fewer base64 characters than this is no key (the shortest, Ed25519 PKCS#8, has 64)
+_SHORTEST_KEY = 60
+
+
+def key_body(lines: list[str], index: int, limit: int = 200) -> str:
+    """The base64 body of the private key whose header is on `lines[index]`: the rest of that
+    line (a key in a string, its newlines escaped) and the lines below, up to its END line.
+    Empty when there is none: a header named in prose, `...` where the key would be, or no
+    END line within `limit` lines."""
+    line = lines[index]
+    m = _KEY_HEADER.search(line)
+    rest = [line[m.end() :] if m else ""]
+    rest.extend(lines[index + 1 : index + 1 + limit])
+    parts: list[str] = []
+    end = None
+    for i, chunk in enumerate(rest):
+        if i and _KEY_HEADER.search(chunk):
+            break  # the next key's header: this one had no END
+        end = _KEY_END.search(chunk)
+        for segment in re.split(r"\\n|\\r|\s+", chunk[: end.start()] if end else chunk):
+            segment = segment.strip("\"',;")
+            if segment and not _PEM_FIELD.match(segment):
+                parts.extend(_BASE64_RUN.findall(segment))
+        if end:
+            break
+    body = "".join(parts)
+    return body if end is not None and len(body) >= _SHORTEST_KEY else ""
+
+
+# Where code is tests, fixtures, examples or documentation: a generic finding there (a keyword,
+# randomness, a URL password, a test key pair) is reported, at a lower severity than in the
+# application. Provider-format keys are not lowered anywhere.
+_TEST_DIRS = frozenset(
+    {
+        "test",
+        "tests",
+        "testing",
+        "__tests__",
+        "spec",
+        "specs",
+        "testdata",
+        "test_data",
+        "test-data",
+        "fixtures",
+        "__fixtures__",
+        "e2e",
+        "testsuite",
+    }
+)
+_DOC_DIRS = frozenset({"doc", "docs", "documentation", "examples", "example", "samples"})
+_TEST_NAMES = re.compile(
+    r"(?i)^(test_.*\.py|.*_test\.(py|go|rb|rs)|conftest\.py|.*\.(test|spec)\.[cm]?[jt]sx?|"
+    r".*Tests?\.(java|kt|cs|php)|.*_spec\.rb)$"
+)
+_DOC_NAMES = re.compile(r"(?i)\.(md|markdown|rst|adoc|asciidoc|txt|ipynb)$")
+
+
+def code_scope(path: str) -> str:
+    """ "test code", "documentation" or "" (application code), by the path alone."""
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    if _TEST_NAMES.match(name) or any(p.lower() in _TEST_DIRS for p in parts[:-1]):
+        return "test code"
+    if _DOC_NAMES.search(name) or any(p.lower() in _DOC_DIRS for p in parts[:-1]):
+        return "documentation"
+    return ""
 
 
 def entropy(value: str) -> float:  # used by tests to pick realistic samples
@@ -320,6 +673,11 @@ def entropy(value: str) -> float:  # used by tests to pick realistic samples
 # INI-style files), which quote bare values so that its entropy plugins see them. Lines alone
 # miss those: each version of such a file also goes through the transformers, whole, once.
 CONFIG_SUFFIXES = (
+    # key files: read whole, a private key's body shows (its lines show only the header)
+    ".pem",
+    ".key",
+    ".p8",
+    ".asc",
     ".yaml",
     ".yml",
     ".ini",
@@ -353,6 +711,8 @@ def is_config(path: str) -> bool:
 def scan_transformed(text: str, filename: str) -> Iterator[tuple[int, Secret]]:
     """(line, secret) found in the lines detect-secrets' transformers make of a config file."""
     engine()  # configure detect-secrets first
+    # a private key's body is on the lines below its header: whole, the file shows it
+    yield from private_keys(text, filename)
     if len(text) > 1_000_000:
         return  # (the lines were scanned; transformers load the whole file)
     from soc2lint.secrets.reveal import could_reveal
@@ -368,6 +728,8 @@ def run_transformers(text: str, filename: str) -> Iterator[tuple[int, Secret]]:
     from detect_secrets.transformers import get_transformed_file
 
     engine()
+    if skipped_file(filename):
+        return
     if filename.lower().endswith((".yaml", ".yml")) and not _safe_yaml(text):
         return  # PyYAML's loader behind the transformer would expand an alias bomb
     found = False
