@@ -134,6 +134,9 @@ class Rule:
         default_factory=dict, hash=False, compare=False, repr=False
     )
     prefilter: Any = field(default=None, hash=False, compare=False, repr=False)  # re.Pattern
+    # a detector rule's `exclude` blocks and field `labels`, as written (compiled on first use by
+    # language.match.refinement_of)
+    refinement: Any = field(default=None, hash=False, compare=False, repr=False)
 
     @property
     def target(self) -> str:

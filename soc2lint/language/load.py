@@ -146,7 +146,7 @@ def build_rule(
     """
     from soc2lint.detectors import DETECTORS
     from soc2lint.formats.targets import TARGETS
-    from soc2lint.language.match import compile_matches, with_named_paths
+    from soc2lint.language.match import compile_matches, compile_refinement, with_named_paths
     from soc2lint.language.paths import MatchError
 
     error = None if validated else _schema_error(data, source, root)
@@ -179,7 +179,7 @@ def build_rule(
                 source, root, [int(k) if k.isdigit() else k for k in exc.key.split(".")], str(exc)
             ) from exc
     own = data.get("parameters", {})
-    needed = inherited_parameters(match, library)
+    needed = inherited_parameters([match, data.get("exclude")], library)
     # a rule that uses a named condition inherits the library parameters it refers to
     parameters = {
         **{n: library.parameters[n] for n in sorted(needed) if n in library.parameters},
@@ -188,6 +188,7 @@ def build_rule(
     fields = set(BASE_FIELDS) | {f"param.{p}" for p in parameters}
     matchers: tuple[Any, ...] = ()
     templates = [("message", data["message"])]
+    detector_fields: set[str] = set()
     if "detector" in data:
         spec = DETECTORS.get(data["detector"])
         if spec is None:
@@ -197,8 +198,18 @@ def build_rule(
                 ["detector"],
                 f"unknown detector {data['detector']!r}; known: {', '.join(sorted(DETECTORS))}",
             )
+        detector_fields = set(spec.fields) | {"key", "value"}
         fields |= set(spec.fields)
-    elif not validated:
+    # a detector rule's `exclude` blocks and `labels`: checked here, compiled on first use
+    refinement = {k: data[k] for k in ("exclude", "labels") if k in data} or None
+    if refinement is not None and not validated:
+        try:
+            compile_refinement(data, parameters, library.conditions, detector_fields)
+        except MatchError as exc:
+            raise _fail(
+                source, root, [int(k) if k.isdigit() else k for k in exc.key.split(".")], str(exc)
+            ) from exc
+    if "detector" not in data and not validated:
         try:
             matchers = compile_matches(match, parameters, library.conditions)
         except MatchError as exc:
@@ -263,6 +274,7 @@ def build_rule(
         matchers=matchers,
         conditions=library.conditions,
         prefilter=prefilter,
+        refinement=refinement,
     )
 
 

@@ -4,8 +4,9 @@ holds, pointed at by the witness (or `report`). Compiled once per rule, into Mat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from soc2lint.formats import nodes
@@ -190,5 +191,135 @@ def matchers_of(rule: Rule) -> tuple[Any, ...]:
         entry = _COMPILED[key] = (
             rule.match,
             compile_matches(rule.match, rule.parameters, rule.conditions),
+        )
+    return entry[1]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """One `exclude` block of a detector rule: the nodes it selects, and the hit fields it needs."""
+
+    for_each: tuple[Path, ...]
+    where: Condition
+    report: Path | None
+    fields: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """What a detector rule's file adds to its detector: `exclude` blocks and field `labels`."""
+
+    exclude: tuple[Exclusion, ...] = ()
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def compile_refinement(
+    data: Mapping[str, Any],
+    declared: Mapping[str, Any],
+    conditions: Mapping[str, Any] | None,
+    known_fields: set[str] | None = None,
+) -> Refinement | None:
+    """A detector rule's `exclude` and `labels`. Raises MatchError naming the offending key."""
+    if "exclude" not in data and "labels" not in data:
+        return None
+    if "detector" not in data:
+        key = "exclude" if "exclude" in data else "labels"
+        raise MatchError(key, f"`{key}` is for detector rules; a match rule says it in `where`")
+    scope = Scope(declared, conditions or {})
+    blocks = []
+    for i, block in enumerate(data.get("exclude", ())):
+        prefix = f"exclude.{i}"
+        try:
+            each = block.get("for_each", ROOT)
+            for_each = tuple(
+                parse_path(str(p)) for p in (each if isinstance(each, list) else [each])
+            )
+            report = parse_path(str(block["report"])) if "report" in block else None
+        except PathError as exc:
+            raise MatchError(f"{prefix}.for_each", str(exc)) from exc
+        pats = []
+        for name, regex in (block.get("fields") or {}).items():
+            if known_fields is not None and name not in known_fields:
+                raise MatchError(
+                    f"{prefix}.fields.{name}",
+                    f"unknown field {name!r}; known: {', '.join(sorted(known_fields))}",
+                )
+            try:
+                pats.append((str(name), re.compile(regex)))
+            except re.error as exc:
+                raise MatchError(f"{prefix}.fields.{name}", f"invalid regex: {exc}") from exc
+        where = compile_condition(block["where"], f"{prefix}.where", scope)
+        blocks.append(Exclusion(for_each, where, report, tuple(pats)))
+    labels = data.get("labels") or {}
+    for name in labels:
+        if known_fields is not None and name not in known_fields:
+            raise MatchError(
+                f"labels.{name}",
+                f"unknown field {name!r}; known: {', '.join(sorted(known_fields))}",
+            )
+    return Refinement(tuple(blocks), labels)
+
+
+def refine_hits(
+    refinement: Refinement | None,
+    root: nodes.Node,
+    hits: Iterable[Hit],
+    params: Mapping[str, Any],
+    memo: dict[Any, Any] | None = None,
+) -> Iterator[Hit]:
+    """A detector's hits without those inside an `exclude` block's nodes, fields relabelled."""
+    if refinement is None:
+        yield from hits
+        return
+    ctx = Context(root, params, {} if memo is None else memo)
+    excluded: list[tuple[Route, Exclusion]] | None = None
+    for hit in hits:
+        if refinement.exclude:
+            if excluded is None:  # only documents where the detector fired pay for this
+                excluded = [
+                    (r, block) for block in refinement.exclude for r in _selected(ctx, block)
+                ]
+            if any(
+                hit.route[: len(r)] == r
+                and all(p.search(str(hit.fields.get(n, ""))) for n, p in block.fields)
+                for r, block in excluded
+            ):
+                continue
+        if refinement.labels:
+            fields = dict(hit.fields)
+            for name, words in refinement.labels.items():
+                if name in fields and fields[name] in words:
+                    fields[name] = words[fields[name]]
+            hit = replace(hit, fields=fields)
+        yield hit
+
+
+def _selected(ctx: Context, block: Exclusion) -> Iterator[Route]:
+    candidates = (c for path in block.for_each for c in resolve(path, ctx.root, (), ctx.root))
+    for route, node in candidates:
+        ok, _witness = block.where(ctx, node, route)
+        if not ok:
+            continue
+        if block.report is None:
+            yield route
+        else:
+            yield from (r for r, _n in resolve(block.report, node, route, ctx.root))
+
+
+# id(refinement spec) -> (the spec itself, kept alive so its id cannot be reused; compiled)
+_REFINED: dict[int, tuple[Any, Refinement | None]] = {}
+
+
+def refinement_of(rule: Rule) -> Refinement | None:
+    """A detector rule's `exclude` and `labels`, compiled on first use (the load checked them)."""
+    spec = rule.refinement
+    if spec is None:
+        return None
+    entry = _REFINED.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        data = {"detector": rule.detector, **spec}
+        entry = _REFINED[id(spec)] = (
+            spec,
+            compile_refinement(data, rule.parameters, rule.conditions),
         )
     return entry[1]

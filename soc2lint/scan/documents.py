@@ -203,7 +203,12 @@ class DocumentScanner:
         fn = self.detectors.get(rule.detector)
         if fn is None:
             fn = self.detectors[rule.detector] = detectors.load(rule.detector)
-        return fn(doc, {**rule.with_, **rule.params, "_path": path}, self.context)
+        found = fn(doc, {**rule.with_, **rule.params, "_path": path}, self.context)
+        if rule.refinement is None:
+            return found
+        from soc2lint.language.match import refine_hits, refinement_of
+
+        return refine_hits(refinement_of(rule), doc.root, found, rule.params, memo)
 
     def _hit_finding(self, rule: Rule, parsed: ParsedArtifact, doc: Document, hit: Hit) -> Finding:
         path = parsed.artifact.path
