@@ -278,3 +278,38 @@ def test_provider_keys_in_call_arguments_are_found(run: Run, write: Write, tmp_p
     assert _where(_findings(run, tmp_path)) == [
         ("SEC001", "app/storage.py", 2, 44, "AWS Access Key")
     ]
+
+
+def test_weak_passwords_in_application_config_stay_findings(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    # `pass123` is a dummy in a URL-parser test, a weak credential in an application's config;
+    # a value naming the field (`"passwordField": "password"`) or `null` is neither
+    write("web/config.php", "<?php\n$dbpasswd = 'pass123';\n")
+    write("tests/test_parse.py", 'URL = "mysql://root:pass123@db/app"\n')
+    write("app/logins.json", '{"passwordField": "password", "redis_password": null}\n')
+    assert _where(_findings(run, tmp_path)) == [
+        ("SEC001", "web/config.php", 2, 14, "Secret Keyword")
+    ]
+
+
+def test_putty_keys_are_identified_by_their_private_lines(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    def ppk() -> str:
+        public = "\n".join(_b64(64) for _ in range(2))
+        private = "\n".join(_b64(64) for _ in range(3))
+        return (
+            "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: k\n"
+            f"Public-Lines: 2\n{public}\nPrivate-Lines: 3\n{private}\nPrivate-MAC: {_hex(40)}\n"
+        )
+
+    write("keys/a.ppk", ppk())
+    write("keys/b.ppk", ppk())
+    write("docs/putty.md", "A key file starts with `PuTTY-User-Key-File-2: ssh-rsa`.\n")
+    found = _findings(run, tmp_path)
+    assert _where(found) == [
+        ("SEC001", "keys/a.ppk", 1, 1, "Private Key"),
+        ("SEC001", "keys/b.ppk", 1, 1, "Private Key"),
+    ]
+    assert len({f["properties"]["secret_fingerprint"] for f in found}) == 2

@@ -327,7 +327,7 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
         and not (minified and not provider_format(kind))
         and not _likely_id(kind, value, line)
         and not _identifier(kind, value, line, filename)
-        and not _placeholder(kind, value, line)
+        and not _placeholder(kind, value, line, filename)
         and not _reference(kind, value, line)
         and not _example_host(kind, value, line)
         and not _alphabet(kind, value)
@@ -435,15 +435,15 @@ _PLACEHOLDER = re.compile(
     r"[A-Z][A-Z0-9]*(?:_[A-Z][A-Z0-9]*)+|[<{\[(]?(?i:your)[-_ .]\S*|"
     r"(?i:.*(?:example|placeholder|redacted).*)"
 )
+# Values that name the field rather than fill it (`"passwordField": "password"`): nowhere a
+# secret. Compared with the whole value.
+_FIELD_WORDS = frozenset({"password", "passwd", "pwd", "secret", "username", "user"})
 # The words URL-parser test vectors and docs use as a password: `user:pass@host`,
-# `"password": "pass"`. Compared with the whole value.
+# `"password": "pass"`. Quiet in tests and docs only: in an application's config `pass123` is
+# a weak password, still a credential.
 _DUMMY_PASSWORDS = frozenset(
     {
         "pass",
-        "passwd",
-        "password",
-        "pwd",
-        "secret",
         "pass123",
         "password123",
         "passw0rd",
@@ -453,8 +453,6 @@ _DUMMY_PASSWORDS = frozenset(
         "bar",
         "baz",
         "foobar",
-        "user",
-        "username",
         "test",
         "testing",
         "dummy",
@@ -466,12 +464,14 @@ _DUMMY_PASSWORDS = frozenset(
 )
 
 
-def _placeholder(kind: str, value: str, line: str = "") -> bool:
+def _placeholder(kind: str, value: str, line: str = "", filename: str = "") -> bool:
     """A keyword's or URL's value that stands for a secret rather than being one: a
-    placeholder, a dummy word, or the user name again (`user:user@`)."""
+    placeholder, the field's own name, a dummy word in tests or docs, or the user name again
+    (`user:user@`)."""
     if kind not in ("Secret Keyword", "Basic Auth Credentials"):
         return False
-    if value.lower().strip("'\"") in _DUMMY_PASSWORDS:
+    word = value.lower().strip("'\"")
+    if word in _FIELD_WORDS or (word in _DUMMY_PASSWORDS and code_scope(filename)):
         return True
     if kind == "Basic Auth Credentials":
         at = line.find(":" + value + "@")
@@ -602,10 +602,12 @@ _SHORTEST_KEY = 60
 
 def key_body(lines: list[str], index: int, limit: int = 200) -> str:
     """The base64 body of the private key whose header is on `lines[index]`: the rest of that
-    line (a key in a string, its newlines escaped) and the lines below, up to its END line.
-    Empty when there is none: a header named in prose, `...` where the key would be, or no
-    END line within `limit` lines."""
+    line (a key in a string, its newlines escaped) and the lines below, up to its END line
+    (a PuTTY key: its `Private-Lines`). Empty when there is none: a header named in prose,
+    `...` where the key would be, or no END line within `limit` lines."""
     line = lines[index]
+    if "PuTTY-User-Key-File" in line:
+        return _putty_body(lines, index)
     m = _KEY_HEADER.search(line)
     rest = [line[m.end() :] if m else ""]
     rest.extend(lines[index + 1 : index + 1 + limit])
@@ -623,6 +625,17 @@ def key_body(lines: list[str], index: int, limit: int = 200) -> str:
             break
     body = "".join(parts)
     return body if end is not None and len(body) >= _SHORTEST_KEY else ""
+
+
+def _putty_body(lines: list[str], index: int) -> str:
+    """A PuTTY key file's private part: the `Private-Lines: N` lines below its header."""
+    for i in range(index + 1, min(index + 40, len(lines))):
+        m = re.match(r"\s*Private-Lines:\s*(\d+)", lines[i])
+        if m:
+            chunk = lines[i + 1 : i + 1 + int(m.group(1))]
+            body = "".join(run for c in chunk for run in _BASE64_RUN.findall(c))
+            return body if len(body) >= _SHORTEST_KEY else ""
+    return ""
 
 
 # Where code is tests, fixtures, examples or documentation: a generic finding there (a keyword,
