@@ -462,3 +462,16 @@ def test_without_base_ref_oid_the_merge_commits_first_parent_is_the_base(
     prs[0]["mergeCommit"] = {"oid": "0" * 40}
     export(root, prs)
     assert failed(run, root) == {}
+
+
+def test_team_members_are_read_from_the_configured_evidence_directory(
+    run: Run, clone: dict[str, Any]
+) -> None:
+    """With `evidence_dir: audit`, the pull requests, the protection and the team members all
+    live under audit/: the team's export is found there, not under .soc2/."""
+    root, base = clone["root"], clone["base"]
+    export(root, [pr(2, base, ["app/payments/charge.py"], approver="frank")])
+    members(root, "erin")
+    shutil.move(str(root / ".soc2"), str(root / "audit"))
+    (root / ".soc2lint.yaml").write_text("evidence_dir: audit\n", encoding="utf-8")
+    assert set(failed(run, root)) == {"pr:2"}

@@ -96,4 +96,5 @@ class Population:
     protection: dict[str, Protection] = field(default_factory=dict)
     commits_exported: bool = True
     source: str = "gh"  # "gh": a gh pr list dump; "graphql": pages of `collect github --changes`
+    github: str = ""  # the evidence's `github/` directory (team members exports live there)
     decisions: dict[tuple[object, ...], object] = field(default_factory=dict)  # memo per policy

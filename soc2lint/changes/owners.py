@@ -30,7 +30,6 @@ from soc2lint.detectors.codeowners import Entry, entries_of, last_match
 
 PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")  # the order GitHub reads them in
 MAX_BYTES = 3 * 1024 * 1024  # GitHub does not load a larger CODEOWNERS
-MEMBERS = (".soc2", "github")  # + ORG/teams/SLUG/members.json
 _OID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -158,13 +157,15 @@ def parse(path: str, text: str) -> Entries:
     return entries_of(parsed.documents[0].root)
 
 
-def team_members(root: Path | None, team: str) -> frozenset[str] | None:
-    """The logins (lower-cased) of `@org/team` from its members export; None without one."""
+def team_members(github: Path | None, team: str) -> frozenset[str] | None:
+    """The logins (lower-cased) of `@org/team` from its members export
+    (`<evidence dir>/github/ORG/teams/SLUG/members.json`; `github` is that `github/`
+    directory); None without one."""
     org, _, slug = team.lstrip("@").partition("/")
-    if root is None or not _SLUG.match(org) or not _SLUG.match(slug):
+    if github is None or not _SLUG.match(org) or not _SLUG.match(slug):
         return None
     for o, s in dict.fromkeys(((org, slug), (org.lower(), slug.lower()))):
-        path = root.joinpath(*MEMBERS, o, "teams", s, "members.json")
+        path = github.joinpath(o, "teams", s, "members.json")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -291,9 +292,11 @@ def decide_all(
     policy_requires: bool,
     root: Path | None,
     cache: MutableMapping[Any, Any],
+    github: Path | None = None,
 ) -> None:
     """Fill `results["CM011"]` of every evaluated change. CODEOWNERS is read once per (root,
-    base commit) and a team's members once per (root, team), kept in `cache`."""
+    base commit) and a team's members once per team (from the `github/` directory of the
+    evidence the population came from), kept in `cache`."""
 
     def required(change: Change) -> bool:
         rules = protection.get(change.base)
@@ -312,9 +315,9 @@ def decide_all(
         cache[("codeowners", where, oid)] = found
 
     def members(team: str) -> frozenset[str] | None:
-        key = ("team-members", where, team.lower())
+        key = ("team-members", str(github), team.lower())
         if key not in cache:
-            cache[key] = team_members(root, team)
+            cache[key] = team_members(github, team)
         result: frozenset[str] | None = cache[key]
         return result
 

@@ -59,6 +59,7 @@ def evaluated(population: Any, policy: Any, root: Path | None = None) -> list[An
             policy.require_code_owner_review,
             root,
             population.decisions,
+            Path(population.github) if population.github else None,
         )
         population.decisions[key] = done
     result: list[Any] = population.decisions[key]

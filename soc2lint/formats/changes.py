@@ -92,7 +92,13 @@ def parse_page(artifact: Artifact, text: str) -> ParsedArtifact:
         )
     except (ValueError, RecursionError) as exc:
         return ParsedArtifact(artifact, text, error=f"invalid page: {exc}")
-    population = Population(changes, _protection(Path(artifact.abspath)), True, source="graphql")
+    population = Population(
+        changes,
+        _protection(Path(artifact.abspath)),
+        True,
+        source="graphql",
+        github=str(_repository_dir(Path(artifact.abspath)).parent.parent),
+    )
     return _document(artifact, text, population)
 
 
@@ -157,7 +163,12 @@ def parse_dump(artifact: Artifact, text: str) -> ParsedArtifact:
     if not with_commits:
         changes = _with_commit_files(Path(artifact.abspath).parent, changes)
         with_commits = bool(changes) and all(c.commits is not None for c in changes)
-    population = Population(changes, _protection(Path(artifact.abspath)), with_commits)
+    population = Population(
+        changes,
+        _protection(Path(artifact.abspath)),
+        with_commits,
+        github=str(_repository_dir(Path(artifact.abspath)).parent.parent),
+    )
     return _document(artifact, text, population)
 
 
@@ -189,6 +200,14 @@ def _with_commit_files(directory: Path, changes: list[Any]) -> list[Any]:
     return out
 
 
+def _repository_dir(dump: Path) -> Path:
+    """`.soc2/github/O/R/` of a dump or page under its `changes/` directory (else beside it)."""
+    for parent in (dump.parent, dump.parent.parent):
+        if parent.name == "changes":
+            return parent.parent
+    return dump.parent
+
+
 def _protection(dump: Path) -> dict[str, Any]:
     """Required checks, approvals and code-owner review per branch, from the settings exports
     of the repository the dump sits in (`.soc2/github/O/R/changes/gh-pr-list.json` or
@@ -197,11 +216,7 @@ def _protection(dump: Path) -> dict[str, Any]:
     whichever asks more."""
     from soc2lint.changes.model import Protection
 
-    repo = dump.parent
-    for parent in (dump.parent, dump.parent.parent):
-        if parent.name == "changes":
-            repo = parent.parent
-            break
+    repo = _repository_dir(dump)
     found: dict[str, list[Protection]] = {}
     for name, read in (("protection.json", _from_protection), ("rules.json", _from_rules)):
         for path in sorted(repo.glob(f"branches/**/{name}")):
