@@ -313,3 +313,23 @@ def test_putty_keys_are_identified_by_their_private_lines(
         ("SEC001", "keys/b.ppk", 1, 1, "Private Key"),
     ]
     assert len({f["properties"]["secret_fingerprint"] for f in found}) == 2
+
+
+def test_hex_test_data_etags_and_names_repeated_as_values_are_quiet(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    text = "".join(f"{b:02x}" for b in b'{"user":"tobi","active":true}')
+    write(
+        "spec/body.js",
+        f"""\
+        req.write(Buffer.from('{text}', 'hex'))
+        req.write(Buffer.from('1f8b{_hex(52)}', 'hex'))
+        res.expect('ETag', 'W/"3e7-{_b64(27)}"')
+        """,
+    )
+    write("lib/app.py", 'app.secret_key = "secret_key"\n')
+    write("vendor/lib/venv/site-packages/mod/tests.py", f'nonce="{_hex(34)}"\n')
+    write("app/keys.py", f'signing_key = "{_hex(64)}"\n')
+    assert _where(_findings(run, tmp_path)) == [
+        ("SEC001", "app/keys.py", 1, 16, "Hex High Entropy String")
+    ]

@@ -394,9 +394,25 @@ _DIGEST_MARKS = re.compile(r"@|sha256:|sha512-")
 _DIGEST_LENGTHS = (32, 40, 56, 64, 96, 128)
 # files that list digests: PKGBUILDs (`sha256sums=(...)` over several lines), checksum lists
 _DIGEST_FILES = re.compile(
-    r"(?i)(^|/)(pkgbuild|\.srcinfo|[a-z0-9]*sums(\.txt)?|checksums?(\.txt)?)$|"
+    r"(?i)(^|/)(pkgbuild|\.srcinfo|\.buildinfo|[a-z0-9]*sums(\.txt)?|checksums?(\.txt)?)$|"
     r"\.(sha1|sha256|sha512|md5)$"
 )
+# magic numbers of compressed or binary data written as hex: gzip, zlib, zip, PNG, JPEG, PDF
+_HEX_MAGIC = ("1f8b", "789c", "7801", "78da", "504b0304", "89504e47", "ffd8ff", "25504446")
+
+
+def _hex_data(value: str) -> bool:
+    """Hex that encodes text or a known binary format (test vectors such as
+    `Buffer.from('7b2275736572...', 'hex')`): data, not a key."""
+    if value.lower().startswith(_HEX_MAGIC):
+        return True
+    if len(value) % 2:
+        return False
+    raw = bytes.fromhex(value)
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in raw)
+    return printable >= 0.9 * len(raw)
+
+
 # Subresource Integrity and npm's `integrity`: `sha384-<base64>`
 _SRI = re.compile(r"(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}$")
 
@@ -408,21 +424,26 @@ def _identifier(kind: str, value: str, line: str, filename: str = "") -> bool:
     line does (`# sha256 of the tarball`, `owner/action@<sha>`)."""
     if kind == "Base64 High Entropy String" and _SRI.match(value):
         return True
-    if kind != "Hex High Entropy String" or len(value) not in _DIGEST_LENGTHS:
-        return False
     at = line.find(value)
+    if kind in _GENERIC and at >= 2 and line[:at].endswith(('W/"', 'W/\\"')):
+        return True  # a weak ETag (`W/"3e7-<hash>"`)
+    if kind != "Hex High Entropy String":
+        return False
+    if _hex_data(value):
+        return True
     key = own_key(line, at)
-    if key is not None:
-        if secret_name(key[1]):
-            return False
-        if _DIGEST_WORDS.search(_words(key[1])):
-            return True
+    if key is not None and secret_name(key[1]):
+        return False
+    if key is not None and _DIGEST_WORDS.search(_words(key[1])):
+        return True  # `nonce="<34 hex>"`, `sha = "..."`: the name says so, whatever the length
+    if len(value) not in _DIGEST_LENGTHS:
+        return False
     if at > 0 and line[at - 1] == "@" or line[max(at - 7, 0) : at].endswith("sha256:"):
         return True  # `repo@<sha>`, `sha256:<digest>`
     if _DIGEST_FILES.search(filename):
         return True
     if key is not None:
-        # a neutral key: only words outside any other assignment count (a comment)
+        # a neutral key: only words after the value count (a comment)
         context = line[at + len(value) :]
         return bool(_DIGEST_WORDS.search(_words(context)))
     context = line.replace(value, " ")
@@ -466,13 +487,16 @@ _DUMMY_PASSWORDS = frozenset(
 
 def _placeholder(kind: str, value: str, line: str = "", filename: str = "") -> bool:
     """A keyword's or URL's value that stands for a secret rather than being one: a
-    placeholder, the field's own name, a dummy word in tests or docs, or the user name again
-    (`user:user@`)."""
+    placeholder, the field's own name or its key's name again, a dummy word in tests or docs,
+    or the user name again (`user:user@`)."""
     if kind not in ("Secret Keyword", "Basic Auth Credentials"):
         return False
     word = value.lower().strip("'\"")
     if word in _FIELD_WORDS or (word in _DUMMY_PASSWORDS and code_scope(filename)):
         return True
+    key = own_key(line, line.rfind(value))
+    if key is not None and _words(key[1].rsplit(".", 1)[-1]).split() == _words(value).split():
+        return True  # `secret_key = "secret_key"`: the name again
     if kind == "Basic Auth Credentials":
         at = line.find(":" + value + "@")
         user = re.search(r"[^/:@\s]*$", line[: max(at, 0)]) if at > 0 else None
@@ -659,6 +683,10 @@ _TEST_DIRS = frozenset(
     }
 )
 _DOC_DIRS = frozenset({"doc", "docs", "documentation", "examples", "example", "samples"})
+# third-party code committed with the project: its secrets are its authors' test values
+_VENDORED_DIRS = frozenset(
+    {"site-packages", "dist-packages", "node_modules", "vendor", "third_party"}
+)
 _TEST_NAMES = re.compile(
     r"(?i)^(test_.*\.py|.*_test\.(py|go|rb|rs)|conftest\.py|.*\.(test|spec)\.[cm]?[jt]sx?|"
     r".*Tests?\.(java|kt|cs|php)|.*_spec\.rb)$"
@@ -670,6 +698,8 @@ def code_scope(path: str) -> str:
     """ "test code", "documentation" or "" (application code), by the path alone."""
     parts = path.replace("\\", "/").split("/")
     name = parts[-1]
+    if any(p.lower() in _VENDORED_DIRS for p in parts[:-1]):
+        return "vendored code"
     if _TEST_NAMES.match(name) or any(p.lower() in _TEST_DIRS for p in parts[:-1]):
         return "test code"
     if _DOC_NAMES.search(name) or any(p.lower() in _DOC_DIRS for p in parts[:-1]):
