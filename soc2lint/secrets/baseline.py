@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,15 +170,64 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
     return len(secrets)
 
 
+# Lines of a secrets baseline that hold hashes and commit ids, random by design and no secret,
+# in whatever file or directory the baseline is kept (or was, in the history): detect-secrets'
+# `"hashed_secret": "<sha1>"` and soc2lint's `introduced_in: <commit id>`.
+_RECORD = re.compile(
+    r'\s*(?:"hashed_secret"\s*:\s*"[0-9a-f]{40}"\s*,?'
+    r"|introduced_in\s*:\s*(?P<q>['\"]?)[0-9a-f]{40}(?P=q))\s*"
+)
+
+
+def is_record(line: str) -> bool:
+    """Whether a line is a baseline's record of a secret (a sha1 `hashed_secret` or an
+    `introduced_in` commit id), never a secret itself."""
+    return ("hashed_secret" in line or "introduced_in" in line) and bool(_RECORD.fullmatch(line))
+
+
+def _detect_secrets_results(path: Path) -> Any:
+    """The `results` of detect-secrets' baseline; ConfigError (one line: path, line, reason)
+    when it is no JSON object."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}:1: cannot read the detect-secrets baseline: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{path}:{exc.lineno}: the detect-secrets baseline is not JSON "
+            f"({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: the detect-secrets baseline is not a JSON object")
+    return data.get("results", {})
+
+
+def detect_secrets_problem(path: Path) -> tuple[int, str] | None:
+    """(line, one-line reason) when detect-secrets' baseline at `path` cannot be read, so its
+    audit is not applied; None when it reads or there is none."""
+    if not path.is_file():
+        return None
+    try:
+        _detect_secrets_results(path)
+    except ConfigError as exc:
+        where, _, reason = str(exc).partition(": ")
+        line = where.rpartition(":")[2]
+        return (int(line) if line.isdigit() else 1), reason
+    return None
+
+
 def detect_secrets_false_positives(path: Path) -> frozenset[str]:
-    """sha1 hashes of the secrets detect-secrets' audit marked `is_secret: false`."""
+    """sha1 hashes of the secrets detect-secrets' audit marked `is_secret: false`. A baseline
+    that cannot be read audits nothing (the scan goes on; `detect_secrets_problem` says why)."""
     if not path.is_file():
         return frozenset()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot read the detect-secrets baseline: {exc}") from exc
-    results = data.get("results", {}) if isinstance(data, dict) else {}
+        results = _detect_secrets_results(path)
+    except ConfigError:
+        return frozenset()
+    results = results if isinstance(results, dict) else {}
     return frozenset(
         item["hashed_secret"]
         for items in results.values()

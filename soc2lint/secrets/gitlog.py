@@ -74,29 +74,25 @@ def added_lines(
     extra: tuple[str, ...] = (),
     walk_all: bool = True,
     skip: frozenset[str] = frozenset(),
+    commits: tuple[str, ...] | None = None,
 ) -> Iterator[tuple[Commit, str, int, str]]:
     """(commit, path, line number in the new version, text) of every line history added, in
     commits not reachable from `exclude` (scanned before), reachable from every ref
-    (`walk_all`) and from the commits `extra`; `counts["binary"]` counts the file versions
-    git showed as binary or too large, `counts["hidden"]` lists them (commit, path, the
-    parents' blobs, the new blob) for `hidden_lines`, `counts["order"]` numbers the commits."""
+    (`walk_all`) and from the commits `extra`, or in exactly `commits` in their order (a slice
+    of `rev_list`); `counts["binary"]` counts the file versions git showed as binary or too
+    large, `counts["hidden"]` lists them (commit, path, the parents' blobs, the new blob) for
+    `hidden_lines`, `counts["order"]` numbers the commits."""
     counts = {} if counts is None else counts
     # --relative: a scan root below the repository's top sees its own subtree, with its paths
-    args = [
-        "log",
-        "-p",
-        "-U0",
-        "--cc",
-        "--relative",
-        "--no-color",
-        "--no-renames",
-        "--topo-order",
-        "--reverse",
-        f"--format={_FORMAT}",
-    ]
-    args += [f"{since}..HEAD"] if since else ["--all"] if walk_all else []
-    if exclude or extra:
-        args.append("--stdin")  # a rev per line: as many as there are refs, never too long
+    args = ["log", "-p", "-U0", "--cc", "--relative", "--no-color", "--no-renames"]
+    if commits is not None:
+        args += [f"--format={_FORMAT}", "--no-walk=unsorted", "--stdin"]
+        exclude, extra = (), commits
+    else:
+        args += ["--topo-order", "--reverse", f"--format={_FORMAT}"]
+        args += [f"{since}..HEAD"] if since else ["--all"] if walk_all else []
+        if exclude or extra:
+            args.append("--stdin")  # a rev per line: as many as there are refs, never too long
     try:
         proc = gitrun.popen(root, *args, config={"core.bigFileThreshold": str(max_file_size)})
     except OSError as exc:
@@ -341,6 +337,30 @@ def unreachable_commits(root: Path) -> tuple[str, ...]:
             }
         )
     )
+
+
+def rev_list(
+    root: Path,
+    since: str | None = None,
+    exclude: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
+    walk_all: bool = True,
+) -> list[str]:
+    """The commits `added_lines` would walk with these arguments, in its order (oldest first,
+    topological), for splitting the walk between processes."""
+    args = ["rev-list", "--topo-order", "--reverse"]
+    args += [f"{since}..HEAD"] if since else ["--all"] if walk_all else []
+    stdin = "".join([f"^{sha}\n" for sha in exclude] + [f"{sha}\n" for sha in extra])
+    try:
+        proc = gitrun.run(
+            root, *args, *(["--stdin"] if stdin else []), stdin=stdin.encode(), timeout=600
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise Soc2lintError(f"{root}: cannot list the git history: {exc}") from exc
+    if proc.returncode != 0:
+        problem = " ".join(proc.stderr.decode("utf-8", "replace").split())[:200]
+        raise Soc2lintError(f"{root}: cannot read the git history: {problem}")
+    return proc.stdout.decode("ascii", "replace").split()
 
 
 def git_output(root: Path, *args: str) -> str:

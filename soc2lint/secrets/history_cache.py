@@ -18,8 +18,9 @@ from soc2lint.secrets.gitlog import Commit, git_output
 from soc2lint.secrets.sightings import HistoryScan, Sighting
 
 # bumped whenever what a history scan yields changes (7: example hosts; 8: keyed hashes,
-# files hidden by .gitattributes read, soc2lint's own files skipped)
-CACHE_VERSION = 8
+# files hidden by .gitattributes read, soc2lint's own files skipped; 9: baselines' records
+# skipped anywhere, the keyed lines and paths that tell a secret still in the tree)
+CACHE_VERSION = 9
 
 
 def tips(root: Path) -> tuple[str, ...]:
@@ -179,6 +180,8 @@ def save(
         "skipped_binary": result.skipped_binary,
         "commits": result.commits,
         "lines": result.lines,
+        "secret_lines": result.secret_lines,
+        "places": result.places,
     }
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -200,4 +203,8 @@ def from_cache(data: dict[str, Any]) -> HistoryScan:
     result.skipped_binary = int(data.get("skipped_binary", 0))
     result.commits = int(data.get("commits", 0))
     result.lines = int(data.get("lines", 0))
+    result.secret_lines = {
+        str(k): [str(fp) for fp in v] for k, v in data.get("secret_lines", {}).items()
+    }
+    result.places = {str(k): [str(p) for p in v] for k, v in data.get("places", {}).items()}
     return result

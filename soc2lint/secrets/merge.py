@@ -50,6 +50,8 @@ def merge_history(
     rule = engine_rules.get("secrets-history")
     if rule is None:
         return merged
+    _audit_file(merged, root, engine_rules, make_finding)
+    merged.findings = _without_records(root, merged.findings)
     if not is_work_tree(root):
         if os.path.lexists(root / ".git"):  # a repository git cannot read is no plain directory
             _incomplete(
@@ -97,6 +99,8 @@ def merge_history(
             "were not scanned for secrets"
         )
     in_tree: set[str] = set()
+    from soc2lint.secrets.history import still_in_tree
+
     out = []
     for f in merged.findings:
         if f.rule.detector == "secret-in-file":
@@ -113,6 +117,10 @@ def merge_history(
         out.append(f)
     from soc2lint.globs import matches
 
+    # a secret still in the files is not only in the history, whether or not SEC001 ran
+    # (`--select SEC002`) or reported it there: the lines that held it, read where it was added
+    others = [fp for fp in result.sightings if fp not in in_tree]
+    in_tree |= still_in_tree(root, result, others, config.max_file_size, config.exclude)
     for fp, s in sorted(result.sightings.items(), key=lambda kv: (kv[1].path, kv[1].line)):
         if fp in in_tree or any(matches(s.path, pattern) for pattern in config.exclude):
             continue
@@ -129,6 +137,51 @@ def merge_history(
         out.append(replace(finding, properties=_commit_properties(s, result)))
     merged.findings = out
     return merged
+
+
+def _audit_file(
+    merged: Merged, root: Path, engine_rules: Mapping[str, Rule], make_finding: MakeFinding
+) -> None:
+    """detect-secrets' `.secrets.baseline` that cannot be read: its audit is not applied and
+    the scan goes on; one parse-error finding (a note when that rule is not selected)."""
+    from soc2lint.secrets.baseline import DETECT_SECRETS_NAME, detect_secrets_problem
+
+    problem = detect_secrets_problem(root / DETECT_SECRETS_NAME)
+    if problem is None:
+        return
+    line, reason = problem
+    detail = f"{reason}; its audit (is_secret: false) was not applied"
+    rule = engine_rules.get("parse-error")
+    if rule is None:
+        merged.notes.append(f"{DETECT_SECRETS_NAME}:{line}: {detail}")
+        return
+    location = Location(DETECT_SECRETS_NAME, line, 1, line, 1)
+    merged.findings.append(make_finding(rule, location, {"detail": detail}, DETECT_SECRETS_NAME))
+
+
+def _without_records(root: Path, findings: list[Finding]) -> list[Finding]:
+    """Without the tree's findings on a baseline's records (hashes, commit ids) wherever the
+    baseline is kept (soc2lint's own files at the root are never scanned)."""
+    from soc2lint.secrets.baseline import is_record
+
+    lines: dict[str, list[str]] = {}
+    out = []
+    for f in findings:
+        if f.rule.detector == "secret-in-file":
+            path = f.location.path
+            if path not in lines:
+                try:
+                    text = (root / path).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    text = ""
+                lines[path] = (
+                    text.split("\n") if "hashed_secret" in text or ("introduced_in" in text) else []
+                )
+            number = f.location.start_line
+            if number <= len(lines[path]) and is_record(lines[path][number - 1].rstrip("\r")):
+                continue
+        out.append(f)
+    return out
 
 
 def _incomplete(

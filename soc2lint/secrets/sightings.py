@@ -34,3 +34,9 @@ class HistoryScan:
     distinct: int = 0  # distinct (extension, line) pairs scanned
     skipped_binary: int = 0
     notes: list[str] = field(default_factory=list)
+    # where each secret can still be: the lines that held it, by their hash keyed with the
+    # repository's salt (history.line_digest: no value, nothing a guess can be checked
+    # against), and the paths those lines were added at (`history.still_in_tree` reads them)
+    secret_lines: dict[str, list[str]] = field(default_factory=dict)  # digest -> fingerprints
+    places: dict[str, list[str]] = field(default_factory=dict)  # fingerprint -> paths
+    key: bytes = field(default=b"", repr=False)  # the salt the digests were keyed with
