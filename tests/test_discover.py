@@ -262,7 +262,7 @@ def test_helm_templates_are_classified_and_never_parsed(
     assert kinds["charts/app/templates/pod.yaml"] == "helm-template"
     assert kinds["charts/app/templates/raw/pod.yml"] == "helm-template"
     assert kinds["charts/other/templates/pod.yaml"] == "helm-template"
-    assert kinds["charts/app/Chart.yaml"] == "yaml"
+    assert kinds["charts/app/Chart.yaml"] == "helm-chart"  # noted once, never a manifest
     assert kinds["notachart/templates/pod.yaml"] == "yaml"
 
     _, report, _ = scan(run, str(tmp_path))

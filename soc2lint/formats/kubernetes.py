@@ -1,11 +1,33 @@
 """Kubernetes manifests: YAML documents with `apiVersion` and `kind`, identified as
-`Kind/namespace/name` so that fingerprints do not depend on where an object sits in a file."""
+`Kind/namespace/name` so that fingerprints do not depend on where an object sits in a file.
+
+What the `kubernetes` target reads, and what it leaves alone, is decided here once for every
+Kubernetes rule, present and future:
+
+- a `List` (`kind: List`, `ConfigMapList`, ...) is no object: each of its `items` is read as one
+  (`expand_lists`, called by the YAML parser);
+- a file a Kustomize `kustomization.yaml` lists under `patches`, `patchesStrategicMerge` or
+  `patchesJson6902` is a partial object, not a workload: it is its own kind, `kustomize-patch`
+  (still YAML for the rules reading any YAML file, still text for secrets), never a manifest.
+  Bases and resources are scanned as themselves;
+- kinds no rule knows (CRDs) are objects like any other: rules that do not name them match
+  nothing there.
+"""
 
 from __future__ import annotations
 
+import os
+import posixpath
+from collections.abc import Sequence
+from typing import Any
+
 from soc2lint.formats import nodes
-from soc2lint.formats.registry import Target
-from soc2lint.model import Document
+from soc2lint.formats.registry import Candidate, Format, Target
+from soc2lint.model import Artifact, Document, ParsedArtifact
+
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902")
+YAML_SUFFIXES = (".yml", ".yaml")
 
 
 def identity(index: int, count: int, root: nodes.Node) -> str:
@@ -24,18 +46,126 @@ def identity(index: int, count: int, root: nodes.Node) -> str:
     return f"#{index}" if count > 1 else ""
 
 
+def _scalar(root: nodes.Node, key: str) -> str | None:
+    hit = nodes.get(root, key)
+    if hit is None or not isinstance(hit[1], nodes.ScalarNode):
+        return None
+    return str(hit[1].value)
+
+
+def _is_list(root: nodes.Node) -> bool:
+    kind = _scalar(root, "kind")
+    return bool(kind and kind.endswith("List") and _scalar(root, "apiVersion"))
+
+
+def expand_lists(documents: Sequence[Document]) -> list[Document]:
+    """The documents, each `List`'s items following it as documents of their own (same text,
+    so their nodes keep their positions in the file)."""
+    out: list[Document] = []
+    for doc in documents:
+        out.append(doc)
+        if not _is_list(doc.root):
+            continue
+        items = nodes.get(doc.root, "items")
+        if items is None or not isinstance(items[1], nodes.SequenceNode):
+            continue
+        members = items[1].value
+        for item in members:
+            if isinstance(item, nodes.MappingNode):
+                ident = identity(doc.index, 2, item)
+                out.append(Document(doc.index, item, ident, doc.text))
+    return out
+
+
 def is_object(doc: Document) -> bool:
+    """A Kubernetes object: `apiVersion` and a scalar `kind`; a `List` is not (its items are)."""
     api, kind = nodes.get(doc.root, "apiVersion"), nodes.get(doc.root, "kind")
-    return bool(api and kind and isinstance(kind[1], nodes.ScalarNode))
+    return bool(api and kind and isinstance(kind[1], nodes.ScalarNode)) and not _is_list(doc.root)
 
 
 def may_hold_objects(text: str) -> bool:
     return "apiVersion" in text and "kind" in text
 
 
+# --- Kustomize patches -------------------------------------------------------------------------
+
+
+def _patch_paths(data: Any) -> list[str]:
+    """The file paths a kustomization lists as patches (inline patches are no files)."""
+    found: list[str] = []
+    if not isinstance(data, dict):
+        return found
+    for key in PATCH_KEYS:
+        entries = data.get(key)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if isinstance(entry, str) and "\n" not in entry:  # patchesStrategicMerge: a path
+                found.append(entry.strip())
+            elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                found.append(entry["path"].strip())
+    return [p for p in found if p]
+
+
+def _kustomize_patches(directory: str, candidate: Candidate) -> frozenset[str]:
+    """Root-relative paths listed as patches by the kustomization of `directory` (memoised per
+    discovery); nothing when it has none, or one that does not parse."""
+    memo: dict[str, frozenset[str]] = candidate.memo.setdefault("kustomize-patches", {})
+    if directory in memo:
+        return memo[directory]
+    found: set[str] = set()
+    base = os.path.join(str(candidate.root), directory) if directory else str(candidate.root)
+    for name in KUSTOMIZATION_NAMES:
+        full = os.path.join(base, name)
+        if not os.path.isfile(full):
+            continue
+        try:
+            import yaml
+
+            with open(full, encoding="utf-8") as handle:
+                data = yaml.safe_load(handle.read(1 << 20))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+            continue
+        for rel in _patch_paths(data):
+            joined = posixpath.normpath(posixpath.join(directory, rel)) if directory else rel
+            found.add(posixpath.normpath(joined))
+    memo[directory] = frozenset(found)
+    return memo[directory]
+
+
+def is_kustomize_patch(candidate: Candidate) -> bool:
+    """A YAML file a kustomization in its directory, or in a directory above it, lists as a
+    patch (`patches: [{path: p.yaml}]`, `patchesStrategicMerge: [p.yaml]`,
+    `patchesJson6902: [{path: p.yaml}]`). A kustomization elsewhere naming it through `../` is
+    not looked for: the file is then scanned as a whole object."""
+    if not candidate.name.endswith(YAML_SUFFIXES):
+        return False
+    parts = candidate.parts
+    for depth in range(len(parts) - 1, -1, -1):
+        if candidate.path in _kustomize_patches("/".join(parts[:depth]), candidate):
+            return True
+    return False
+
+
+def _parse(artifact: Artifact, text: str) -> ParsedArtifact:
+    from soc2lint.formats.yamldoc import parse_yaml
+
+    return parse_yaml(artifact, text)
+
+
+FORMATS = (
+    Format(
+        "kustomize-patch",
+        "Kustomize patches (files a kustomization lists under patches): partial objects",
+        is_kustomize_patch,
+        _parse,
+    ),
+)
+
 TARGETS = {
     "kubernetes": Target(
-        "Kubernetes manifests: YAML documents with apiVersion and kind",
+        "Kubernetes manifests: YAML documents with apiVersion and kind (a List's items each; "
+        "not the patches a kustomization lists, nor Helm templates)",
         frozenset({"yaml"}),
         "k8s/example.yaml",
         accepts=is_object,

@@ -22,9 +22,9 @@ FORMAT_MODULES = (
     "soc2lint.formats.evidence",  # GitHub settings payloads under the evidence directory
     "soc2lint.formats.codeowners",  # CODEOWNERS
     "soc2lint.formats.workflow",  # GitHub Actions workflows and action metadata
-    "soc2lint.formats.helm",  # Helm chart templates: recognised, never parsed
+    "soc2lint.formats.helm",  # Helm charts: Chart.yaml noted, templates never parsed
+    "soc2lint.formats.kubernetes",  # Kustomize patches; the kubernetes target over YAML documents
     "soc2lint.formats.yamldoc",  # any other YAML, any other JSON
-    "soc2lint.formats.kubernetes",  # the kubernetes target over YAML documents
     "soc2lint.formats.text",  # every other file, as text
 )
 
@@ -109,6 +109,8 @@ class Format:
     lenient: bool = False  # not UTF-8: read what is readable (text), rather than refuse it
     # said once when rules reading this kind were selected and no such file exists
     absent: str = ""
+    # notes about the files of this kind a scan found (a Helm chart: not evaluated, and how to)
+    present: Callable[[Sequence[Artifact]], Sequence[str]] | None = None
     # files of this kind are read up to this size instead of `max_file_size` (data exports)
     max_size: int | None = None
 

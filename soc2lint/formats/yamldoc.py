@@ -7,7 +7,7 @@ import re
 import yaml
 
 from soc2lint.formats import nodes
-from soc2lint.formats.kubernetes import identity
+from soc2lint.formats.kubernetes import expand_lists, identity
 from soc2lint.formats.registry import Candidate, Format, Target
 from soc2lint.model import Artifact, Document, ParsedArtifact
 
@@ -121,7 +121,7 @@ def parse_yaml(artifact: Artifact, text: str) -> ParsedArtifact:
                 error_rule="excessive-yaml-aliases",
             )
         documents.append(Document(index, root, identity(index, len(roots), root), text))
-    return ParsedArtifact(artifact, text, tuple(documents))
+    return ParsedArtifact(artifact, text, tuple(expand_lists(documents)))
 
 
 def _one_line(text: str) -> str:
@@ -143,7 +143,9 @@ FORMATS = (
 
 TARGETS = {
     "yaml": Target(
-        "Any YAML file", frozenset({"github-workflow", "github-action", "yaml"}), "example.yaml"
+        "Any YAML file",
+        frozenset({"github-workflow", "github-action", "yaml", "kustomize-patch", "helm-chart"}),
+        "example.yaml",
     ),
     "json": Target("Any JSON file", frozenset({"json"}), "example.json"),
 }

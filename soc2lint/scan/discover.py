@@ -176,4 +176,11 @@ def discover(
         if not stat.S_ISREG(info.st_mode):
             continue
         artifacts[rel] = Artifact(rel, full, kind, info.st_size)
-    return Discovery(tuple(artifacts[k] for k in sorted(artifacts)), tuple(notes))
+    found = tuple(artifacts[k] for k in sorted(artifacts))
+    from soc2lint.formats.registry import formats
+
+    for fmt in formats():  # what a format says about its files (a Helm chart: not evaluated)
+        if fmt.present is not None:
+            mine = [a for a in found if a.kind == fmt.kind]
+            notes += fmt.present(mine) if mine else ()
+    return Discovery(found, tuple(notes))

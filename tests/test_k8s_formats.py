@@ -1,0 +1,178 @@
+"""The Kubernetes format seam: what the `kubernetes` target reads, for every rule at once.
+
+Kustomize patches are partial objects (never a manifest), a `List`'s items are objects, Helm
+chart templates are never parsed and each chart is noted once, unknown kinds pass quietly.
+Positions are pinned through the real CLI (KUB001 stands for any Kubernetes rule)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from soc2lint.formats.registry import Candidate, classify
+
+Run = Callable[..., tuple[int, str, str]]
+Write = Callable[..., Path]
+
+PRIVILEGED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/web:1.0
+          securityContext:
+            privileged: true
+"""
+
+
+def findings(run: Run, root: Path, *args: str) -> tuple[list[tuple[str, int, int, str]], dict]:
+    code, out, err = run(str(root), "--format", "json", "--fail-on", "never", "--no-history", *args)
+    assert code == 0, err
+    data = json.loads(out)
+    return [(f["path"], f["line"], f["column"], f["rule_id"]) for f in data["findings"]], data
+
+
+def test_kustomize_patches_are_partial_objects_bases_are_scanned(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    write("base/deployment.yaml", PRIVILEGED)
+    write("base/kustomization.yaml", "resources: [deployment.yaml]\n")
+    write(
+        "overlays/prod/kustomization.yaml",
+        """\
+        resources: [../../base]
+        patches:
+          - path: patches/web.yaml
+          - patch: |-
+              - op: replace
+                path: /spec/replicas
+                value: 3
+            target: {kind: Deployment}
+        patchesStrategicMerge:
+          - strategic.yaml
+        patchesJson6902:
+          - path: json6902.yaml
+            target: {kind: Deployment, name: web}
+        """,
+    )
+    for name in ("patches/web.yaml", "strategic.yaml", "json6902.yaml"):
+        write(f"overlays/prod/{name}", PRIVILEGED)
+    write("overlays/prod/extra.yaml", PRIVILEGED)  # a resource of its own, not a patch
+    got, _ = findings(run, tmp_path, "--select", "KUB001")
+    assert got == [
+        ("base/deployment.yaml", 12, 25, "KUB001"),
+        ("overlays/prod/extra.yaml", 12, 25, "KUB001"),
+    ]
+
+
+def test_a_patch_is_its_own_kind_still_yaml_and_text(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Kustomization").write_text("patchesStrategicMerge: [p.yml]\n")
+    (tmp_path / "app/p.yml").write_text(PRIVILEGED)
+    (tmp_path / "app/q.yml").write_text(PRIVILEGED)
+    memo: dict[str, object] = {}
+    assert classify(Candidate("app/p.yml", tmp_path, memo=memo)) == "kustomize-patch"
+    assert classify(Candidate("app/q.yml", tmp_path, memo=memo)) == "yaml"
+    from soc2lint.formats.registry import targets
+
+    assert "kustomize-patch" in targets()["yaml"].kinds
+    assert "kustomize-patch" in targets()["files"].kinds
+    assert "kustomize-patch" not in targets()["kubernetes"].kinds
+
+
+def test_a_broken_kustomization_patches_nothing(run: Run, write: Write, tmp_path: Path) -> None:
+    write("app/kustomization.yaml", "patches: [unclosed\n")
+    write("app/deployment.yaml", PRIVILEGED)
+    got, _ = findings(run, tmp_path, "--select", "KUB001")
+    assert got == [("app/deployment.yaml", 12, 25, "KUB001")]
+
+
+def test_list_items_are_objects(run: Run, write: Write, tmp_path: Path) -> None:
+    write(
+        "list.yaml",
+        """\
+        apiVersion: v1
+        kind: List
+        items:
+          - apiVersion: v1
+            kind: Pod
+            metadata: {name: one, namespace: shop}
+            spec:
+              containers:
+                - {name: a, image: x, securityContext: {privileged: true}}
+          - apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: two}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - {name: b, image: x, securityContext: {privileged: true}}
+        """,
+    )
+    got, data = findings(run, tmp_path, "--select", "KUB001")
+    assert got == [("list.yaml", 9, 61, "KUB001"), ("list.yaml", 17, 65, "KUB001")]
+    idents = [f["identity"].split(":")[0] for f in data["findings"]]
+    assert idents == ["Pod/shop/one", "Deployment/two"]
+
+
+def test_helm_chart_noted_once_templates_never_parsed(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    write("charts/shop/Chart.yaml", "apiVersion: v2\nname: shop\nversion: 1.0.0\n")
+    write("charts/shop/values.yaml", "replicas: 2\n")
+    write(
+        "charts/shop/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n"
+        "{{- if .Values.x }}\nspec: {{ .Values.spec | toYaml }}\n{{- end }}\n",
+    )
+    write("charts/shop/templates/service.yaml", '{{ include "svc" . }}\n')
+    write("rendered.yaml", PRIVILEGED)  # `helm template` output: plain manifests
+    got, data = findings(run, tmp_path)
+    assert [g for g in got if g[0].startswith("charts/")] == []  # no SL001, nothing else
+    assert ("rendered.yaml", 12, 25, "KUB001") in got
+    notes = [n for n in data["notes"] if "Helm chart" in n]
+    assert notes == [
+        "charts/shop: Helm chart not evaluated (its templates/ are Go templates, not "
+        "manifests); scan the rendered output: `helm template NAME charts/shop > "
+        "rendered.yaml && soc2lint rendered.yaml`"
+    ]
+
+
+def test_unknown_kinds_and_odd_documents_pass_quietly(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    write(
+        "odd.yaml",
+        """\
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata: {name: w}
+        spec: {containers: 3, template: [1, 2]}
+        ---
+        apiVersion: v1
+        kind: [not, a, scalar]
+        ---
+        - just
+        - a list
+        ---
+        plain scalar
+        ---
+        apiVersion: v1
+        kind: List
+        items: {not: a list}
+        ---
+        apiVersion: v1
+        kind: ConfigMapList
+        items: [1, "two", null]
+        ---
+        """,
+    )
+    got, _ = findings(run, tmp_path, "--select", "KUB,ARGO,FLUX,POL", "--preview")
+    assert got == []
