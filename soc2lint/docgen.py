@@ -7,6 +7,7 @@ Examples in the pages are the rule's own test fixtures, so docs cannot drift fro
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Sequence
@@ -28,6 +29,9 @@ def _fence(example: Example, default_path: str) -> str:
         return "\n".join(out)
     files = example.files or ((example.path or default_path, example.code),)
     out = []
+    if example.parameters:
+        given = ", ".join(f"`{k}: {json.dumps(v)}`" for k, v in example.parameters)
+        out.append(f"With the parameters {given}:\n")
     for path, code in files:
         lang = (
             "json" if path.endswith(".json") else "yaml" if path.endswith((".yml", ".yaml")) else ""

@@ -100,6 +100,8 @@ class Example:
     # commits to make, oldest first, for rules about git history: (message, ((path, content or
     # None to delete), ...))
     history: tuple[tuple[str, tuple[tuple[str, str | None], ...]], ...] = ()
+    # parameter values the example is scanned with (a rule that is off by default)
+    parameters: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,9 @@ class Finding:
     fingerprint: str
     suppression: Suppression | None = None
     properties: tuple[tuple[str, str], ...] = ()
+    # a join rule's per-document fact, pending until the whole scan is seen (scan.joins): never
+    # in a result
+    fact: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,9 @@ class Hit:
     # what tools reading JSON/SARIF get besides the message (a secret's type and fingerprint:
     # never the value itself)
     properties: tuple[tuple[str, str], ...] = ()
+    # a join rule's fact about this document (plain, picklable data), for its detector's `join`
+    # over the whole scan (scan.joins)
+    fact: Any = None
 
 
 @dataclass(frozen=True)

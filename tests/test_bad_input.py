@@ -339,7 +339,7 @@ PRIVILEGED_POD = """\
     spec:
       containers:
         - name: shell
-          image: busybox
+          image: busybox:1.36
           securityContext:
             privileged: true
     """

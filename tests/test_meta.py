@@ -30,6 +30,9 @@ def test_rule_files_are_named_id_dash_name_in_their_family() -> None:
         "GH": "github",
         "SEC": "secrets",
         "CM": "changes",
+        "ARGO": "argo",
+        "FLUX": "flux",
+        "POL": "policy",
     }
     for path in rule_files(builtin_rules_dir()):
         if path.name.startswith("_"):  # a library of named conditions, not a rule

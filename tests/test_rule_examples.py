@@ -5,6 +5,7 @@ matching, location, suppression)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,9 @@ def write_example(rule: Rule, example: Example, root: Path) -> None:
 
 def _positions(rule: Rule, example: Example, tmp_path: Path) -> list[tuple[str | None, int, int]]:
     write_example(rule, example, tmp_path)
+    if example.parameters:  # a rule that is off unless a parameter turns it on
+        assert {k for k, _ in example.parameters} <= set(rule.parameters), rule.source
+        rule = replace(rule, params={**rule.params, **dict(example.parameters)})
     rules = [r for r in ALL_ACTIVE if r.id != rule.id] + [rule]
     result = scan(tmp_path, rules, Config(), today=dt.date(2026, 1, 1), jobs=1)
     # positions name their file when the example has several

@@ -188,6 +188,7 @@ def test_sarif_from_every_rule_example_validates(
     """Every single-file rule example in one tree, one SARIF run: it validates, and each
     example's own rule is reported exactly at the example's `expect` positions (none for a
     passing example), as `region.startLine`/`startColumn` of the example's file."""
+    from soc2lint.detectors import DETECTORS
     from soc2lint.formats.targets import TARGETS
     from soc2lint.language.load import builtin_rules_dir, load_rules
 
@@ -196,9 +197,12 @@ def test_sarif_from_every_rule_example_validates(
     for rule in load_rules([builtin_rules_dir()]):
         for j, example in enumerate(rule.fail_examples + rule.pass_examples):
             path_in_repo = example.path or TARGETS[rule.target].example_path
-            # evidence (.soc2/), CODEOWNERS and the history are read at the repository's root only
+            # evidence (.soc2/), CODEOWNERS and the history are read at the repository's root only;
+            # a join's verdict depends on the whole tree, and a parameter is the example's own
             if (
                 example.files
+                or example.parameters
+                or (rule.detector is not None and DETECTORS[rule.detector].join is not None)
                 or example.history
                 or path_in_repo.startswith(".soc2/")
                 or posixpath.basename(path_in_repo) == "CODEOWNERS"

@@ -8,9 +8,9 @@ detector's module (and its dependencies) load only when a rule that uses it runs
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from soc2lint.model import Document, Hit
 
@@ -22,6 +22,10 @@ class DetectorSpec:
     fields: tuple[str, ...]  # extra message placeholders the detector fills
     description: str
     warm: str | None = None  # a function preparing its state once, before workers are forked
+    # a join over the whole scan: the per-document function yields hits carrying `fact`s, and
+    # this function of the module decides, from every fact of the scan, which become findings
+    # (see scan/joins.py)
+    join: str | None = None
 
 
 DETECTORS: dict[str, DetectorSpec] = {
@@ -106,6 +110,37 @@ DETECTORS: dict[str, DetectorSpec] = {
         ("protected", "detail"),
         "CODEOWNERS entries leaving paths that change access and delivery without an owner.",
     ),
+    "disruption-coverage": DetectorSpec(
+        "soc2lint.detectors.k8s_joins",
+        "disruption_facts",
+        ("detail",),
+        "Deployments and StatefulSets with one replica and no autoscaler, or several replicas and "
+        "no PodDisruptionBudget selecting their pods in the scan (join).",
+        join="disruption_join",
+    ),
+    "network-policy-coverage": DetectorSpec(
+        "soc2lint.detectors.k8s_joins",
+        "network_facts",
+        ("namespace", "detail"),
+        "Namespaces holding workloads in the scan and no NetworkPolicy (join).",
+        join="network_join",
+    ),
+    "cluster-admin-workloads": DetectorSpec(
+        "soc2lint.detectors.k8s_joins",
+        "admin_account_facts",
+        ("account", "binding"),
+        "Workloads running as a ServiceAccount that a binding in the scan gives cluster-admin "
+        "(join).",
+        join="admin_account_join",
+    ),
+    "policy-engine-presence": DetectorSpec(
+        "soc2lint.detectors.k8s_joins",
+        "policy_engine_facts",
+        ("detail",),
+        "Workloads in a scan holding no admission policy: Kyverno, Gatekeeper, Kubewarden, "
+        "jsPolicy or ValidatingAdmissionPolicy (join).",
+        join="policy_engine_join",
+    ),
 }
 
 # (document, parameters, context with the scan root) -> hits
@@ -117,6 +152,26 @@ def warm(name: str) -> None:
     spec = DETECTORS[name]
     if spec.module is not None and spec.warm is not None:
         getattr(importlib.import_module(spec.module), spec.warm)()
+
+
+class Verdict(NamedTuple):
+    """A join's answer: the facts (by index) that become findings, with their message fields
+    (`identity` replaces the finding's identity); `evaluated` False when the scan cannot tell
+    (the counterpart may live outside it): no finding, and the rule is reported not evaluated."""
+
+    hits: list[tuple[int, dict[str, str]]]
+    evaluated: bool = True
+
+
+# (every fact of the scan for one rule, in path order; the rule's parameters) -> verdict
+JoinFn = Callable[[Sequence[Any], Mapping[str, Any]], Verdict]
+
+
+def load_join(name: str) -> JoinFn:
+    spec = DETECTORS[name]
+    assert spec.module is not None and spec.join is not None, f"{name} is no join"
+    fn: JoinFn = getattr(importlib.import_module(spec.module), spec.join)
+    return fn
 
 
 def load(name: str) -> DetectFn:

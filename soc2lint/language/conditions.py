@@ -25,6 +25,7 @@ from soc2lint.language.paths import (
 from soc2lint.language.routes import Route
 from soc2lint.language.values import (
     COMPARE,
+    VALUE_OPERATORS,
     Context,
     Scope,
     number,
@@ -137,6 +138,8 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
     if not isinstance(spec, dict):
         raise MatchError(where, "a condition must be a mapping")
     spec = dict(spec)
+    if "param" in spec:
+        return _param_condition(spec, where, scope)
     path_text = spec.pop("path", None)
     quantifier = spec.pop("quantifier", "any")
     if quantifier not in ("any", "all"):
@@ -254,12 +257,52 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
     return value_condition
 
 
+def _param_condition(spec: dict[str, Any], where: str, scope: Scope) -> Condition:
+    """`{param: NAME, length: {equals: 0}}`: a value operator applied to a parameter's value
+    rather than to a node (a list parameter left empty meaning "all": `production_namespaces`)."""
+    name = spec.pop("param")
+    ops = [k for k in spec if k in VALUE_OPERATORS or NEGATED.get(k) in VALUE_OPERATORS]
+    if set(spec) != set(ops) or len(ops) != 1:
+        raise MatchError(
+            where, "`param` takes exactly one value operator (no `path`, no combinator)"
+        )
+    if not isinstance(name, str) or name not in scope.params:
+        raise MatchError(f"{where}.param", f"parameter {name!r} is not declared in `parameters`")
+    op = ops[0]
+    test = value_test(NEGATED.get(op, op), spec[op], f"{where}.{op}", scope)
+    negate = op in NEGATED
+
+    def param_condition(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        return test(ctx, _as_node(ctx.params.get(name))) != negate, Witness(route, "key")
+
+    return param_condition
+
+
+def _as_node(value: Any) -> nodes.Node:
+    """A parameter's value (from YAML: scalars and lists of them) as a node."""
+    start = nodes.mark(0, 0)
+    if isinstance(value, (list, tuple)):
+        return nodes.sequence([_as_node(v) for v in value], start, start)
+    if value is None or isinstance(value, (bool, int, float)):
+        text = (
+            "null"
+            if value is None
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+        )
+        return nodes.scalar(text, start, start, style=None)
+    return nodes.scalar(str(value), start, start)
+
+
 def params_in(raw: Any, library: Mapping[str, Any], seen: frozenset[str] = frozenset()) -> set[str]:
     """Parameters a condition refers to, through the named conditions it uses."""
     if isinstance(raw, dict):
         if set(raw) == {"param"}:
             return {str(raw["param"])}
         out: set[str] = set()
+        if isinstance(raw.get("param"), str):  # a condition on a parameter's value
+            out.add(raw["param"])
         name = raw.get("use")
         if isinstance(name, str) and name in library and name not in seen:
             out |= params_in(library[name], library, seen | {name})

@@ -18,7 +18,7 @@ from soc2lint.language.validated import Validated, rule_files, rule_validator, v
 from soc2lint.model import Example, Rule, Severity
 
 DOCS_BASE = "https://github.com/soc2lint/soc2lint/blob/main/docs/rules/"
-BASE_FIELDS = ("value", "key", "candidate", "route", "path")
+BASE_FIELDS = ("value", "key", "candidate", "route", "path", "object")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 
 
@@ -304,7 +304,8 @@ def _example(raw: Mapping[str, Any]) -> Example:
         )
         for c in raw.get("history", ())
     )
-    return Example(raw.get("code", ""), raw.get("path"), tuple(expect), files, history)
+    parameters = tuple((str(k), v) for k, v in raw.get("parameters", {}).items())
+    return Example(raw.get("code", ""), raw.get("path"), tuple(expect), files, history, parameters)
 
 
 # id(match spec) -> (the spec itself, kept alive so its id cannot be reused; its matchers)

@@ -221,7 +221,10 @@ class DocumentScanner:
             ident += "#" + hit.fields["identity"]
         if doc.identity:
             ident = f"{doc.identity}:{ident}"
-        finding = make_finding(rule, location, hit.fields, ident, hit.message)
+        fields = {"object": doc.identity or path, **hit.fields}
+        finding = make_finding(rule, location, fields, ident, hit.message)
+        if hit.fact is not None:
+            finding = replace(finding, fact=hit.fact)
         return replace(finding, properties=hit.properties) if hit.properties else finding
 
     def error_finding(self, parsed: ParsedArtifact) -> list[Finding]:
@@ -271,7 +274,8 @@ class DocumentScanner:
                     ident = f"{doc.identity}:{route_identity(doc.root, hit.route)}"
                     if hit.fields.get("identity"):
                         ident += "#" + hit.fields["identity"]
-                    findings.append(make_finding(rule, location, hit.fields, ident, hit.message))
+                    fields = {"object": doc.identity, **hit.fields}
+                    findings.append(make_finding(rule, location, fields, ident, hit.message))
 
 
 def _limit(config: Config, artifact: Artifact) -> int:

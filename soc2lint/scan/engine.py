@@ -42,7 +42,7 @@ def scan(
     """
     from soc2lint import gitrun
     from soc2lint.formats.registry import deferred_kinds, targets
-    from soc2lint.scan import assembled
+    from soc2lint.scan import assembled, joins
     from soc2lint.scan.exceptions import apply_decisions
     from soc2lint.scan.parallel import MIN_FILES, default_jobs, scan_all
 
@@ -60,7 +60,8 @@ def scan(
     second = assembled.run(scanner, later, options)
     findings += second.findings
     files += second.files
-    not_evaluated = list(second.not_evaluated)
+    findings, undecided = joins.settle(findings, complete=not paths)
+    not_evaluated = list(second.not_evaluated) + undecided
     notes = list(found.notes)
     if history and not paths:
         from soc2lint.secrets.merge import HistoryOptions, merge_history

@@ -39,6 +39,7 @@ def _plain(finding: Finding) -> tuple[Any, ...]:
         finding.fingerprint,
         finding.suppression,
         finding.properties,
+        finding.fact,
     )
 
 
@@ -83,7 +84,7 @@ def scan_all(
     parsed = 0
     for plain, count in parts:
         parsed += count
-        for rule_id, sev, location, message, identity, fp, suppression, props in plain:
+        for rule_id, sev, location, message, identity, fp, suppression, props, fact in plain:
             findings.append(
                 Finding(
                     by_id[rule_id],
@@ -94,6 +95,7 @@ def scan_all(
                     fp,
                     suppression,
                     props,
+                    fact,
                 )
             )
     return findings, parsed
