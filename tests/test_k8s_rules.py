@@ -288,3 +288,10 @@ spec:
 """
     found = _scan(tmp_path, {"k8s/ingress.yaml": text}, select="KUB018")
     assert _where(found) == [("k8s/ingress.yaml", 13, 9, "KUB018")]
+
+
+def test_all_caps_names_are_placeholders_a_script_replaces(tmp_path: Path) -> None:
+    text = ENV.replace("correct-horse-battery", "PGPASSWORD_VAL").replace(
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS_SECRET_VAL"
+    )
+    assert _scan(tmp_path, {"k8s/cron.yaml": text}, select="KUB007") == []
