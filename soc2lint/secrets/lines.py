@@ -408,9 +408,11 @@ def _hex_data(value: str) -> bool:
         return True
     if len(value) % 2:
         return False
-    raw = bytes.fromhex(value)
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in raw)
-    return printable >= 0.9 * len(raw)
+    try:
+        text = bytes.fromhex(value).decode("utf-8")
+    except ValueError:
+        return False
+    return sum(c.isprintable() or c in "\t\r\n" for c in text) >= 0.9 * len(text)
 
 
 # Subresource Integrity and npm's `integrity`: `sha384-<base64>`

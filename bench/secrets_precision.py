@@ -1,0 +1,121 @@
+"""SEC001/SEC002 findings per rule and type on a corpus of real repositories, a seeded random
+sample to label by hand, and precision from the labels (issue 12).
+
+    python bench/secrets_precision.py bench/secrets-tuning.txt            # counts
+    python bench/secrets_precision.py bench/secrets-tuning.txt --sample 40 --seed 1 \\
+        --labels bench/secrets-labels-tuning.json                         # + sample / precision
+
+Each repository is a clone under bench/.work/repos/NAME (bench/clone_mirror.sh of a `fetch`
+snapshot) checked out at the listed commit. The scan is the user's:
+`soc2lint REPO --select SEC001,SEC002 --format json --fail-on never --no-cache`. A finding's
+identity is (repo, rule, path, line, secret fingerprint); labels hold that identity, a verdict
+(tp / fp) and a one-line reason, never a value. Findings of the sample without a label are
+written to the labels file with verdict "?" for a human to fill in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOC2LINT = HERE.parent / ".venv" / "bin" / "soc2lint"
+
+
+def corpus(listing: Path, fixtures_only: bool = False) -> list[tuple[str, str, str]]:
+    """(name, repository, commit) per line; a 4th column `fixture` marks a repository of
+    planted secrets (for recall: its findings are not an ordinary project's)."""
+    rows = []
+    for line in listing.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, repo, commit, *rest = line.split()
+            if not fixtures_only or rest[:1] == ["fixture"]:
+                rows.append((name, repo, commit))
+    return rows
+
+
+def scan(name: str, commit: str) -> list[dict]:
+    root = HERE / ".work" / "repos" / name
+    head = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    if head != commit:
+        sys.exit(f"{root} is at {head}, the list says {commit}")
+    out = subprocess.run(
+        [str(SOC2LINT), str(root), "--select", "SEC001,SEC002", "--format", "json"]
+        + ["--fail-on", "never", "--no-cache", "-q"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return list(json.loads(out)["findings"])
+
+
+def identity(name: str, f: dict) -> dict:
+    props = f.get("properties", {})
+    return {
+        "repo": name,
+        "rule": f["rule_id"],
+        "path": f["path"],
+        "line": f["line"],
+        "type": props.get("secret_type", ""),
+        "fingerprint": props.get("secret_fingerprint", ""),
+        "scope": props.get("code_scope", ""),
+    }
+
+
+def key(x: dict) -> tuple:
+    return (x["repo"], x["rule"], x["path"], x["line"], x["fingerprint"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("listing", type=Path)
+    ap.add_argument("--sample", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--labels", type=Path)
+    args = ap.parse_args(argv)
+    everything: list[dict] = []
+    for name, _repo, commit in corpus(args.listing):
+        found = [identity(name, f) for f in scan(name, commit)]
+        everything.extend(found)
+        counts = collections.Counter((f["rule"], f["type"]) for f in found)
+        print(f"{name}: {len(found)} findings")
+        for (rule, kind), n in sorted(counts.items()):
+            print(f"  {rule} {kind}: {n}")
+    per_rule = collections.Counter(f["rule"] for f in everything)
+    print("total:", dict(sorted(per_rule.items())))
+    if not args.sample:
+        return 0
+    sample = random.Random(args.seed).sample(everything, min(args.sample, len(everything)))
+    labels = json.loads(args.labels.read_text()) if args.labels and args.labels.exists() else []
+    known = {key(x): x for x in labels}
+    rows = [known.get(key(f), {**f, "verdict": "?", "reason": ""}) for f in sample]
+    if args.labels:
+        args.labels.write_text(json.dumps(rows, indent=1) + "\n")
+    judged = [r for r in rows if r["verdict"] in ("tp", "fp")]
+    fixtures = {name for name, _r, _c in corpus(args.listing, fixtures_only=True)}
+    groups = {
+        "all": judged,
+        "ordinary repositories": [r for r in judged if r["repo"] not in fixtures],
+        "not lowered (no code_scope)": [r for r in judged if not r.get("scope")],
+        "SEC001": [r for r in judged if r["rule"] == "SEC001"],
+        "SEC002": [r for r in judged if r["rule"] == "SEC002"],
+    }
+    for label, part in groups.items():
+        tp = sum(r["verdict"] == "tp" for r in part)
+        share = f" = {tp / len(part):.0%}" if part else ""
+        print(f"precision {label}: {tp}/{len(part)}{share}")
+    unlabelled = len(rows) - len(judged)
+    if unlabelled:
+        print(f"{unlabelled} sampled findings still to label in {args.labels}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
