@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from soc2lint.changes.model import Change, Protection, Review
 
@@ -93,6 +94,11 @@ class Policy:
 class Decision:
     result: str
     reason: str = ""
+
+
+# the results most changes get, built once (10,000 changes x 12 rules)
+PASSED = Decision(PASS)
+NOT_APPLICABLE = Decision(NA)
 
 
 @dataclass
@@ -243,7 +249,7 @@ def evaluate(change: Change, policy: Policy, protection: Protection | None) -> E
             f"approval(s) ({why_not}); {merged_by}",
         )
     else:
-        r["CM002"] = Decision(PASS)
+        r["CM002"] = PASSED
     # CM003: the count was met only thanks to a code author's approval
     by_author = [rv for rv, why in ev.rejected if "wrote part of the change" in why]
     if no_commits and not by_author:
@@ -252,14 +258,14 @@ def evaluate(change: Change, policy: Policy, protection: Protection | None) -> E
         names = ", ".join(sorted({rv.author for rv in by_author}))
         r["CM003"] = Decision(FAIL, f"approved by {names}, who wrote part of the change")
     else:
-        r["CM003"] = Decision(PASS)
+        r["CM003"] = PASSED
     # CM004: the approvals that count cover the merged code
     if len(ev.counted) < required:
-        r["CM004"] = Decision(NA)
+        r["CM004"] = NOT_APPLICABLE
     else:
         final = [on_final_code(change, rv) for rv in ev.counted]
         if sum(1 for f in final if f) >= required:
-            r["CM004"] = Decision(PASS)
+            r["CM004"] = PASSED
         elif any(f is None for f in final):
             r["CM004"] = Decision(INCONCLUSIVE, "the approved commits are not in the export")
         else:
@@ -273,11 +279,11 @@ def evaluate(change: Change, policy: Policy, protection: Protection | None) -> E
     r["CM006"] = _rubber_stamp(change, ev, policy)
     r["CM008"] = _ticket(change, policy)
     if not ev.ai_assisted:
-        r["CM009"] = Decision(NA)
+        r["CM009"] = NOT_APPLICABLE
     elif no_commits and short(change.author) not in AI_AGENTS:
         r["CM009"] = Decision(INCONCLUSIVE, "commits not exported")
     elif ev.counted:
-        r["CM009"] = Decision(PASS)
+        r["CM009"] = PASSED
     else:
         r["CM009"] = Decision(FAIL, f"AI-assisted, and no independent human approval ({why_not})")
     if change.missing:  # a field the export left out is unknown, not empty
@@ -315,7 +321,7 @@ def _dismissed_then_merged(change: Change) -> Decision:
                 f"{change.merged_by} dismissed a request for changes at {event.created_at} and "
                 "merged the pull request themselves",
             )
-    return Decision(PASS)
+    return PASSED
 
 
 def _checks(change: Change, policy: Policy, protection: Protection | None) -> Decision:
@@ -326,7 +332,7 @@ def _checks(change: Change, policy: Policy, protection: Protection | None) -> De
     else:
         required, source = tuple(sorted({c.name for c in change.checks})), "every check reported"
     if not required:
-        return Decision(NA)
+        return NOT_APPLICABLE
     by_name = {c.name: c for c in change.checks}
     problems = []
     for name in required:
@@ -340,41 +346,49 @@ def _checks(change: Change, policy: Policy, protection: Protection | None) -> De
         elif check.completed_at and check.completed_at > change.merged_at:
             problems.append(f"{name} completed only after the merge")
     if not problems:
-        return Decision(PASS)
+        return PASSED
     return Decision(FAIL, f"required checks ({source}): " + ", ".join(problems))
 
 
 def _rubber_stamp(change: Change, ev: Evaluated, policy: Policy) -> Decision:
     lines = change.additions + change.deletions
     if lines < policy.rubber_stamp_min_lines or not ev.counted:
-        return Decision(NA)
+        return NOT_APPLICABLE
     pushed = {c.oid: c.committed_at for c in change.commits or ()}
     quick = []
     for review in ev.counted:
         start = max(change.created_at, pushed.get(review.commit, ""))
         elapsed = _seconds(start, review.submitted_at)
         if elapsed is None or elapsed >= policy.rubber_stamp_max_seconds or review.body.strip():
-            return Decision(PASS)
+            return PASSED
         quick.append(f"{review.author} after {int(elapsed)} s")
     return Decision(FAIL, f"{lines} changed lines approved without comment ({', '.join(quick)})")
 
 
+@lru_cache(maxsize=8)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _ticket(change: Change, policy: Policy) -> Decision:
     if change.closing_issues:
-        return Decision(PASS)
-    pattern = re.compile(policy.ticket_pattern)
+        return PASSED
+    pattern = _compiled(policy.ticket_pattern)
     texts = [change.title, change.body, change.head_ref]
     texts += [f"{c.headline}\n{c.body}" for c in change.commits or ()]
     if any(pattern.search(t) for t in texts if t):
-        return Decision(PASS)
+        return PASSED
     return Decision(FAIL, "no ticket reference in the title, body, branch or commit messages")
 
 
 def _emergency(change: Change, ev: Evaluated, policy: Policy) -> None:
+    if not change.labels:
+        ev.results["CM010"] = NOT_APPLICABLE
+        return
     labels = {label.lower() for label in change.labels}
     emergency = labels & {e.lower() for e in policy.emergency_labels}
     if not emergency:
-        ev.results["CM010"] = Decision(NA)
+        ev.results["CM010"] = NOT_APPLICABLE
         return
     if change.events is not None and not any(
         e.kind == "LabeledEvent"
@@ -387,7 +401,7 @@ def _emergency(change: Change, ev: Evaluated, policy: Policy) -> None:
         return
     failed = [k for k in ("CM002", "CM004", "CM005") if ev.results[k].result == FAIL]
     if not failed:
-        ev.results["CM010"] = Decision(PASS)
+        ev.results["CM010"] = PASSED
         return
     for review in change.reviews:
         after = _seconds(change.merged_at, review.submitted_at)
@@ -404,7 +418,7 @@ def _emergency(change: Change, ev: Evaluated, policy: Policy) -> None:
                 ev.results[key] = Decision(
                     DOCUMENTED, f"emergency change reviewed after the merge by {review.author}"
                 )
-            ev.results["CM010"] = Decision(PASS)
+            ev.results["CM010"] = PASSED
             return
     ev.results["CM010"] = Decision(
         FAIL,

@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from soc2lint import gitrun
-from soc2lint.changes.decide import FAIL, INCONCLUSIVE, NA, PASS, Decision, Evaluated, short
+from soc2lint.changes.decide import (
+    FAIL,
+    INCONCLUSIVE,
+    NOT_APPLICABLE,
+    PASSED,
+    Decision,
+    Evaluated,
+    short,
+)
 from soc2lint.changes.model import Change, Protection
 from soc2lint.detectors.codeowners import Entry, entries_of, last_match
 
@@ -232,7 +240,7 @@ def decide(
     base commit when the export has no `baseRefOid` (the merge commit's first parent)."""
     change: Change = ev.change
     if not required:
-        return Decision(NA)
+        return NOT_APPLICABLE
     if change.files is None:
         return Decision(INCONCLUSIVE, "the export has no `files`")
     if "files" in change.truncated:
@@ -283,7 +291,7 @@ def decide(
             f"the owners of {path} ({', '.join(owners)}) are teams without a members export "
             "(.soc2/github/ORG/teams/SLUG/members.json) or emails",
         )
-    return Decision(PASS)
+    return PASSED
 
 
 def decide_all(
