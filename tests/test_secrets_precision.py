@@ -166,6 +166,10 @@ def test_tests_and_docs_are_reported_with_their_scope_provider_keys_are_not_lowe
     kind = test_value["properties"]["secret_type"]
     assert test_value["message"].startswith(f"{kind} in test code (")
     assert found[("docs/setup.md", 1)]["properties"]["code_scope"] == "documentation"
+    # reported at the lower severity, not silenced
+    assert test_value["severity"] == found[("docs/setup.md", 1)]["severity"] == "medium"
+    assert found[("app/api.py", 1)]["severity"] == found[("tests/test_api.py", 2)]["severity"]
+    assert found[("app/api.py", 1)]["severity"] == "critical"
     # the same value in application code, and a provider's key in a test, are not lowered
     for app in (found[("app/api.py", 1)], found[("tests/test_api.py", 2)]):
         assert "code_scope" not in app["properties"]

@@ -16,7 +16,16 @@ from soc2lint.config import Config
 from soc2lint.formats.registry import Target, format_of, targets
 from soc2lint.language.routes import identity as route_identity
 from soc2lint.language.routes import locate, span_location
-from soc2lint.model import Artifact, Document, Finding, Hit, Location, ParsedArtifact, Rule
+from soc2lint.model import (
+    Artifact,
+    Document,
+    Finding,
+    Hit,
+    Location,
+    ParsedArtifact,
+    Rule,
+    Severity,
+)
 from soc2lint.scan.findings import make_finding
 from soc2lint.scan.suppress import MIN_REASON, inline_for, parse_inline
 
@@ -225,7 +234,14 @@ class DocumentScanner:
         finding = make_finding(rule, location, fields, ident, hit.message)
         if hit.fact is not None:
             finding = replace(finding, fact=hit.fact)
-        return replace(finding, properties=hit.properties) if hit.properties else finding
+        if not hit.properties:
+            return finding
+        finding = replace(finding, properties=hit.properties)
+        lowered = dict(hit.properties).get("scope_severity", "").upper()
+        if lowered in Severity.__members__ and Severity[lowered] < finding.severity:
+            # a detector's judgement that this place (tests, docs) makes the finding less severe
+            finding = replace(finding, severity=Severity[lowered])
+        return finding
 
     def error_finding(self, parsed: ParsedArtifact) -> list[Finding]:
         rule = self.engine_rules.get(parsed.error_rule)
