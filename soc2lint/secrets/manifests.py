@@ -32,9 +32,10 @@ def left_to_others(text: str, path: str) -> set[int]:
     for doc in _DOC.split(text):
         first = text.count("\n", 0, offset) + 1
         lines = doc.count("\n") + 1
-        kind = _KIND.search(doc)
         keys = list(_TOP.finditer(doc))
         names = {m.group(1) for m in keys}
+        # a Kubernetes object has both (KUB006 reads only those)
+        kind = _KIND.search(doc) if "apiVersion" in names else None
         if (kind and kind.group(1) in _ENCRYPTED_KINDS) or "sops" in names:
             out.update(range(first, first + lines))
         elif kind and kind.group(1) == "Secret":
