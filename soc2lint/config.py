@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +82,7 @@ def _plain(value: Any) -> Any:
 
 def load_config(path: Path) -> Config:
     source = str(path)
-    _raw, text = yamlconf.read_input(path, source, ConfigError, "config")
+    raw, text = yamlconf.read_input(path, source, ConfigError, "config")
     data, root = yamlconf.load(text, source, ConfigError)
     if data is None:
         data = {}
@@ -88,7 +90,7 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{source}:1: the config must be a mapping")
     try:
         data = _plain(data)
-        _validate(data, source, root)
+        _validate(data, source, root, _ValidCache(path, raw))
     except RecursionError:
         raise ConfigError(f"{source}: nested too deeply to be a configuration") from None
     key_lines: dict[str, int] = {}
@@ -141,17 +143,57 @@ def load_config(path: Path) -> Config:
     )
 
 
-def _validate(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> None:
-    import jsonschema
+class _ValidCache:
+    """`.git/soc2lint/config.json`: digests of config files that passed the schema, each taken
+    over the schema's bytes and the config's bytes, so that a pre-commit run does not import
+    jsonschema (a tenth of a second) to re-check a config it checked before. Only a config
+    beside a `.git` directory has one; a changed config or schema is validated again."""
 
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    problem = yamlconf.schema_problem(validator, data)
-    if problem is not None:
-        keys, message, error = problem
-        if error.validator == "additionalProperties" and message.startswith("unknown key"):
-            message += f" (known: {', '.join(sorted(error.schema.get('properties', {})))})"
-        raise ConfigError(yamlconf.located(source, root, keys, message))
+    KEEP = 16  # digests kept: a few configs and their recent versions
+
+    def __init__(self, path: Path, raw: bytes) -> None:
+        git_dir = path.parent / ".git"
+        self.file = git_dir / "soc2lint" / "config.json" if git_dir.is_dir() else None
+        self.raw = raw
+
+    def _digest(self) -> str:
+        return hashlib.sha256(SCHEMA_FILE.read_bytes() + b"\0" + self.raw).hexdigest()
+
+    def _known(self) -> list[str]:
+        if self.file is None:
+            return []
+        try:
+            known = json.loads(self.file.read_text(encoding="utf-8")).get("valid", [])
+        except (OSError, ValueError, AttributeError):
+            return []
+        return [d for d in known if isinstance(d, str)] if isinstance(known, list) else []
+
+    def hit(self) -> bool:
+        return self.file is not None and self._digest() in self._known()
+
+    def add(self) -> None:
+        if self.file is None:
+            return
+        known = [self._digest(), *self._known()][: self.KEEP]
+        try:
+            self.file.parent.mkdir(mode=0o700, exist_ok=True)
+            tmp = self.file.with_name(f"config.json.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"valid": known}) + "\n", encoding="utf-8")
+            os.replace(tmp, self.file)
+        except OSError:
+            pass  # a read-only .git: the next run validates again, which is only slower
+
+
+def _validate(
+    data: Mapping[str, Any],
+    source: str,
+    root: nodes.Node | None,
+    cache: _ValidCache | None = None,
+) -> None:
+    if cache is None or not cache.hit():
+        _schema_check(data, source, root)
+        if cache is not None:
+            cache.add()
     for i, entry in enumerate(data.get("exceptions", ())):
         if "expires" in entry:
             try:
@@ -165,3 +207,16 @@ def _validate(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> 
                         f"not a date: {entry['expires']!r}",
                     )
                 ) from None
+
+
+def _schema_check(data: Mapping[str, Any], source: str, root: nodes.Node | None) -> None:
+    import jsonschema  # ~0.1 s to import: skipped when the cache knows these bytes
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    problem = yamlconf.schema_problem(validator, data)
+    if problem is not None:
+        keys, message, error = problem
+        if error.validator == "additionalProperties" and message.startswith("unknown key"):
+            message += f" (known: {', '.join(sorted(error.schema.get('properties', {})))})"
+        raise ConfigError(yamlconf.located(source, root, keys, message))

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 WRITE_ALL = """\
 on: push
 permissions: write-all
@@ -353,3 +355,37 @@ def test_messages_quote_the_candidates_own_values_and_size(
     write("policy/ACME003-too-many-steps.yaml", rule.replace("{PLACEHOLDER}", "{candidate.a.b}"))
     code, _, err = run("--rules", str(tmp_path / "policy"), str(repo))
     assert code == 2 and "unknown placeholder {candidate.a.b}" in err
+
+
+def test_config_schema_check_is_cached_in_the_git_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config beside `.git` that passed the schema is not checked again (no jsonschema import
+    on a pre-commit run); changed bytes are checked again, and a bad config is never cached."""
+    from soc2lint import config
+    from soc2lint.errors import ConfigError
+
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / ".soc2lint.yaml"
+    path.write_text("select: [GHA]\n")
+    checked: list[Any] = []
+    real = config._schema_check
+
+    def spy(data: Any, source: str, root: Any) -> None:
+        checked.append(data)
+        real(data, source, root)
+
+    monkeypatch.setattr(config, "_schema_check", spy)
+    assert config.load_config(path).select == ("GHA",)
+    assert config.load_config(path).select == ("GHA",)
+    assert len(checked) == 1  # the second load trusted the cache
+    assert (tmp_path / ".git" / "soc2lint" / "config.json").is_file()
+    path.write_text("select: [GHA]\nbogus: 1\n")
+    with pytest.raises(ConfigError, match="bogus"):
+        config.load_config(path)
+    with pytest.raises(ConfigError, match="bogus"):
+        config.load_config(path)
+    assert len(checked) == 3  # a failing config is checked every time
+    path.write_text("select: [GHA]\n")
+    assert config.load_config(path).select == ("GHA",)
+    assert len(checked) == 3  # the old bytes are known again

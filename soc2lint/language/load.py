@@ -47,9 +47,10 @@ def load_rules(
         validated_files(d) if i < builtin_count and trust_validated else {}
         for i, d in enumerate(directories)
     ]
+    files = [rule_files(d) for d in directories]  # each tree walked once
     library_files, trusted_libraries = [], {}
     for i, directory in enumerate(directories):
-        for path in rule_files(directory):
+        for path in files[i]:
             if is_library(path):
                 display = _display(path, directory, i < builtin_count)
                 library_files.append((path, display))
@@ -59,7 +60,7 @@ def load_rules(
     library = load_library(library_files, trusted_libraries)
     for i, directory in enumerate(directories):
         trusted = digests[i]
-        for path in rule_files(directory):
+        for path in files[i]:
             if is_library(path):
                 continue
             rule = load_rule_file(

@@ -33,12 +33,12 @@ def _matches(rule: Rule, code: str) -> int:
 def unknown_codes(rules: Sequence[Rule], codes: Iterable[str]) -> list[tuple[str, str | None]]:
     """(code, suggestion or None) for each of `codes` that names no rule: a typo in --select
     would otherwise disable a CI gate without a word."""
-    import difflib
-
     out: list[tuple[str, str | None]] = []
     for code in codes:
         if any(_matches(rule, code) for rule in rules):
             continue
+        import difflib  # only for a code that names no rule
+
         names = sorted(
             {r.id for r in rules}
             | {r.name for r in rules}
