@@ -99,7 +99,7 @@ def main() -> int:
     files = sum(1 for p in Path(corpus).rglob("*.y*ml") if p.is_file())
     print(
         f"corpus {corpus}: {files} YAML files; {os.cpu_count()} cores, "
-        f"load {open('/proc/loadavg').read().split()[:3]}"
+        f"load {Path('/proc/loadavg').read_text().split()[:3]}"
     )
     for cmd in commands.values():  # one warm-up each (page cache, .pyc)
         timed(cmd, env)
