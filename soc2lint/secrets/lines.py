@@ -461,8 +461,8 @@ _PLACEHOLDER = re.compile(
 # Values that name the field rather than fill it (`"passwordField": "password"`): nowhere a
 # secret. Compared with the whole value.
 _FIELD_WORDS = frozenset({"password", "passwd", "pwd", "secret", "username", "user"})
-# The words URL-parser test vectors and docs use as a password: `user:pass@host`,
-# `"password": "pass"`. Quiet in tests and docs only: in an application's config `pass123` is
+# The words URL-parser test vectors and docs use as a password (in a URL's user-info, or as a
+# password key's value). Quiet in tests and docs only: in an application's config `pass123` is
 # a weak password, still a credential.
 _DUMMY_PASSWORDS = frozenset(
     {
