@@ -3,7 +3,8 @@
 repository of bench/k8s-tuning.txt and bench/k8s-heldout.txt (extracted by bench/k8s_corpora.sh),
 write every finding with its source lines to bench/.work/k8s-precision-review.md for a human to
 judge, and count the hand labels of bench/k8s-labels.json per set and rule: true, false,
-unlabelled. A label is keyed `repo path:line:col RULE` and says `true` or `false` with a reason.
+unlabelled. A label is keyed `repo path:line:col RULE` and says `true`, `false` or `debatable`
+with a reason (precision = true / (true + false)).
 
     python3 bench/k8s_precision.py [--select KUB,ARGO,FLUX,POL] [--soc2lint CMD]
 """
@@ -29,6 +30,16 @@ def repos(listing: Path) -> list[str]:
         if line.strip() and not line.startswith("#"):
             out.append(line.split()[0])
     return out
+
+
+def tally(c: collections.Counter[str]) -> str:
+    """true / false / debatable / unlabelled, and precision true / (true + false) when judged."""
+    judged = c["true"] + c["false"]
+    precision = f"  precision {c['true'] / judged:.2f}" if judged else ""
+    return (
+        f"true {c['true']:4d}  false {c['false']:4d}  debatable {c['debatable']:3d}  "
+        f"unlabelled {c['unlabelled']:4d}{precision}"
+    )
 
 
 def main() -> int:
@@ -70,15 +81,9 @@ def main() -> int:
         for rule in sorted(counts):
             c = counts[rule]
             family[rule.rstrip("0123456789")].update(c)
-            print(
-                f"  {rule:8s} true {c['true']:4d}  false {c['false']:4d}  "
-                f"unlabelled {c['unlabelled']:4d}"
-            )
+            print(f"  {rule:8s} {tally(c)}")
         for fam, c in sorted(family.items()):
-            print(
-                f"  family {fam:5s} true {c['true']:4d}  false {c['false']:4d}  "
-                f"unlabelled {c['unlabelled']:4d}"
-            )
+            print(f"  family {fam:5s} {tally(c)}")
     out = BENCH / ".work/k8s-precision-review.md"
     out.write_text("".join(review))
     print(f"review: {out}")
