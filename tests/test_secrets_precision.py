@@ -337,3 +337,16 @@ def test_hex_test_data_etags_and_names_repeated_as_values_are_quiet(
     assert _where(_findings(run, tmp_path)) == [
         ("SEC001", "app/keys.py", 1, 16, "Hex High Entropy String")
     ]
+
+
+def test_hex_that_encodes_text_under_a_secret_name_is_still_a_secret(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    """Hex that decodes to text is test data in a buffer, but under a key that names a secret it
+    is a hex-encoded credential: the name wins, as it wins over digest words."""
+    text = "".join(f"{b:02x}" for b in b"Zq8#mP2vL9xR4tW7kJ3n")
+    write("app/settings.py", f'client_secret = "{text}"\n')
+    write("spec/body.js", f"req.write(Buffer.from('{text}', 'hex'))\n")
+    assert [(p, line) for _, p, line, _, _ in _where(_findings(run, tmp_path))] == [
+        ("app/settings.py", 1)
+    ]

@@ -431,11 +431,11 @@ def _identifier(kind: str, value: str, line: str, filename: str = "") -> bool:
         return True  # a weak ETag (`W/"3e7-<hash>"`)
     if kind != "Hex High Entropy String":
         return False
-    if _hex_data(value):
-        return True
     key = own_key(line, at)
     if key is not None and secret_name(key[1]):
-        return False
+        return False  # `client_secret = "<hex>"`: a hex-encoded secret is still one
+    if _hex_data(value):
+        return True
     if key is not None and _DIGEST_WORDS.search(_words(key[1])):
         return True  # `nonce="<34 hex>"`, `sha = "..."`: the name says so, whatever the length
     if len(value) not in _DIGEST_LENGTHS:
