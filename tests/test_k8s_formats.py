@@ -176,3 +176,21 @@ def test_unknown_kinds_and_odd_documents_pass_quietly(
     )
     got, _ = findings(run, tmp_path, "--select", "KUB,ARGO,FLUX,POL", "--preview")
     assert got == []
+
+
+def test_an_alias_bomb_kustomization_is_not_read(tmp_path: Path) -> None:
+    """The kustomization is the scanned repository's: one that would grow past the alias limit
+    is not read (no patches, no namespace), and reading it stays bounded."""
+    from soc2lint.formats.kubernetes import read_kustomization
+
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 12):
+        bomb += f"{chr(97 + i)}: &{chr(97 + i)} [*{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}]\n"
+    bomb += "patches: *l\nnamespace: shop\n"
+    (tmp_path / "kustomization.yaml").write_text(bomb, encoding="utf-8")
+    assert read_kustomization(str(tmp_path)) is None
+    (tmp_path / "kustomization.yaml").write_text("namespace: shop\npatches: [{path: p.yaml}]\n")
+    assert read_kustomization(str(tmp_path)) == {
+        "namespace": "shop",
+        "patches": [{"path": "p.yaml"}],
+    }

@@ -31,8 +31,6 @@ POD_KINDS = frozenset(
     | {"Job", "CronJob"}
 )
 CORE_GROUPS = ("v1", "apps/", "extensions/", "batch/")
-KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-MAX_KUSTOMIZATION = 1 << 20
 
 Fact = dict[str, Any]
 
@@ -122,19 +120,15 @@ def _kustomize_namespace(root: str, path: str) -> str | None:
 @lru_cache(maxsize=4096)
 def _directory_namespace(root: str, directory: str) -> str | None:
     """ "" when the directory has a kustomization without a namespace, None without one."""
-    import yaml
+    from soc2lint.formats.kubernetes import KUSTOMIZATION_NAMES, read_kustomization
 
-    for name in KUSTOMIZATIONS:
-        candidate = Path(root, directory, name)
-        try:
-            if not candidate.is_file() or candidate.stat().st_size > MAX_KUSTOMIZATION:
-                continue
-            data = yaml.safe_load(candidate.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
-        namespace = data.get("namespace") if isinstance(data, dict) else None
-        return namespace if isinstance(namespace, str) and namespace else ""
-    return None
+    if not any(Path(root, directory, n).is_file() for n in KUSTOMIZATION_NAMES):
+        return None
+    data = read_kustomization(str(Path(root, directory)))
+    if not isinstance(data, dict):
+        return None  # unreadable: its namespace is unknown
+    namespace = data.get("namespace")
+    return namespace if isinstance(namespace, str) and namespace else ""
 
 
 def _compatible(a: str | None, b: str | None) -> bool:

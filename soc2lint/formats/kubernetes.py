@@ -26,6 +26,28 @@ from soc2lint.formats.registry import Candidate, Format, Target
 from soc2lint.model import Artifact, Document, ParsedArtifact
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+MAX_KUSTOMIZATION = 1 << 20
+
+
+def read_kustomization(directory: str) -> Any:
+    """The data of `directory`'s kustomization file (the first of KUSTOMIZATION_NAMES), or
+    None: absent, unreadable, over 1 MiB, not YAML, or an alias bomb (the scanned repository
+    wrote it)."""
+    from soc2lint.errors import Soc2lintError
+    from soc2lint.yamlconf import load
+
+    for name in KUSTOMIZATION_NAMES:
+        full = os.path.join(directory, name)
+        try:
+            if not os.path.isfile(full) or os.path.getsize(full) > MAX_KUSTOMIZATION:
+                continue
+            with open(full, encoding="utf-8") as handle:
+                return load(handle.read(), full, Soc2lintError)[0]
+        except (OSError, UnicodeDecodeError, Soc2lintError):
+            return None
+    return None
+
+
 PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902")
 YAML_SUFFIXES = (".yml", ".yaml")
 
@@ -115,20 +137,10 @@ def _kustomize_patches(directory: str, candidate: Candidate) -> frozenset[str]:
         return memo[directory]
     found: set[str] = set()
     base = os.path.join(str(candidate.root), directory) if directory else str(candidate.root)
-    for name in KUSTOMIZATION_NAMES:
-        full = os.path.join(base, name)
-        if not os.path.isfile(full):
-            continue
-        try:
-            import yaml
-
-            with open(full, encoding="utf-8") as handle:
-                data = yaml.safe_load(handle.read(1 << 20))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
-            continue
-        for rel in _patch_paths(data):
-            joined = posixpath.normpath(posixpath.join(directory, rel)) if directory else rel
-            found.add(posixpath.normpath(joined))
+    data = read_kustomization(base)
+    for rel in _patch_paths(data) if data is not None else ():
+        joined = posixpath.normpath(posixpath.join(directory, rel)) if directory else rel
+        found.add(posixpath.normpath(joined))
     memo[directory] = frozenset(found)
     return memo[directory]
 
