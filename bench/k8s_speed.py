@@ -49,7 +49,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", default=str(BENCH / ".work/k8s/kubernetes__examples"))
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--soc2lint", default=os.environ.get("SOC2LINT", "soc2lint"))
+    # the soc2lint beside this interpreter (a venv's), else the one on PATH
+    here = Path(sys.executable).parent / "soc2lint"
+    default = str(here) if here.exists() else "soc2lint"
+    parser.add_argument("--soc2lint", default=os.environ.get("SOC2LINT", default))
     parser.add_argument("--checkov", default=str(BENCH / ".work/checkov-venv/bin/checkov"))
     args = parser.parse_args()
     # checkov skips every directory whose name starts with a dot (bench/.work/...): both tools
@@ -101,8 +104,10 @@ def main() -> int:
         f"corpus {corpus}: {files} YAML files; {os.cpu_count()} cores, "
         f"load {Path('/proc/loadavg').read_text().split()[:3]}"
     )
-    for cmd in commands.values():  # one warm-up each (page cache, .pyc)
-        timed(cmd, env)
+    for label, cmd in commands.items():  # one warm-up each (page cache, .pyc)
+        code = timed(cmd, env)[2]
+        if code not in (0, 1):  # 1: checkov's "failed checks"; anything else did not run
+            sys.exit(f"{label}: exit {code} on the warm-up run ({shlex.join(cmd)})")
     walls: dict[str, list[float]] = {k: [] for k in commands}
     rss: dict[str, list[int]] = {k: [] for k in commands}
     codes: dict[str, set[int]] = {k: set() for k in commands}
