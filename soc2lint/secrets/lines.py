@@ -269,15 +269,45 @@ def _scan_raw(line: str, filename: str, line_number: int) -> list[Secret]:
     if skipped_file(filename):
         return []
     if len(line) <= WINDOW:
-        return _scan_window(line, filename, line_number)
+        return [s for s in _scan_window(line, filename, line_number) if not _glued(s, line)]
     out: dict[str, Secret] = {}
     for start in range(0, len(line), WINDOW - OVERLAP):
         for secret in _scan_window(line[start : start + WINDOW], filename, line_number):
             if secret.value not in out:
-                out[secret.value] = replace(secret, start=line.find(secret.value))
+                out[secret.value] = replace(secret, start=_column(secret.kind, secret.value, line))
         if start + WINDOW >= len(line):
             break
-    return list(out.values())
+    return [s for s in out.values() if not _glued(s, line)]
+
+
+# An access key id is 20 characters standing alone: detect-secrets' pattern has no word
+# boundary, so it also matches inside any long run of capitals and digits (a DNA string, a
+# base32 blob, a minified identifier).
+_GLUED_KINDS = frozenset({"AWS Access Key"})
+
+
+def _glued(secret: Secret, line: str) -> bool:
+    """A provider key match with a letter or digit right before or after it wherever it stands
+    on the line: part of a longer word, not a key. (`\\nAKIA...` in an escaped string is a
+    boundary.)"""
+    if secret.kind not in _GLUED_KINDS:
+        return False
+    value = secret.value
+    at = line.find(value)
+    if at < 0:
+        return False
+    while at >= 0:
+        before = line[at - 1] if at > 0 else ""
+        after = line[at + len(value) : at + len(value) + 1]
+        escaped = at >= 2 and line[at - 2] == "\\"
+        if not (_alnum(before) and not escaped) and not _alnum(after):
+            return False  # one standalone occurrence is enough
+        at = line.find(value, at + 1)
+    return True
+
+
+def _alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
 
 
 def flag_line(line: str, filename: str, line_number: int = 1) -> Iterator[Any]:
@@ -321,7 +351,7 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
     specific = [v for v, k in best.items() if k not in _GENERIC]
     minified = _minified(filename, line)
     return [
-        Secret(kind, value, line.find(value))
+        Secret(kind, value, _column(kind, value, line))
         for value, kind in best.items()
         if (kind not in _GENERIC or not any(v in value or value in v for v in specific))
         and not (minified and not provider_format(kind))
@@ -332,7 +362,19 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
         and not _example_host(kind, value, line)
         and not _alphabet(kind, value)
         and not _condition(kind, value, line)
+        and not _prose(kind, value)
+        and not _sample_jwt(kind, value)
     ]
+
+
+def _column(kind: str, value: str, line: str) -> int:
+    """Where a value stands on its line: a URL's password after its user's `:` (the user
+    may be the same word: `admin:admin@`)."""
+    if kind == "Basic Auth Credentials":
+        at = line.find(f":{value}@")
+        if at >= 0:
+            return at + 1
+    return line.find(value)
 
 
 # A `key = value`, `"key": value`, `key: value`, `key => value` just before a value: its key.
@@ -490,19 +532,21 @@ _DUMMY_PASSWORDS = frozenset(
 def _placeholder(kind: str, value: str, line: str = "", filename: str = "") -> bool:
     """A keyword's or URL's value that stands for a secret rather than being one: a
     placeholder, the field's own name or its key's name again, a dummy word in tests or docs,
-    or the user name again (`user:user@`)."""
+    or the user name again (`user:user@`) in tests or docs."""
     if kind not in ("Secret Keyword", "Basic Auth Credentials"):
         return False
     word = value.lower().strip("'\"")
     if word in _FIELD_WORDS or (word in _DUMMY_PASSWORDS and code_scope(filename)):
         return True
-    key = own_key(line, line.rfind(value))
-    if key is not None and _words(key[1].rsplit(".", 1)[-1]).split() == _words(value).split():
-        return True  # `secret_key = "secret_key"`: the name again
     if kind == "Basic Auth Credentials":
+        if not code_scope(filename):
+            return False  # `admin:admin@` in an application is a default password in use
         at = line.find(":" + value + "@")
         user = re.search(r"[^/:@\s]*$", line[: max(at, 0)]) if at > 0 else None
         return bool(user and user.group(0) and user.group(0) == value)
+    key = own_key(line, line.rfind(value))
+    if key is not None and _words(key[1].rsplit(".", 1)[-1]).split() == _words(value).split():
+        return True  # `secret_key = "secret_key"`: the name again
     return _PLACEHOLDER.fullmatch(value) is not None
 
 
@@ -533,6 +577,56 @@ def _condition(kind: str, value: str, line: str) -> bool:
         or _CONDITION_LINE.match(line) is not None
         or before.endswith(("==", "!=", "==="))
     )
+
+
+# A word of prose: letters, lowercase after the first (`Enter`, `password`, `l'utilisateur`),
+# or a short acronym (`API`), with closing punctuation. Random strings mix cases and digits.
+_PROSE_WORD = re.compile(
+    r"(?:[^\W\d_][^\W\dA-Z_]*(?:['\u2019-][^\W\dA-Z_]+)*|[A-Z]{2,5})[.,!?:;\u2026]*"
+)
+
+
+def _prose(kind: str, value: str) -> bool:
+    """A keyword's value that is text for a person (`"password": "Enter your password"`,
+    `"resetPassword": "Reset Password"`, `"Passwords do not match."`: i18n catalogues and UI
+    labels): two or more words of prose, in sentence or title case or ending with punctuation,
+    or a label in a script other than Latin. An all-lowercase passphrase stays a finding."""
+    if kind != "Secret Keyword":
+        return False
+    text = value.strip().strip("'\"`")
+    words = text.split()
+    if not words or not all(_PROSE_WORD.fullmatch(w) for w in words):
+        return False
+    if len(words) == 1:
+        return not any(c.isascii() and c.isalpha() for c in text)
+    return text[0].isupper() or text[-1] in ".!?:\u2026"
+
+
+def _sample_jwt(kind: str, value: str) -> bool:
+    """The JWT every tutorial copies (jwt.io's example: subject 1234567890, John Doe, issued
+    at 1516239022; two of the three), signed with a key printed next to it: a sample,
+    anywhere. Any other JWT is reported (in tests and docs at their lower severity)."""
+    if kind != "JSON Web Token":
+        return False
+    import base64
+    import binascii
+    import json
+
+    parts = value.split(".")
+    if len(parts) < 2:
+        return False
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return False
+    if not isinstance(claims, dict):
+        return False
+    marks = (
+        str(claims.get("sub")) == "1234567890",
+        str(claims.get("name", "")).lower() in ("john doe", "jane doe"),
+        bool(claims.get("iat") == 1516239022),
+    )
+    return sum(marks) >= 2  # two of jwt.io's three claims: one alone is a coincidence
 
 
 # minified or obfuscated JavaScript/CSS: a bundle's lines are thousands of characters long
@@ -684,7 +778,22 @@ _TEST_DIRS = frozenset(
         "testsuite",
     }
 )
-_DOC_DIRS = frozenset({"doc", "docs", "documentation", "examples", "example", "samples"})
+_DOC_DIRS = frozenset(
+    {
+        "doc",
+        "docs",
+        "documentation",
+        "docs_src",
+        "docs-src",
+        "doc_src",
+        "examples",
+        "example",
+        "samples",
+        "sample",
+        "tutorial",
+        "tutorials",
+    }
+)
 # third-party code committed with the project: its secrets are its authors' test values
 _VENDORED_DIRS = frozenset(
     {"site-packages", "dist-packages", "node_modules", "vendor", "third_party"}

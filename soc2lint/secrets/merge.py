@@ -15,7 +15,7 @@ from typing import Any
 
 from soc2lint.config import Config
 from soc2lint.errors import Soc2lintError
-from soc2lint.model import Finding, Location, Rule
+from soc2lint.model import Finding, Location, Rule, Severity
 
 MakeFinding = Callable[..., Finding]
 
@@ -133,10 +133,36 @@ def merge_history(
             "date": s.commit.date[:10],
             "occurrences": str(result.occurrences[fp]),
         }
-        finding = make_finding(rule, location, fields, fp)
-        out.append(replace(finding, properties=_commit_properties(s, result)))
+        properties = _commit_properties(s, result)
+        scope = _scope(rule, s)
+        if scope is None:
+            finding = make_finding(rule, location, fields, fp)
+        else:
+            # tests, docs or vendored code where the secret entered: SEC001's judgement, at the
+            # lower severity the rule names, with its scoped message; the identity is the same
+            what, severity, template = scope
+            finding = make_finding(rule, location, {**fields, "scope": what}, fp, template)
+            properties += (("code_scope", what), ("scope_severity", severity.name.lower()))
+            if severity < finding.severity:
+                finding = replace(finding, severity=severity)
+        out.append(replace(finding, properties=properties))
     merged.findings = out
     return merged
+
+
+def _scope(rule: Rule, s: Any) -> tuple[str, Severity, str | None] | None:
+    """(scope, severity, message template) for a history secret that entered in test code,
+    docs or vendored code (by the path in that commit), as SEC001 lowers one in the tree;
+    None for application code and for provider-format keys, which are a secret anywhere."""
+    from soc2lint.secrets.lines import code_scope, provider_format
+
+    params = {**rule.with_, **rule.params}
+    what = code_scope(s.path)
+    if not what or provider_format(s.kind) or not params.get("scoped_severity"):
+        return None
+    severity = Severity.parse(str(params["scoped_severity"]))
+    template = params.get("scoped_message")
+    return what, severity, str(template) if template else None
 
 
 def _audit_file(
