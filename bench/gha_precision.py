@@ -5,7 +5,8 @@
     python3 bench/gha_precision.py --corpus bench/.work/heldout-workflows --labels bench/gha-labels-heldout.json
 
 Runs `soc2lint <corpus> --select GHA --format json --no-config --fail-on never` (`$SOC2LINT`,
-default `<python> -m soc2lint`), counts the findings per rule, draws a stratified sample with a
+default `<python> -m soc2lint`; `--select IDS` and `--preview` change the rule set, e.g.
+`--preview --select GHA027,GHA028,GHA029,GHA030,GHA031` for the preview rules' own table), counts the findings per rule, draws a stratified sample with a
 fixed seed (`--per-rule N` findings of each rule, all of them when a rule has fewer; the sample
 depends only on the seed and the set of findings), and reads the hand labels: a JSON object
 mapping a finding's key (`RULE|path|identity`, stable when lines move; a secret's
@@ -38,9 +39,10 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 
 
-def scan(corpus: Path) -> list[dict]:
+def scan(corpus: Path, select: str = "GHA", preview: bool = False) -> list[dict]:
     cmd = shlex.split(os.environ.get("SOC2LINT", f"{sys.executable} -m soc2lint"))
-    cmd += [str(corpus), "--select", "GHA", "--format", "json", "--no-config", "--fail-on", "never"]
+    cmd += [str(corpus), "--select", select, "--format", "json", "--no-config", "--fail-on", "never"]
+    cmd += ["--preview"] if preview else []
     env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(corpus.parent)}
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO, env=env)
     if proc.returncode != 0:
@@ -85,13 +87,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-rule", type=int, default=6)
     ap.add_argument("--seed", type=int, default=20261204)
     ap.add_argument("--review", type=Path)
+    ap.add_argument("--select", default="GHA", help="rule ids or prefixes (default GHA)")
+    ap.add_argument(
+        "--preview", action="store_true", help="also run preview rules (e.g. --select GHA027,...)"
+    )
     args = ap.parse_args(argv)
 
-    findings = scan(args.corpus)
+    findings = scan(args.corpus, args.select, args.preview)
     counts = Counter(f["rule_id"] for f in findings)
     picked = sample(findings, args.per_rule, args.seed)
     labels = json.loads(args.labels.read_text()) if args.labels.exists() else {}
-    review = args.review or BENCH / ".work" / f"gha-review-{args.corpus.name}.md"
+    suffix = "-preview" if args.preview else ""
+    review = args.review or BENCH / ".work" / f"gha-review-{args.corpus.name}{suffix}.md"
     review.parent.mkdir(parents=True, exist_ok=True)
     with review.open("w", encoding="utf-8") as out:
         for rule, items in picked.items():
