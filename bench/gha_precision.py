@@ -41,7 +41,16 @@ REPO = BENCH.parent
 
 def scan(corpus: Path, select: str = "GHA", preview: bool = False) -> list[dict]:
     cmd = shlex.split(os.environ.get("SOC2LINT", f"{sys.executable} -m soc2lint"))
-    cmd += [str(corpus), "--select", select, "--format", "json", "--no-config", "--fail-on", "never"]
+    cmd += [
+        str(corpus),
+        "--select",
+        select,
+        "--format",
+        "json",
+        "--no-config",
+        "--fail-on",
+        "never",
+    ]
     cmd += ["--preview"] if preview else []
     env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(corpus.parent)}
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO, env=env)
