@@ -35,14 +35,24 @@ class Matcher:
     check: Condition | None  # the `assert:` block
     report: Path | None
     message: str | None = None  # overrides the rule's message for this block
+    # the part of `where` that reads only the document (`$.kind`, parameters): false there, the
+    # `where` is false for every candidate, so none is looked for (see _document_gate)
+    gate: Condition | None = None
 
     def run(
         self, root: nodes.Node, params: Mapping[str, Any], memo: dict[Any, Any] | None = None
     ) -> Iterator[Hit]:
         ctx = Context(root, params, {} if memo is None else memo)
+        if self.gate is not None and not self.gate(ctx, root, ())[0]:
+            return
         seen: set[Route] = set()
         for path in self.for_each:
-            for route, node in resolve(path, root, (), root):
+            # the same paths (a named path's containers) are walked by many rules: once a document
+            key = ("for_each", path.steps)
+            found = ctx.memo.get(key)
+            if found is None:
+                found = ctx.memo[key] = resolve(path, root, (), root)
+            for route, node in found:
                 if route in seen:
                     continue
                 seen.add(route)
@@ -143,7 +153,48 @@ def compile_match(
     )
     if where is None and check is None:
         raise MatchError(prefix, "a match needs `where`, `assert`, or both")
-    return Matcher(for_each, where, check, report, spec.get("message"))
+    gate = None
+    if where is not None and for_each != (parse_path(ROOT),):
+        parts = [
+            c
+            for c in _conjuncts(spec["where"], scope.conditions)
+            if _whole_document(c, scope.conditions)
+        ]
+        if parts:
+            gate = compile_condition({"all": parts}, f"{prefix}.where", scope)
+    return Matcher(for_each, where, check, report, spec.get("message"), gate)
+
+
+def _conjuncts(raw: Any, library: Mapping[str, Any], seen: tuple[str, ...] = ()) -> list[Any]:
+    """The conditions that must all hold for `raw` to hold (`all:` and named conditions opened)."""
+    if isinstance(raw, dict) and "path" not in raw and "quantifier" not in raw:
+        if set(raw) == {"all"} and isinstance(raw["all"], list):
+            return [c for part in raw["all"] for c in _conjuncts(part, library, seen)]
+        name = raw.get("use")
+        if set(raw) == {"use"} and isinstance(name, str) and name in library and name not in seen:
+            return _conjuncts(library[name], library, seen + (name,))
+    return [raw]
+
+
+def _whole_document(raw: Any, library: Mapping[str, Any], seen: tuple[str, ...] = ()) -> bool:
+    """Whether a condition's result is the same for every candidate of a document: it reads
+    only absolute paths (`$.kind`) and parameters. Conservative: `references` never is."""
+    if not isinstance(raw, dict) or "references" in raw:
+        return False
+    if "param" in raw:
+        return True
+    if "path" in raw:
+        text = str(raw["path"]).strip()
+        return text == ROOT or text.startswith((ROOT + ".", ROOT + "["))
+    parts = raw.get("all", raw.get("any"))
+    if isinstance(parts, list):
+        return all(_whole_document(c, library, seen) for c in parts)
+    if "not" in raw:
+        return _whole_document(raw["not"], library, seen)
+    name = raw.get("use")
+    if isinstance(name, str) and name in library and name not in seen:
+        return _whole_document(library[name], library, seen + (name,))
+    return False
 
 
 def compile_matches(

@@ -184,8 +184,9 @@ class DocumentScanner:
         for doc in documents:
             memo: dict[Any, Any] = {}  # shared by the rules evaluated on this document
             lowered: str | None = None
+            accepted: dict[int, bool] = {}  # id(target) -> whether it reads this document
             for rule, covering in rules:
-                if not any(t.accepts is None or t.accepts(doc) for t in covering):
+                if not any(_accepts(t, doc, accepted) for t in covering):
                     continue
                 if rule.prefilter is not None:
                     fast = caseless(rule.prefilter)
@@ -292,6 +293,16 @@ class DocumentScanner:
                         ident += "#" + hit.fields["identity"]
                     fields = {"object": doc.identity, **hit.fields}
                     findings.append(make_finding(rule, location, fields, ident, hit.message))
+
+
+def _accepts(target: Target, doc: Document, seen: dict[int, bool]) -> bool:
+    """Whether `target` reads `doc`, asked once per document for all the rules of the target."""
+    if target.accepts is None:
+        return True
+    key = id(target)
+    if key not in seen:
+        seen[key] = bool(target.accepts(doc))
+    return seen[key]
 
 
 def _limit(config: Config, artifact: Artifact) -> int:

@@ -63,7 +63,8 @@ def scan(
     findings, undecided = joins.settle(findings, complete=not paths)
     not_evaluated = list(second.not_evaluated) + undecided
     notes = list(found.notes)
-    if history and not paths:
+    if history and not paths and "secrets-history" in scanner.engine_rules:
+        # only a selection with SEC002 pays for importing the history scanner
         from soc2lint.secrets.merge import HistoryOptions, merge_history
 
         merged = merge_history(
