@@ -82,7 +82,8 @@ def test_document_gate_changes_no_result() -> None:
     for case in CASES:
         matcher = compile_match(case, {"names": {}}, CONDITIONS)
         ungated = replace(matcher, gate=None)
-        for params in ({"names": []}, {"names": ["x"]}):
+        choices: tuple[dict[str, Any], ...] = ({"names": []}, {"names": ["x"]})
+        for params in choices:
             for root in docs:
                 assert _hits(matcher, root, params) == _hits(ungated, root, params), case
 
