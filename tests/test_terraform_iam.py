@@ -181,6 +181,12 @@ def test_policy_document_blocks_default_to_allow_and_read_principals_and_conditi
     assert (second.effect, second.index, is_wildcard_action(second)) == ("Deny", 1, False)
 
 
+def test_toset_values_read_in_a_stable_order() -> None:
+    s = block(actions=frozenset({"s3:PutObject", "s3:*"}), resources={"*"})
+    assert s.actions == ("s3:*", "s3:PutObject")
+    assert is_wildcard_action(s) is True
+
+
 def test_document_given_as_the_statement_list_or_one_block() -> None:
     blocks = [{"actions": ["*"], "resources": ["*"]}]
     assert statements_from_document(blocks, unknown=U) == statements_from_document(

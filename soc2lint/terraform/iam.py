@@ -4,7 +4,7 @@ questions the TFA rules ask of a statement (full admin, wildcard action, trust t
 Pure functions, no I/O, no import of the evaluator. The contract with the caller:
 
 * Input is an *evaluated* Python value: ``None``, ``bool``, ``int``, ``float``, ``str``, ``list``
-  / ``tuple`` and ``dict`` with string keys, as the evaluator produces for HCL expressions,
+  / ``tuple`` (a ``set`` from ``toset`` too) and ``dict`` with string keys, as the evaluator produces for HCL expressions,
   ``jsonencode(...)`` arguments and nested blocks. Anything the evaluator could not resolve (a
   variable without a value, ``data.*``, a resource attribute, a function it does not model, an
   unexpanded ``dynamic`` block) is the caller's own sentinel object, passed as ``unknown=``; it
@@ -299,6 +299,9 @@ def _list(value: object, where: str, unknown: object) -> tuple[str | Unknown, ..
         return UNKNOWN
     if isinstance(value, list | tuple):
         return tuple(_scalar(v, where, unknown) for v in value)
+    if isinstance(value, set | frozenset):  # toset([...]): no order, so a stable one
+        items = [_scalar(v, where, unknown) for v in value]
+        return tuple(sorted(items, key=lambda i: (isinstance(i, Unknown), str(i))))
     return (_scalar(value, where, unknown),)
 
 
