@@ -211,7 +211,12 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
         if raw in scope.using:
             raise MatchError(here, f"named condition {raw!r} uses itself")
         inner_scope = Scope(scope.params, scope.conditions, scope.using + (raw,))
-        named = _memoised(
+        memoise = (
+            _per_document
+            if whole_document(scope.conditions[raw], scope.conditions, scope.using + (raw,))
+            else _memoised
+        )
+        named = memoise(
             raw,
             compile_condition(scope.conditions[raw], f"{here}({raw})", inner_scope),
             tuple(sorted(params_in(scope.conditions[raw], scope.conditions))),
@@ -326,6 +331,47 @@ def _memoised(name: str, condition: Condition, params: tuple[str, ...]) -> Condi
         return hit
 
     return memoised
+
+
+def whole_document(raw: Any, library: Mapping[str, Any], seen: tuple[str, ...] = ()) -> bool:
+    """Whether a condition's result is the same for every candidate of a document: it reads
+    only absolute paths (`$.kind`) and parameters. Conservative: `references` never is."""
+    if not isinstance(raw, dict) or "references" in raw:
+        return False
+    if "param" in raw:
+        return True
+    if "path" in raw:
+        text = str(raw["path"]).strip()
+        return text == "$" or text.startswith(("$.", "$["))
+    parts = raw.get("all", raw.get("any"))
+    if isinstance(parts, list):
+        return all(whole_document(c, library, seen) for c in parts)
+    if "not" in raw:
+        return whole_document(raw["not"], library, seen)
+    name = raw.get("use")
+    if isinstance(name, str) and name in library and name not in seen:
+        return whole_document(library[name], library, seen + (name,))
+    return False
+
+
+_ANYWHERE: Route = ("<candidate>",)  # stands for the candidate's route in a shared result
+
+
+def _per_document(name: str, condition: Condition, params: tuple[str, ...]) -> Condition:
+    """A named condition that reads only the document (`whole_document`): evaluated once per
+    document for every candidate and rule. Its result is the same for every candidate; its
+    witness is either a node it found (the same for all) or the candidate itself (a path not
+    found, a parameter), which is put back in for each candidate."""
+
+    def per_document(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        key = ("doc", name, tuple(id(ctx.params.get(p)) for p in params))
+        hit = ctx.memo.get(key)
+        if hit is None:
+            hit = ctx.memo[key] = condition(ctx, ctx.root, _ANYWHERE)
+        ok, witness = hit
+        return (ok, Witness(route, witness.focus)) if witness.route is _ANYWHERE else hit
+
+    return per_document
 
 
 def _count(raw: Any, path: Path | None, where: str, scope: Scope) -> Condition:

@@ -10,7 +10,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from soc2lint.formats import nodes
-from soc2lint.language.conditions import Condition, Witness, compile_condition, focus_for
+from soc2lint.language.conditions import (
+    Condition,
+    Witness,
+    compile_condition,
+    focus_for,
+    whole_document,
+)
 from soc2lint.language.paths import (
     KEY_PATH,
     ROOT,
@@ -158,7 +164,7 @@ def compile_match(
         parts = [
             c
             for c in _conjuncts(spec["where"], scope.conditions)
-            if _whole_document(c, scope.conditions)
+            if whole_document(c, scope.conditions)
         ]
         if parts:
             gate = compile_condition({"all": parts}, f"{prefix}.where", scope)
@@ -174,27 +180,6 @@ def _conjuncts(raw: Any, library: Mapping[str, Any], seen: tuple[str, ...] = ())
         if set(raw) == {"use"} and isinstance(name, str) and name in library and name not in seen:
             return _conjuncts(library[name], library, seen + (name,))
     return [raw]
-
-
-def _whole_document(raw: Any, library: Mapping[str, Any], seen: tuple[str, ...] = ()) -> bool:
-    """Whether a condition's result is the same for every candidate of a document: it reads
-    only absolute paths (`$.kind`) and parameters. Conservative: `references` never is."""
-    if not isinstance(raw, dict) or "references" in raw:
-        return False
-    if "param" in raw:
-        return True
-    if "path" in raw:
-        text = str(raw["path"]).strip()
-        return text == ROOT or text.startswith((ROOT + ".", ROOT + "["))
-    parts = raw.get("all", raw.get("any"))
-    if isinstance(parts, list):
-        return all(_whole_document(c, library, seen) for c in parts)
-    if "not" in raw:
-        return _whole_document(raw["not"], library, seen)
-    name = raw.get("use")
-    if isinstance(name, str) and name in library and name not in seen:
-        return _whole_document(library[name], library, seen + (name,))
-    return False
 
 
 def compile_matches(
