@@ -4,6 +4,12 @@ sample to label by hand, and precision from the labels (issue 12).
     python bench/secrets_precision.py bench/secrets-tuning.txt            # counts
     python bench/secrets_precision.py bench/secrets-tuning.txt --sample 40 --seed 1 \\
         --labels bench/secrets-labels-tuning.json                         # + sample / precision
+    ... --sample-high 20     # + a seeded sample of the critical and high findings alone
+
+What a user sees first is the critical and high findings: their precision is printed apart from
+that of all findings (tests, docs and vendored code are reported at medium). The critical+high
+figure reads the critical and high findings of the main sample together with those of
+`--sample-high` (a second draw among them only); the "all" figure reads the main sample alone.
 
 Each repository is a clone under bench/.work/repos/NAME (bench/clone_mirror.sh of a `fetch`
 snapshot) checked out at the listed commit. The scan is the user's:
@@ -18,7 +24,9 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import random
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -46,8 +54,10 @@ def scan(name: str, commit: str) -> list[dict]:
     ).stdout.strip()
     if head != commit:
         sys.exit(f"{root} is at {head}, the list says {commit}")
+    # SOC2LINT="python -P -m soc2lint" with PYTHONPATH=<a worktree> measures a fixed commit
+    command = shlex.split(os.environ.get("SOC2LINT", str(SOC2LINT)))
     out = subprocess.run(
-        [str(SOC2LINT), str(root), "--select", "SEC001,SEC002", "--format", "json"]
+        [*command, str(root), "--select", "SEC001,SEC002", "--format", "json"]
         + ["--fail-on", "never", "--no-cache", "-q"],
         capture_output=True,
         text=True,
@@ -66,7 +76,11 @@ def identity(name: str, f: dict) -> dict:
         "type": props.get("secret_type", ""),
         "fingerprint": props.get("secret_fingerprint", ""),
         "scope": props.get("code_scope", ""),
+        "severity": f.get("severity", ""),
     }
+
+
+HIGH = ("critical", "high")
 
 
 def key(x: dict) -> tuple:
@@ -78,30 +92,48 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("listing", type=Path)
     ap.add_argument("--sample", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--sample-high", type=int, default=0)
     ap.add_argument("--labels", type=Path)
     args = ap.parse_args(argv)
     everything: list[dict] = []
     for name, _repo, commit in corpus(args.listing):
         found = [identity(name, f) for f in scan(name, commit)]
         everything.extend(found)
-        counts = collections.Counter((f["rule"], f["type"]) for f in found)
-        print(f"{name}: {len(found)} findings")
-        for (rule, kind), n in sorted(counts.items()):
-            print(f"  {rule} {kind}: {n}")
+        counts = collections.Counter((f["rule"], f["type"], f["severity"]) for f in found)
+        high = sum(f["severity"] in HIGH for f in found)
+        print(f"{name}: {len(found)} findings, {high} critical or high")
+        for (rule, kind, severity), n in sorted(counts.items()):
+            print(f"  {rule} {kind} {severity}: {n}")
     per_rule = collections.Counter(f["rule"] for f in everything)
-    print("total:", dict(sorted(per_rule.items())))
+    per_severity = collections.Counter(f["severity"] for f in everything)
+    print("total:", dict(sorted(per_rule.items())), dict(sorted(per_severity.items())))
     if not args.sample:
         return 0
-    sample = random.Random(args.seed).sample(everything, min(args.sample, len(everything)))
+    draw = random.Random(args.seed)
+    sample = draw.sample(everything, min(args.sample, len(everything)))
+    drawn = {key(f) for f in sample}
+    rest = [f for f in everything if f["severity"] in HIGH and key(f) not in drawn]
+    extra = draw.sample(rest, min(args.sample_high, len(rest))) if args.sample_high else []
     labels = json.loads(args.labels.read_text()) if args.labels and args.labels.exists() else []
     known = {key(x): x for x in labels}
-    rows = [known.get(key(f), {**f, "verdict": "?", "reason": ""}) for f in sample]
+
+    def row(f: dict, part: str) -> dict:
+        # the verdict is kept; what the current scan says (severity, scope) is refreshed
+        old = known.get(key(f), {**f, "verdict": "?", "reason": ""})
+        return {**old, "scope": f["scope"], "severity": f["severity"], "sample": part}
+
+    rows = [row(f, "all") for f in sample] + [row(f, "high") for f in extra]
     if args.labels:
         args.labels.write_text(json.dumps(rows, indent=1) + "\n")
-    judged = [r for r in rows if r["verdict"] in ("tp", "fp")]
+    judged = [r for r in rows if r["verdict"] in ("tp", "fp") and r["sample"] == "all"]
+    judged_high = [r for r in rows if r["verdict"] in ("tp", "fp") and r["severity"] in HIGH]
     fixtures = {name for name, _r, _c in corpus(args.listing, fixtures_only=True)}
     groups = {
         "all": judged,
+        "critical+high": judged_high,
+        "critical+high, ordinary repositories": [
+            r for r in judged_high if r["repo"] not in fixtures
+        ],
         "ordinary repositories": [r for r in judged if r["repo"] not in fixtures],
         "not lowered (no code_scope)": [r for r in judged if not r.get("scope")],
         "SEC001": [r for r in judged if r["rule"] == "SEC001"],
@@ -111,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         tp = sum(r["verdict"] == "tp" for r in part)
         share = f" = {tp / len(part):.0%}" if part else ""
         print(f"precision {label}: {tp}/{len(part)}{share}")
-    unlabelled = len(rows) - len(judged)
+    unlabelled = sum(r["verdict"] not in ("tp", "fp") for r in rows)
     if unlabelled:
         print(f"{unlabelled} sampled findings still to label in {args.labels}")
     return 0

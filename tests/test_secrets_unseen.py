@@ -93,6 +93,57 @@ def test_ui_text_under_password_keys_is_no_credential(
     ]
 
 
+def test_translation_catalogues_and_ui_messages_hold_no_passwords(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    secret = _token(18)
+    write(
+        "frontend/src/locales/en.json",
+        """\
+        {
+          "passwordStrengthLow": "Low",
+          "passwordMinLength": "Password must be at least 8 characters",
+          "passwordAttempts": "{{count}} attempts left."
+        }
+        """,
+    )
+    write("po/de.po", 'msgid "Password"\nmsgstr "Passwort"\n')
+    write(
+        "frontend/src/settings.json",
+        f"""\
+        {{
+          "passwordHint": "Low",
+          "admin_password": "Summer 2024",
+          "password": "{secret}"
+        }}
+        """,
+    )
+    # outside a catalogue a single word or a word and a number is not prose
+    assert [(p, line) for p, line, *_ in _where(_findings(run, tmp_path))] == [
+        ("frontend/src/settings.json", 2),
+        ("frontend/src/settings.json", 3),
+        ("frontend/src/settings.json", 4),
+    ]
+
+
+def test_ci_values_encrypted_for_the_ci_service_are_no_secrets(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    cipher, token = _token(172), _token(40)
+    write(
+        ".travis.yml",
+        f"""\
+        env:
+          global:
+          - secure: "{cipher}"
+          - secure: {_token(172)}
+        deploy:
+          api_key: "{token}"
+        """,
+    )
+    assert [(p, line) for p, line, *_ in _where(_findings(run, tmp_path))] == [(".travis.yml", 6)]
+
+
 # --- 2. JWTs in tutorials -------------------------------------------------------------------------
 
 

@@ -363,7 +363,9 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
         and not _alphabet(kind, value)
         and not _condition(kind, value, line)
         and not _prose(kind, value)
+        and not (kind == "Secret Keyword" and catalogue(filename))
         and not _sample_jwt(kind, value)
+        and not _ci_encrypted(kind, line, filename)
     ]
 
 
@@ -582,24 +584,64 @@ def _condition(kind: str, value: str, line: str) -> bool:
 # A word of prose: letters, lowercase after the first (`Enter`, `password`, `l'utilisateur`),
 # or a short acronym (`API`), with closing punctuation. Random strings mix cases and digits.
 _PROSE_WORD = re.compile(
-    r"(?:[^\W\d_][^\W\dA-Z_]*(?:['\u2019-][^\W\dA-Z_]+)*|[A-Z]{2,5})[.,!?:;\u2026]*"
+    r"[(\"']?(?:[^\W\d_][^\W\dA-Z_]*(?:['\u2019-][^\W\dA-Z_]+)*|[A-Z]{2,5})[)\"']?[.,!?:;\u2026]*"
 )
+# a number or an interpolation among the words (`at least 8 characters`, `{{count}} left`)
+_PROSE_SLOT = re.compile(r"(?:\d{1,4}|\{\{?[\w.]+\}\}?|%[sd]|%\(\w+\)[sd])[.,!?:;]*")
 
 
 def _prose(kind: str, value: str) -> bool:
     """A keyword's value that is text for a person (`"password": "Enter your password"`,
-    `"resetPassword": "Reset Password"`, `"Passwords do not match."`: i18n catalogues and UI
-    labels): two or more words of prose, in sentence or title case or ending with punctuation,
-    or a label in a script other than Latin. An all-lowercase passphrase stays a finding."""
+    `"resetPassword": "Reset Password"`, `"Must be at least 8 characters."`: UI labels and
+    messages): two or more words of prose (a number or an interpolation among three or
+    more), in sentence or title case or ending with punctuation, or a label in a script
+    other than Latin. An all-lowercase passphrase stays a finding."""
     if kind != "Secret Keyword":
         return False
     text = value.strip().strip("'\"`")
     words = text.split()
-    if not words or not all(_PROSE_WORD.fullmatch(w) for w in words):
+    prose = [w for w in words if _PROSE_WORD.fullmatch(w)]
+    slots = len(words) - len(prose)
+    if (
+        not words
+        or slots > len(prose) // 2
+        or not all(_PROSE_WORD.fullmatch(w) or _PROSE_SLOT.fullmatch(w) for w in words)
+    ):
         return False
     if len(words) == 1:
         return not any(c.isascii() and c.isalpha() for c in text)
+    if slots and len(prose) < 2:
+        return False
     return text[0].isupper() or text[-1] in ".!?:\u2026"
+
+
+# Translation catalogues: every value is text for a person (`"passwordStrengthLow": "Low"`),
+# so a password-named key there holds no password. Randomness and provider keys still count.
+_CATALOGUE_DIRS = frozenset(
+    {"locales", "locale", "i18n", "l10n", "lang", "langs", "translations", "translation"}
+)
+_CATALOGUE_FILES = re.compile(r"(?i)\.(po|pot|xlf|xliff|arb|resx|strings|ftl)$")
+
+
+def catalogue(path: str) -> bool:
+    """A translation catalogue, by its path: a directory of translations or a catalogue
+    format (gettext, XLIFF, ARB, .resx, .strings, Fluent)."""
+    parts = path.replace("\\", "/").lower().split("/")
+    return bool(_CATALOGUE_FILES.search(parts[-1])) or any(p in _CATALOGUE_DIRS for p in parts[:-1])
+
+
+# CI configs whose `secure:` values are encrypted with the repository's public key (Travis
+# CI, AppVeyor): ciphertext only the CI service can read, not a secret in the repository.
+_CI_ENCRYPTED_FILES = (".travis.yml", "appveyor.yml", ".appveyor.yml")
+_SECURE_KEY = re.compile(r"""^\s*(?:-\s*)?secure\s*:\s*["']?[A-Za-z0-9+/=]+["']?\s*$""")
+
+
+def _ci_encrypted(kind: str, line: str, filename: str) -> bool:
+    return (
+        kind in _GENERIC
+        and filename.replace("\\", "/").rsplit("/", 1)[-1].lower() in _CI_ENCRYPTED_FILES
+        and _SECURE_KEY.match(line) is not None
+    )
 
 
 def _sample_jwt(kind: str, value: str) -> bool:
