@@ -147,7 +147,7 @@ def discover(
         listed_evidence = {c for c in candidates if c.startswith(evidence_dir + "/")}
         candidates.extend(f for f in _walk(root, evidence) if f not in listed_evidence)
     artifacts: dict[str, Artifact] = {}
-    memo: dict[str, Any] = {}
+    memo: dict[str, Any] = {"candidates": candidates}  # formats may look at the other files
     for rel in candidates:
         if rel in artifacts or any(matches(rel, pattern) for pattern in exclude):
             continue
