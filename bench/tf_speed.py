@@ -116,6 +116,8 @@ def counts(report: Path) -> str:
     data = json.loads(report.read_text())
     reports = data if isinstance(data, list) else [data]
     s = [r.get("summary", {}) for r in reports if r.get("check_type") == "terraform"]
+    if not s and "resource_count" in data:  # nothing checkov has checks for: a bare summary
+        s = [data]
     if not s:
         return "no terraform results"
     return (
