@@ -10,6 +10,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from soc2lint.formats.registry import Candidate, classify
 
 Run = Callable[..., tuple[int, str, str]]
@@ -193,4 +195,69 @@ def test_an_alias_bomb_kustomization_is_not_read(tmp_path: Path) -> None:
     assert read_kustomization(str(tmp_path)) == {
         "namespace": "shop",
         "patches": [{"path": "p.yaml"}],
+    }
+
+
+def test_a_sibling_overlay_patch_is_a_patch(
+    run: Run, write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the kustomization names the patch through `../`: not in the patch's directory or above it
+    write(
+        "apps/web/overlays/prod/kustomization.yaml",
+        """\
+        resources: [../../base]
+        patches:
+          - path: ../../patches/privileged.yaml
+        """,
+    )
+    write("apps/web/base/kustomization.yaml", "resources: [deployment.yaml]\n")
+    write("apps/web/base/deployment.yaml", PRIVILEGED)
+    write("apps/web/patches/privileged.yaml", PRIVILEGED)
+    got, _ = findings(run, tmp_path, "--select", "KUB001")
+    assert got == [("apps/web/base/deployment.yaml", 12, 25, "KUB001")]
+    # given on its own (pre-commit), no kustomization above it lists it: scanned as an object
+    monkeypatch.chdir(tmp_path)
+    got, _ = findings(run, Path("apps/web/patches/privileged.yaml"), "--select", "KUB001")
+    assert got == [("apps/web/patches/privileged.yaml", 12, 25, "KUB001")]
+
+
+def test_documentation_examples_are_not_manifests(run: Run, write: Write, tmp_path: Path) -> None:
+    write("website/docs/k8s/unifi/01-deployment.yaml", PRIVILEGED)
+    write("docs/examples/pod.json", '{"apiVersion": "v1", "kind": "Pod"}\n')
+    write("apps/website/deployment.yaml", PRIVILEGED)  # an app named website: deployed
+    got, _ = findings(run, tmp_path, "--select", "KUB001")
+    assert got == [("apps/website/deployment.yaml", 12, 25, "KUB001")]
+    assert classify(Candidate("website/docs/a.yaml", tmp_path)) == "kubernetes-docs"
+    assert classify(Candidate("doc/a.json", tmp_path)) == "kubernetes-docs-json"
+    from soc2lint.formats.registry import targets
+
+    assert "kubernetes-docs" in targets()["yaml"].kinds
+    assert "kubernetes-docs" in targets()["files"].kinds
+    assert "kubernetes-docs" not in targets()["kubernetes"].kinds
+
+
+def test_json_manifests_are_read_like_yaml(run: Run, write: Write, tmp_path: Path) -> None:
+    write(
+        "k8s/pod.json",
+        """\
+        {
+          "apiVersion": "v1",
+          "kind": "Pod",
+          "metadata": {"name": "web"},
+          "spec": {
+            "containers": [
+              {"name": "web", "image": "nginx", "securityContext": {"privileged": true}}
+            ]
+          }
+        }
+        """,
+    )
+    write("package.json", '{"name": "x", "version": "1.0.0"}\n')  # no object: not read
+    write("k8s/broken.json", '{"apiVersion": "v1", "kind": "Pod",,}\n')
+    got, data = findings(run, tmp_path, "--select", "KUB001,KUB012,SL001")
+    assert ("k8s/pod.json", 7, 75, "KUB001") in got
+    assert ("k8s/pod.json", 7, 32, "KUB012") in got
+    assert [g for g in got if g[3] == "SL001"] == [("k8s/broken.json", 1, 36, "SL001")]
+    assert {f["identity"].split(":")[0] for f in data["findings"] if f["rule_id"] != "SL001"} == {
+        "Pod/web"
     }

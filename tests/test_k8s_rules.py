@@ -212,6 +212,7 @@ spec:
       containers:
         - name: web
           image: registry.example.com/web:1.0.0
+          ports: [{containerPort: 8080}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -224,6 +225,7 @@ spec:
       containers:
         - name: web
           image: registry.example.com/web:1.0.0
+          ports: [{containerPort: 8080}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -240,9 +242,10 @@ spec:
 
 def test_production_namespaces_limit_the_availability_rules(tmp_path: Path) -> None:
     everywhere = _scan(tmp_path, {"k8s/apps.yaml": WORKLOADS}, select="KUB013")
-    assert [line for _, line, *_ in everywhere] == [10, 10, 22, 22, 33, 33]
+    # `tools` declares no port: nothing routes traffic to it, so only its livenessProbe is asked
+    assert [line for _, line, *_ in everywhere] == [10, 10, 23, 23, 35]
     assert everywhere[0][4].startswith("Container 'web' of Deployment/prod-eu/web has no")
-    assert everywhere[4][4].startswith("Container 'tools' of Deployment/tools has no")
+    assert everywhere[4][4].startswith("Container 'tools' of Deployment/tools has no livenessProbe")
     only_prod = _scan(
         tmp_path, {"k8s/apps.yaml": WORKLOADS}, select="KUB01", production_namespaces=["prod-*"]
     )

@@ -10,6 +10,12 @@ Kubernetes rule, present and future:
   `patchesJson6902` is a partial object, not a workload: it is its own kind, `kustomize-patch`
   (still YAML for the rules reading any YAML file, still text for secrets), never a manifest.
   Bases and resources are scanned as themselves;
+- a YAML or JSON file in a documentation tree (a top-level `docs/`, `doc/`, `documentation/`
+  or `website/` directory) is an example a page shows, not a manifest a cluster runs: it is its
+  own kind, `kubernetes-docs` (still YAML or JSON for the rules reading any such file, still text
+  for secrets), never a manifest;
+- JSON files are read like YAML ones: a `.json` document with `apiVersion` and `kind` is an
+  object;
 - kinds no rule knows (CRDs) are objects like any other: rules that do not name them match
   nothing there.
 """
@@ -145,23 +151,59 @@ def _kustomize_patches(directory: str, candidate: Candidate) -> frozenset[str]:
     return memo[directory]
 
 
+def _listed_patches(candidate: Candidate) -> frozenset[str]:
+    """The patches of every kustomization among the files discovery lists (memoised): a
+    kustomization in a sibling directory naming `../patches/p.yaml` is found too."""
+    memo = candidate.memo
+    if "kustomize-listed" not in memo:
+        found: set[str] = set()
+        for path in memo.get("candidates", ()):
+            directory, _, name = path.rpartition("/")
+            if name in KUSTOMIZATION_NAMES:
+                found |= _kustomize_patches(directory, candidate)
+        memo["kustomize-listed"] = frozenset(found)
+    listed: frozenset[str] = memo["kustomize-listed"]
+    return listed
+
+
 def is_kustomize_patch(candidate: Candidate) -> bool:
-    """A YAML file a kustomization in its directory, or in a directory above it, lists as a
-    patch (`patches: [{path: p.yaml}]`, `patchesStrategicMerge: [p.yaml]`,
-    `patchesJson6902: [{path: p.yaml}]`). A kustomization elsewhere naming it through `../` is
-    not looked for: the file is then scanned as a whole object."""
+    """A YAML file a kustomization lists as a patch (`patches: [{path: p.yaml}]`,
+    `patchesStrategicMerge: [p.yaml]`, `patchesJson6902: [{path: p.yaml}]`): a kustomization
+    in its directory or above it, or any kustomization of the scan (`../patches/p.yaml` from a
+    sibling overlay). When only some files are scanned (explicit paths, as pre-commit gives
+    them), only the kustomizations above each file are read."""
     if not candidate.name.endswith(YAML_SUFFIXES):
         return False
     parts = candidate.parts
     for depth in range(len(parts) - 1, -1, -1):
         if candidate.path in _kustomize_patches("/".join(parts[:depth]), candidate):
             return True
-    return False
+    return candidate.path in _listed_patches(candidate)
+
+
+DOCUMENTATION_DIRS = frozenset({"docs", "doc", "documentation", "website"})
+
+
+def _in_documentation(candidate: Candidate) -> bool:
+    """Under a top-level documentation directory (`website/docs/x.yaml`): what a documentation
+    page shows, not what a cluster runs."""
+    parts = candidate.parts
+    return len(parts) > 1 and parts[0].lower() in DOCUMENTATION_DIRS
+
+
+def is_documentation_yaml(candidate: Candidate) -> bool:
+    return candidate.name.endswith(YAML_SUFFIXES) and _in_documentation(candidate)
+
+
+def is_documentation_json(candidate: Candidate) -> bool:
+    return candidate.name.endswith(".json") and _in_documentation(candidate)
 
 
 def _parse(artifact: Artifact, text: str) -> ParsedArtifact:
-    from soc2lint.formats.yamldoc import parse_yaml
+    from soc2lint.formats.yamldoc import parse_json, parse_yaml
 
+    if artifact.path.lower().endswith(".json"):
+        return parse_json(artifact, text)
     return parse_yaml(artifact, text)
 
 
@@ -172,13 +214,28 @@ FORMATS = (
         is_kustomize_patch,
         _parse,
     ),
+    Format(
+        "kubernetes-docs",
+        "YAML in a top-level docs/, doc/, documentation/ or website/ directory: examples a "
+        "page shows, never judged as manifests",
+        is_documentation_yaml,
+        _parse,
+    ),
+    Format(
+        "kubernetes-docs-json",
+        "JSON in a top-level docs/, doc/, documentation/ or website/ directory: examples a "
+        "page shows, never judged as manifests",
+        is_documentation_json,
+        _parse,
+    ),
 )
 
 TARGETS = {
     "kubernetes": Target(
-        "Kubernetes manifests: YAML documents with apiVersion and kind (a List's items each; "
-        "not the patches a kustomization lists, nor Helm templates)",
-        frozenset({"yaml"}),
+        "Kubernetes manifests: YAML and JSON documents with apiVersion and kind (a List's "
+        "items each; not the patches a kustomization lists, examples in a documentation "
+        "tree, nor Helm templates)",
+        frozenset({"yaml", "json"}),
         "k8s/example.yaml",
         accepts=is_object,
         prefilter=may_hold_objects,

@@ -144,8 +144,11 @@ FORMATS = (
 TARGETS = {
     "yaml": Target(
         "Any YAML file",
-        frozenset({"github-workflow", "github-action", "yaml", "kustomize-patch", "helm-chart"}),
+        frozenset(
+            {"github-workflow", "github-action", "yaml", "kustomize-patch", "helm-chart"}
+            | {"kubernetes-docs"}
+        ),
         "example.yaml",
     ),
-    "json": Target("Any JSON file", frozenset({"json"}), "example.json"),
+    "json": Target("Any JSON file", frozenset({"json", "kubernetes-docs-json"}), "example.json"),
 }
