@@ -98,3 +98,27 @@ def test_gate_only_from_whole_document_conjuncts() -> None:
     memo: dict[Any, Any] = {}
     assert list(gated.run(service, {}, memo)) == []
     assert not any(isinstance(k, tuple) and k[0] == "for_each" for k in memo)
+
+
+def test_workers_only_when_the_work_pays_for_them() -> None:
+    from soc2lint.model import Artifact
+    from soc2lint.scan.parallel import MIN_FILES, MIN_WORK, TEXT_COST, worth_forking
+
+    kub = [r for r in _builtin_rules() if r.id in ("KUB001", "KUB013")]
+    secrets = [r for r in _builtin_rules() if r.id == "SEC001"]
+    each = MIN_WORK // (MIN_FILES * 2) + 1  # MIN_FILES YAML files: about half the work needed
+
+    def files(size: int, kind: str = "yaml") -> list[Artifact]:
+        return [Artifact(f"k/{i}.yaml", f"/r/k/{i}.yaml", kind, size) for i in range(MIN_FILES)]
+
+    assert not worth_forking(files(each), kub)
+    assert worth_forking(files(each * 2), kub)
+    assert not worth_forking(files(each * 100, "text"), kub)  # files no KUB rule reads
+    assert worth_forking(files(each * 2 // TEXT_COST + 1, "text"), secrets)  # read as text
+    assert not worth_forking(files(each * 100)[: MIN_FILES - 1], kub)  # few files: never
+
+
+def _builtin_rules() -> list[Any]:
+    from soc2lint.language.load import builtin_rules_dir, load_rules
+
+    return load_rules([builtin_rules_dir()])

@@ -44,7 +44,7 @@ def scan(
     from soc2lint.formats.registry import deferred_kinds, targets
     from soc2lint.scan import assembled, joins
     from soc2lint.scan.exceptions import apply_decisions
-    from soc2lint.scan.parallel import MIN_FILES, default_jobs, scan_all
+    from soc2lint.scan.parallel import MIN_FILES, default_jobs, scan_all, worth_forking
 
     today = today or dt.date.today()
     found = discover(root, paths, config.exclude, config.evidence_dir)
@@ -52,7 +52,8 @@ def scan(
     deferred = deferred_kinds()
     later = [a for a in found.artifacts if a.kind in deferred]
     others = [a for a in found.artifacts if a.kind not in deferred]
-    jobs = default_jobs() if jobs is None else jobs
+    if jobs is None:  # not asked for: workers only when the work pays for starting them
+        jobs = default_jobs() if worth_forking(others, rules) else 1
     if jobs > 1 and len(others) >= MIN_FILES:
         _prepare(rules)  # once here, not once per forked worker
     findings, files = scan_all(others, scanner.scan_artifact, rules, jobs)

@@ -16,6 +16,26 @@ from soc2lint.model import Artifact, Finding, Rule, Severity
 
 # Below this many files, starting workers costs more than it saves.
 MIN_FILES = 200
+# When the number of workers is not given: below this much work (bytes of the files the rules
+# read, those read as text counting TEXT_COST times: the secrets scan costs several times more
+# per byte than parsing and matching), forking (~50 ms, and a second core another process may
+# be using) costs more than it saves. kubernetes/examples under --select KUB: 0.25 MB, one
+# process; the same with every rule: 11 MB-equivalent, workers.
+MIN_WORK = 2 << 20
+TEXT_COST = 8
+
+
+def worth_forking(artifacts: Sequence[Artifact], rules: Sequence[Rule]) -> bool:
+    """Whether a scan of `artifacts` with `rules` has work enough for worker processes."""
+    if len(artifacts) < MIN_FILES:
+        return False
+    from soc2lint.formats.registry import targets
+
+    known = targets()
+    kinds = {k for r in rules for t in r.targets if t in known for k in known[t].kinds}
+    cost = TEXT_COST if any(r.targets == ("files",) for r in rules) else 1
+    return sum(a.size for a in artifacts if a.kind in kinds) * cost >= MIN_WORK
+
 
 ScanOne = Callable[[Artifact], tuple[list[Finding], bool]]
 _WORK: ScanOne | None = None  # set in the parent just before forking
