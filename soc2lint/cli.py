@@ -20,12 +20,23 @@ from soc2lint import __version__
 from soc2lint.commands.baseline import baseline_cmd
 from soc2lint.commands.collect import collect
 from soc2lint.commands.load import load_config_and_rules, split_ids
+from soc2lint.commands.records import access_review, incident
 from soc2lint.commands.report import report_cmd
 from soc2lint.commands.rules import controls, explain, rules_cmd
 from soc2lint.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, Soc2lintError
 
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
-COMMANDS = ("scan", "rules", "explain", "controls", "collect", "baseline", "report")
+COMMANDS = (
+    "scan",
+    "rules",
+    "explain",
+    "controls",
+    "collect",
+    "baseline",
+    "report",
+    "access-review",
+    "incident",
+)
 
 
 def _write_output(path: Path, text: str) -> None:
@@ -51,7 +62,16 @@ def cli() -> None:
     """
 
 
-for _command in (rules_cmd, explain, controls, collect, baseline_cmd, report_cmd):
+for _command in (
+    rules_cmd,
+    explain,
+    controls,
+    collect,
+    baseline_cmd,
+    report_cmd,
+    access_review,
+    incident,
+):
     cli.add_command(_command)
 
 

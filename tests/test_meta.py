@@ -33,6 +33,9 @@ def test_rule_files_are_named_id_dash_name_in_their_family() -> None:
         "ARGO": "argo",
         "FLUX": "flux",
         "POL": "policy",
+        "AR": "records",
+        "IR": "records",
+        "RB": "records",
     }
     for path in rule_files(builtin_rules_dir()):
         if path.name.startswith("_"):  # a library of named conditions, not a rule

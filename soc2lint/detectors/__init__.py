@@ -141,6 +141,41 @@ DETECTORS: dict[str, DetectorSpec] = {
         "jsPolicy or ValidatingAdmissionPolicy (join).",
         join="policy_engine_join",
     ),
+    "access-review": DetectorSpec(
+        "soc2lint.detectors.records",
+        "access_reviews",
+        ("subject", "detail"),
+        "Quarterly access reviews missing, incomplete or unsigned (AR001), and revocations an "
+        "export collected after the due date contradicts (AR002).",
+    ),
+    "incident-record": DetectorSpec(
+        "soc2lint.detectors.records",
+        "incidents",
+        ("subject", "detail"),
+        "Incident records incomplete, out of order or verified by their owner (IR001), or "
+        "escalated later than the severity's SLA (IR002).",
+    ),
+    "rollback-drill": DetectorSpec(
+        "soc2lint.detectors.records",
+        "rollback_drills",
+        ("subject", "detail"),
+        "No complete rollback drill record within the last quarter (RB002).",
+    ),
+    "rollback-path": DetectorSpec(
+        "soc2lint.detectors.records",
+        "rollback_facts",
+        ("subject", "detail", "kind"),
+        "Deploy jobs in a repository with no rollback path: no rollback or redeploy-a-version "
+        "workflow, no GitOps rollback (join).",
+        join="rollback_join",
+    ),
+    "secret-rotation": DetectorSpec(
+        "soc2lint.detectors.records",
+        "secret_rotation",
+        ("fingerprint", "secret_type", "detail"),
+        "Secrets in the baseline without a `rotated_on` record, or rotated longer ago than the "
+        "rotation policy.",
+    ),
 }
 
 # (document, parameters, context with the scan root) -> hits

@@ -20,6 +20,7 @@ from soc2lint.model import Artifact, Document, Finding, ParsedArtifact, Rule
 FORMAT_MODULES = (
     "soc2lint.formats.changes",  # merged pull requests (gh pr list dumps) under the evidence dir
     "soc2lint.formats.evidence",  # GitHub settings payloads under the evidence directory
+    "soc2lint.formats.records",  # access reviews, incidents, rollback drills; secrets baseline
     "soc2lint.formats.codeowners",  # CODEOWNERS
     "soc2lint.formats.workflow",  # GitHub Actions workflows and action metadata
     "soc2lint.formats.helm",  # Helm charts: Chart.yaml noted, templates never parsed
