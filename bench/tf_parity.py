@@ -6,6 +6,7 @@ only checkov fails, with file, lines and resource addresses.
 
     python3 bench/tf_parity.py CHECKOV_JSON SOC2LINT_JSON [--rule TFA007] [--markdown]
     python3 bench/tf_parity.py --corpus terraform-aws-modules__terraform-aws-rds
+    python3 bench/tf_parity.py --corpus NAME --checkov-only --markdown   # checkov's counts alone
 
 `--corpus NAME` reads bench/.work/tf/checkov-NAME.json and soc2lint-NAME.json (bench/tf_speed.py
 writes both). A soc2lint finding and a checkov result are the same place when they are in the
@@ -192,6 +193,9 @@ def main() -> int:
     parser.add_argument("--corpus", help="a name under bench/.work/tf/")
     parser.add_argument("--rule", help="only this soc2lint rule")
     parser.add_argument("--markdown", action="store_true", help="a summary table only")
+    parser.add_argument(
+        "--checkov-only", action="store_true", help="no soc2lint report: checkov's side alone"
+    )
     args = parser.parse_args()
     if args.corpus:
         ck, sl = WORK / f"checkov-{args.corpus}.json", WORK / f"soc2lint-{args.corpus}.json"
@@ -199,10 +203,11 @@ def main() -> int:
         ck, sl = Path(args.checkov_json), Path(args.soc2lint_json)
     else:
         parser.error("give CHECKOV_JSON SOC2LINT_JSON or --corpus NAME")
-    for p in (ck, sl):
+    for p in (ck,) if args.checkov_only else (ck, sl):
         if not p.is_file():
             sys.exit(f"{p}: no such report (bench/tf_speed.py writes them)")
-    table = parity(checkov_results(ck), soc2lint_findings(sl), args.rule)
+    findings = [] if args.checkov_only else soc2lint_findings(sl)
+    table = parity(checkov_results(ck), findings, args.rule)
     if args.markdown:
         print("| rule | checkov anchors | agree-fail | only soc2lint | only checkov |")
         print("|---|---|---|---|---|")
