@@ -24,7 +24,20 @@ from soc2lint.terraform.iam import (
     verdicts,
 )
 
-U = object()  # the evaluator's sentinel for an unresolved value
+
+class _Sentinel:
+    """Like the evaluator's UNKNOWN: no truth value, and compared only by identity."""
+
+    def __bool__(self) -> bool:
+        raise TypeError("no truth value")
+
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("compare by identity")
+
+    __hash__ = object.__hash__
+
+
+U = _Sentinel()  # the evaluator's sentinel for an unresolved value
 
 
 def one(policy: object, **kw: object) -> Statement:
