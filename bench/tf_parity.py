@@ -79,9 +79,12 @@ class Result:
             return "caller"
         if path in self.origins:
             return "origin"
-        ident = f".{_address(identity)}."
-        if identity and any(f".{_address(a)}." in ident for a in self.addresses):
-            return "address"
+        # a module instance's address (a root resource's address names no directory: the
+        # block match above is the only one for it)
+        ident = _address(identity)
+        for a in self.addresses if identity else ():
+            if a.startswith("module.") and re.match(rf"{re.escape(_address(a))}($|[.:\[])", ident):
+                return "address"
         return None
 
     def where(self) -> str:
