@@ -309,6 +309,32 @@ def test_full_admin_and_wildcard_action(
     assert (is_full_admin(s), is_wildcard_action(s)) == (admin, wildcard)
 
 
+def test_resource_policy_statements_are_not_identity_grants() -> None:
+    # every KMS key's default policy: kms:* on "*" (the key itself) to the account
+    key_policy = block(
+        sid="Enable IAM User Permissions",
+        actions=["kms:*"],
+        resources=["*"],
+        principals=[{"type": "AWS", "identifiers": [U]}],
+    )
+    assert (is_full_admin(key_policy), is_wildcard_action(key_policy)) == (False, False)
+    bucket = one(
+        {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}}
+    )
+    assert (is_full_admin(bucket), is_wildcard_action(bucket)) == (False, False)
+    deny_others = one(
+        {
+            "Statement": {
+                "Effect": "Allow",
+                "NotPrincipal": {"AWS": "x"},
+                "Action": "*",
+                "Resource": "*",
+            }
+        }
+    )
+    assert is_full_admin(deny_others) is False
+
+
 def test_allow_admin_beside_a_deny_is_still_reported_per_statement() -> None:
     got = statements_from_policy(
         {
@@ -428,6 +454,23 @@ def test_trust_unknowns() -> None:
         {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}},
     )
     assert is_trust_too_broad(s) is True
+    # EKS IRSA: provider ARN and key by reference, the service-account subject literal
+    irsa = block(
+        actions=["sts:AssumeRoleWithWebIdentity"],
+        principals=[{"type": "Federated", "identifiers": [U]}],
+        condition=[
+            {"test": "StringEquals", "variable": U, "values": ["system:serviceaccount:app:api"]},
+            {"test": "StringEquals", "variable": U, "values": ["sts.amazonaws.com"]},
+        ],
+    )
+    assert is_trust_too_broad(irsa) is False
+    # the same with the subject unknown too: it may be GitHub
+    irsa_unknown = block(
+        actions=["sts:AssumeRoleWithWebIdentity"],
+        principals=[{"type": "Federated", "identifiers": [U]}],
+        condition=[{"test": "StringEquals", "variable": U, "values": U}],
+    )
+    assert is_trust_too_broad(irsa_unknown) is None
     # provider unknown and no GitHub key: it may be GitHub without a sub condition
     assert (
         is_trust_too_broad(trust({"Federated": U}, action="sts:AssumeRoleWithWebIdentity")) is None

@@ -33,7 +33,8 @@ Pure functions, no I/O, no import of the evaluator. The contract with the caller
 
 Actions compare case-insensitively (IAM does); ``*:*`` counts as ``*``. A Deny statement never
 matches a predicate, and a predicate looks at one statement: a Deny elsewhere in the policy does
-not clear an Allow (use :func:`any_statement` for a policy-level answer).
+not clear an Allow (use :func:`any_statement` for a policy-level answer). Full admin and wildcard
+action are questions about identity policies: a statement that names a principal answers False.
 """
 
 from __future__ import annotations
@@ -471,9 +472,19 @@ def _all_resources(statement: Statement) -> bool | None:
     return _any_item(statement.resources, _is_star)
 
 
+def _identity_policy(statement: Statement) -> bool:
+    """An identity policy's statement names no principal. One with ``Principal`` or
+    ``NotPrincipal`` belongs to a resource policy (key, bucket, queue), where ``Resource`` ``*``
+    means the resource itself: every KMS key's default policy allows ``kms:*`` on ``*`` to the
+    account."""
+    return statement.principals is None and statement.not_principals is None
+
+
 def is_full_admin(statement: Statement) -> bool | None:
-    """Allow, ``Action`` ``*`` (or ``*:*``), ``Resource`` ``*``: every action on everything."""
+    """Allow, ``Action`` ``*`` (or ``*:*``), ``Resource`` ``*``: every action on everything.
+    False for a resource policy's statement (one with a principal)."""
     return _and(
+        _identity_policy(statement),
         _allows(statement),
         _any_item(statement.actions, _is_star),
         _all_resources(statement),
@@ -483,7 +494,8 @@ def is_full_admin(statement: Statement) -> bool | None:
 def is_wildcard_action(statement: Statement) -> bool | None:
     """Allow on ``Resource`` ``*`` with an action ``*`` or ``<service>:*``, or with
     ``NotAction`` (which grants every action but the ones listed). Full admin answers True too:
-    a rule that wants the two apart asks :func:`is_full_admin` first."""
+    a rule that wants the two apart asks :func:`is_full_admin` first. False for a resource
+    policy's statement (one with a principal)."""
     wildcard = _or(
         (
             _any_item(
@@ -492,7 +504,9 @@ def is_wildcard_action(statement: Statement) -> bool | None:
             _not_action_grant(statement),
         )
     )
-    return _and(_allows(statement), wildcard, _all_resources(statement))
+    return _and(
+        _identity_policy(statement), _allows(statement), wildcard, _all_resources(statement)
+    )
 
 
 def _not_action_grant(statement: Statement) -> bool | None:
@@ -594,7 +608,25 @@ def _github(statement: Statement) -> bool | None:
             None if isinstance(c.variable, Unknown) else c.variable.lower().startswith(GITHUB_OIDC)
             for c in conds
         )
-    return _or([*by_principal, by_key])
+    answer = _or([*by_principal, by_key])
+    return False if answer is None and _other_provider(statement) else answer
+
+
+def _other_provider(statement: Statement) -> bool:
+    """Whether a known condition key or value is one only another OIDC provider issues: an EKS
+    issuer key (``oidc.eks.<region>.amazonaws.com/id/...:sub``) or a Kubernetes service
+    account subject (``system:serviceaccount:<namespace>:<name>``). IRSA trust policies name
+    the provider and the key by reference, so those are often unknown, the subject rarely."""
+    if isinstance(statement.conditions, Unknown):
+        return False
+    for c in statement.conditions:
+        if not isinstance(c.variable, Unknown) and c.variable.lower().startswith("oidc.eks."):
+            return True
+        if not isinstance(c.values, Unknown) and any(
+            isinstance(v, str) and v.startswith("system:serviceaccount:") for v in c.values
+        ):
+            return True
+    return False
 
 
 def _github_sub_pinned(statement: Statement) -> bool | None:
