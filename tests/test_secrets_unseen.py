@@ -279,3 +279,31 @@ def test_history_findings_carry_the_scope_of_the_path_they_entered_at(
     assert " in test code, committed in " in scoped["message"]
     assert "committed in" in found[("app/login.py", 1)]["message"]
     assert "test code" not in found[("app/login.py", 1)]["message"]
+
+
+# --- 6. the history reads every config file version whole, each with its own bytes ------------
+
+
+def test_a_submodule_commit_among_config_versions_does_not_shift_later_ones(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    """A gitlink (a submodule at a path without an extension, which is config-like) names a
+    commit; when that commit is in the repository, `git cat-file --batch` prints it with its
+    content, which must be skipped, or every config version read after it gets the bytes of
+    the one before (seen on a public repository: 1,206 of 5,082 versions)."""
+    repo = git.Repo.init(tmp_path)
+    write("README.md", "hello\n")
+    repo.index.add(["README.md"])
+    _commit(repo, "start")
+    first = repo.head.commit.hexsha
+    repo.git.update_index("--add", "--cacheinfo", f"160000,{first},vendorlib")
+    _commit(repo, "add a submodule")
+    # a bare YAML value under a neutral name: only the whole file, through detect-secrets'
+    # YAML transformer, shows it (its lines alone do not)
+    write("config/app.yml", f"service:\n  upstream_value: {_token(40)}\n")
+    repo.index.add(["config/app.yml"])
+    _commit(repo, "configure")
+    repo.index.remove(["config/app.yml"], working_tree=True)
+    _commit(repo, "unconfigure")
+    found = _findings(run, tmp_path, "SEC002", history=True)
+    assert [(f["path"], f["line"]) for f in found] == [("config/app.yml", 2)]

@@ -299,10 +299,14 @@ def _contents(root: Path, blobs: list[str]) -> dict[str, bytes]:
             break
         header = data[pos:end].split()
         pos = end + 1
-        if len(header) < 3 or header[1] != b"blob":
-            continue  # missing
+        if len(header) < 3:
+            continue  # missing or ambiguous: a header line alone
         size = int(header[2])
-        out[blob] = data[pos : pos + size]
+        if header[1] == b"blob":
+            out[blob] = data[pos : pos + size]
+        # another object (an abbreviated id that names a submodule's commit) is skipped with
+        # its content: reading on from its first byte would give every later blob the bytes
+        # of the one before
         pos += size + 1
     return out
 
