@@ -236,3 +236,49 @@ def test_cluster_admin_service_account_and_policy_engine(tmp_path: Path) -> None
         },
     )
     assert [w[3] for w in _where(_run(tmp_path, require_policy_engine=True))] == ["KUB019"]
+
+
+SKAFFOLD = """\
+apiVersion: skaffold/v3
+kind: Config
+build:
+  artifacts:
+    - image: frontend
+      context: src/frontend
+profiles:
+  - name: debug
+    build:
+      artifacts:
+        - {image: cartservice, context: src/cart}
+manifests:
+  rawYaml: [k8s/*.yaml]
+"""
+
+IMAGES = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shop}
+spec:
+  template:
+    spec:
+      initContainers:
+        - {name: cart-init, image: cartservice}
+      containers:
+        - {name: frontend, image: frontend}
+        - {name: cache, image: redis}
+        - {name: proxy, image: "envoyproxy/envoy:latest"}
+        - {name: pinned, image: "nginx:1.27.1"}
+"""
+
+
+def test_images_a_skaffold_build_replaces_are_not_mutable(tmp_path: Path) -> None:
+    _write(tmp_path, {"k8s/shop.yaml": IMAGES})
+    rules = select_rules(RULES, select=["KUB012"])
+    alone = scan(tmp_path, rules, Config(), today=dt.date(2026, 1, 1), jobs=1, history=False)
+    assert [(w[1], w[2]) for w in _where(alone)] == [(8, 36), (10, 35), (11, 32), (12, 32)]
+    assert alone.findings[2].message.startswith("Container 'cache' of Deployment/shop runs `redis`")
+    _write(tmp_path, {"skaffold.yaml": SKAFFOLD})
+    built = scan(tmp_path, rules, Config(), today=dt.date(2026, 1, 1), jobs=1, history=False)
+    # frontend (build) and cartservice (a profile's build) are Skaffold's: replaced when deployed
+    assert [(w[1], w[2]) for w in _where(built)] == [(11, 32), (12, 32)]
+    assert [f.fingerprint for f in built.findings] == [f.fingerprint for f in alone.findings[2:]]

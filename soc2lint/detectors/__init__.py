@@ -133,6 +133,14 @@ DETECTORS: dict[str, DetectorSpec] = {
         "(join).",
         join="admin_account_join",
     ),
+    "mutable-images": DetectorSpec(
+        "soc2lint.detectors.k8s_joins",
+        "image_facts",
+        (),
+        "Container images without a fixed tag or digest that no Skaffold config of the scan "
+        "builds (join).",
+        join="image_join",
+    ),
     "policy-engine-presence": DetectorSpec(
         "soc2lint.detectors.k8s_joins",
         "policy_engine_facts",

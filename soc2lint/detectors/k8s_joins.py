@@ -1,7 +1,7 @@
 """Kubernetes rules that join objects across the scan: a PodDisruptionBudget or autoscaler
 covering a Deployment (KUB015), a NetworkPolicy in each namespace holding workloads (KUB016), a
 workload running as a ServiceAccount bound to cluster-admin (KUB019), an admission-policy engine
-for the workloads (POL003).
+for the workloads (POL003), a container image no build in the scan replaces (KUB012).
 
 Each rule has a per-document function (run in the workers, like any detector) yielding hits
 that carry a plain `fact`, and a `join` over every fact of the scan (scan/joins.py). Where the
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -436,4 +437,91 @@ def policy_engine_join(facts: Sequence[Fact], params: Mapping[str, Any]) -> Verd
     first = workloads[0]
     return Verdict(
         [(first, {"object": facts[first]["object"], "detail": detail, "identity": "scan"})]
+    )
+
+
+# -- KUB012: mutable images, unless a build of the scan replaces them ---------------------------
+
+POD_API = re.compile(r"^(v1|apps/v1\w*|extensions/v1\w*|batch/v1\w*)$")
+MUTABLE_IMAGE = re.compile(r"^(?:[^/@\s]+/)*[^/:@\s]+(?::latest)?$")
+TEMPLATED = re.compile(r"\$\{|\$\(|\{\{")
+POD_SPECS = (
+    ("spec",),
+    ("spec", "template", "spec"),
+    ("spec", "jobTemplate", "spec", "template", "spec"),
+)
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _built_images(root: Any) -> list[str]:
+    """The images a Skaffold config builds (`build.artifacts[*].image`, in profiles too):
+    Skaffold replaces each in the manifests it deploys with the built, tagged image."""
+    builds = [_node(root, "build")]
+    profiles = _node(root, "profiles")
+    if isinstance(profiles, nodes.SequenceNode):
+        builds += [_node(p, "build") for p in profiles.value]
+    images = []
+    for build in builds:
+        artifacts = _node(build, "artifacts")
+        for artifact in artifacts.value if isinstance(artifacts, nodes.SequenceNode) else ():
+            image = _text(artifact, "image")
+            if image:
+                images.append(image)
+    return images
+
+
+def image_facts(doc: Document, params: Mapping[str, Any], context: Any) -> Iterator[Hit]:
+    root = doc.root
+    kind, api = _text(root, "kind") or "", _text(root, "apiVersion") or ""
+    if kind == "Config" and api.startswith("skaffold/"):
+        images = _built_images(root)
+        if images:
+            yield _hit(("kind",), {"kind": "built", "images": tuple(images)})
+        return
+    if kind not in POD_KINDS or not POD_API.match(api):
+        return
+    label = doc.identity or str(params.get("_path", ""))
+    for prefix in POD_SPECS:
+        for key in CONTAINER_LISTS:
+            containers = _node(root, *prefix, key)
+            if not isinstance(containers, nodes.SequenceNode):
+                continue
+            for index, container in enumerate(containers.value):
+                image = _node(container, "image")
+                if not isinstance(image, nodes.ScalarNode):
+                    continue
+                value = nodes.scalar_value(image)
+                if not isinstance(value, str) or isinstance(value, bool):
+                    continue
+                text = image.value
+                if not MUTABLE_IMAGE.search(text) or TEMPLATED.search(text):
+                    continue
+                name = next(
+                    (
+                        str(n.value)
+                        for k in ("name", "id")
+                        if isinstance(n := _node(container, k), nodes.ScalarNode) and n.value
+                    ),
+                    str(index),
+                )
+                fields = {"object": label, "candidate": name, "value": _clip(text)}
+                route = (*prefix, key, index, "image")
+                yield _hit(route, {"kind": "image", "image": text, "fields": fields})
+
+
+def image_join(facts: Sequence[Fact], params: Mapping[str, Any]) -> Verdict:
+    """Every mutable image, but those a Skaffold config of the scan builds: `image: frontend`
+    in a manifest Skaffold deploys is replaced by the image it built and tagged."""
+    built = {image for f in facts if f["kind"] == "built" for image in f["images"]}
+    return Verdict(
+        [
+            (i, dict(f["fields"]))
+            for i, f in enumerate(facts)
+            if f["kind"] == "image" and f["image"] not in built
+        ]
     )
