@@ -172,12 +172,20 @@ def compile_match(
 
 
 def _conjuncts(raw: Any, library: Mapping[str, Any], seen: tuple[str, ...] = ()) -> list[Any]:
-    """The conditions that must all hold for `raw` to hold (`all:` and named conditions opened)."""
+    """The conditions that must all hold for `raw` to hold (`all:` opened, and named conditions
+    that read more than the document: one that reads only the document stays named, so that
+    every rule shares its once-per-document result)."""
     if isinstance(raw, dict) and "path" not in raw and "quantifier" not in raw:
         if set(raw) == {"all"} and isinstance(raw["all"], list):
             return [c for part in raw["all"] for c in _conjuncts(part, library, seen)]
         name = raw.get("use")
-        if set(raw) == {"use"} and isinstance(name, str) and name in library and name not in seen:
+        if (
+            set(raw) == {"use"}
+            and isinstance(name, str)
+            and name in library
+            and name not in seen
+            and not whole_document(library[name], library, seen + (name,))
+        ):
             return _conjuncts(library[name], library, seen + (name,))
     return [raw]
 
