@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Extract the Kubernetes corpora (bench/k8s-tuning.txt, bench/k8s-heldout.txt and the speed corpus
+# Extract the Kubernetes corpora (bench/k8s-tuning.txt, bench/k8s-heldout.txt, bench/k8s-heldout2.txt and the speed corpus
 # kubernetes/examples) from `fetch` snapshots into bench/.work/k8s/<owner>__<name>/ as plain trees
 # (git archive of the commit listed, or HEAD when the list says HEAD). Measures nothing.
 #
@@ -10,7 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/.work/k8s"
 mkdir -p "$out"
 lists=("$@")
-((${#lists[@]})) || lists=("$here/k8s-speed.txt" "$here/k8s-tuning.txt" "$here/k8s-heldout.txt")
+((${#lists[@]})) || lists=("$here/k8s-speed.txt" "$here/k8s-tuning.txt" "$here/k8s-heldout.txt" "$here/k8s-heldout2.txt")
 for list in "${lists[@]}"; do
   while read -r repo commit _; do
     [[ -z "$repo" || "$repo" == \#* ]] && continue
