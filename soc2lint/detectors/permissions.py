@@ -3,7 +3,8 @@
 `GITHUB_TOKEN` reaches a job's code only three ways: an action (which may read `github.token`
 by default), an expression naming it (`${{ github.token }}`, `${{ secrets.GITHUB_TOKEN }}`), or
 the credentials `actions/checkout` leaves in `.git/config` for a later `git push`. OIDC tokens
-(`id-token: write`) are requested by actions or by scripts reading `ACTIONS_ID_TOKEN_REQUEST_*`.
+(`id-token: write`) are requested by actions or by scripts reading `ACTIONS_ID_TOKEN_REQUEST_*`,
+also through a tool a setting tells to (`DAGGER_CLOUD_TOKEN: oidc` in a step's `env:`).
 A job whose actions are all known to use no write scope, whose text never names the token, and
 whose scripts neither push nor publish, cannot use a write scope: granting one is excess
 privilege. Everything else (a reusable workflow call, an unknown or local action, a `make
@@ -34,8 +35,11 @@ SAFE_ACTIONS = re.compile(
     )@""",
     re.VERBOSE | re.IGNORECASE,
 )
+# ... or a setting that tells a tool to fetch the OIDC token itself (`DAGGER_CLOUD_TOKEN: oidc`,
+# `auth: oidc`), which it does through ACTIONS_ID_TOKEN_REQUEST_* without the script naming them
 TOKEN_REFERENCE = re.compile(
-    r"github\.token|secrets\.GITHUB_TOKEN|\bGITHUB_TOKEN\b|\bGH_TOKEN\b|ACTIONS_ID_TOKEN_REQUEST",
+    r"github\.token|secrets\.GITHUB_TOKEN|\bGITHUB_TOKEN\b|\bGH_TOKEN\b|ACTIONS_ID_TOKEN_REQUEST"
+    r"|\boidc\b",
     re.IGNORECASE,
 )
 # Scripts that push, tag, release or publish (with checkout's persisted credentials or OIDC).
