@@ -6,12 +6,15 @@
 #   SKIP_CHECKOV=1 bash bench/workflows_vs_zizmor.sh        # soc2lint and zizmor only (seconds)
 #   MAX_FILES=200 bash bench/workflows_vs_zizmor.sh         # a smaller corpus (first N by name)
 #   SOC2LINT_EXTRA="--ignore GHA012" SKIP_CHECKOV=1 bash bench/workflows_vs_zizmor.sh   # extra scan options
+#   SOURCE=bench/.work/check2-workflows SKIP_CHECKOV=1 bash bench/workflows_vs_zizmor.sh  # another corpus
+#   PAIRS=7 ...                                             # also alternate the two tools run by run
 #
 # 1. Creates bench/.work/zizmor-venv and `pip install zizmor` into it (once; ZIZMOR_SPEC picks the
 #    requirement; it is a Rust binary in a wheel). Reuses bench/.work/checkov-venv, creating it as
 #    scan_vs_checkov.sh does when it is missing (CHECKOV_SPEC).
 # 2. Builds bench/.work/zizmor-corpus/.github/workflows/<owner>__<repo>__<file> from every
-#    workflow in bench/.work/real-workflows (bench/collect_workflows.py; run it first), so the
+#    workflow in bench/.work/real-workflows (bench/collect_workflows.py; run it first; SOURCE=DIR
+#    takes another collected corpus, flattened into bench/.work/zizmor-corpus-<name of DIR>), so the
 #    three tools see one repository with one workflows directory. A file zizmor refuses to load
 #    (it aborts the whole run on one, e.g. a `choice` input whose options are lists) is moved to
 #    bench/.work/zizmor-corpus-excluded/ and listed, so that every tool scans the same files.
@@ -23,6 +26,9 @@
 #    (checkov CHECKOV_RUNS times, default 3, no warm-up; offline as in scan_vs_checkov.sh.)
 #    One untimed run of each is kept (bench/.work/zvs-*.json) and its file and finding counts are
 #    printed, so a tool that audits nothing cannot pass for a fast one.
+#    With PAIRS=N (N >= 3), N more rounds alternate soc2lint and zizmor run by run (whole-process
+#    wall time, no RSS wrapper), so both see the same machine load: medians of each and the median
+#    of the per-round ratios soc2lint/zizmor (bench/.work/zvs-pairs.json).
 # 4. Prints medians, peak RSS, soc2lint/zizmor (target <= 1.0) and checkov/soc2lint (target >= 10).
 # It measures and prints; it never fails on a missed target.
 set -uo pipefail
@@ -38,9 +44,14 @@ ZIZMOR_SPEC="${ZIZMOR_SPEC:-zizmor}"
 CHECKOV_SPEC="${CHECKOV_SPEC:-checkov}"
 ZIZMOR_VENV="$WORK/zizmor-venv"
 CHECKOV_VENV="$WORK/checkov-venv"
-SOURCE="$WORK/real-workflows"
-CORPUS="$WORK/zizmor-corpus"
-EXCLUDED="$WORK/zizmor-corpus-excluded"
+PAIRS="${PAIRS:-0}"                     # > 0: also alternate soc2lint and zizmor run by run
+SOURCE="$(realpath -m "${SOURCE:-$WORK/real-workflows}")"
+if [[ "$SOURCE" == "$WORK/real-workflows" ]]; then
+  CORPUS="$WORK/zizmor-corpus"
+else
+  CORPUS="$WORK/zizmor-corpus-$(basename "$SOURCE")"
+fi
+EXCLUDED="$CORPUS-excluded"
 PYTHON="${PYTHON:-python3}"
 if (( RUNS < 5 )); then RUNS=5; fi
 mkdir -p "$WORK"
@@ -198,6 +209,41 @@ if [[ -n "$CHECKOV" ]]; then
     "$PYTHON" "$BENCH/timing.py" --no-probe --label "checkov" --runs "$CHECKOV_RUNS" --warmup 0 \
     --json "$WORK/zvs-time-checkov.json" -- \
     "$CHECKOV" -d "$CORPUS" --framework github_actions --quiet --compact -o json --skip-download
+fi
+
+# --- 3c. paired: the two tools alternated run by run ------------------------------------------
+if [[ -n "$ZIZMOR" ]] && (( PAIRS > 0 )); then
+  (( PAIRS < 3 )) && PAIRS=3
+  echo "-- paired: $PAIRS rounds of soc2lint then zizmor (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  "${ZENV[@]}" "$PYTHON" - "$WORK/zvs-pairs.json" "$PAIRS" "$CORPUS" "$ZIZMOR" "${S[@]}" -- "${SX[@]}" <<'EOF'
+import json, statistics, subprocess, sys, time
+out, pairs, corpus, zizmor = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+rest = sys.argv[5:]
+cut = rest.index("--")
+soc = rest[:cut] + [corpus, "--format", "json", "--fail-on", "never", "-q"] + rest[cut + 1 :]
+cmds = {"soc2lint": soc, "zizmor": [zizmor, "--offline", "--format", "json", corpus]}
+def wall(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - t
+for cmd in cmds.values():  # warm-up, untimed
+    wall(cmd)
+runs = {n: [] for n in cmds}
+loads = []
+for _ in range(pairs):
+    loads.append(float(open("/proc/loadavg").read().split()[0]))
+    for n, cmd in cmds.items():
+        runs[n].append(wall(cmd))
+ratios = [s / z for s, z in zip(runs["soc2lint"], runs["zizmor"])]
+res = {"pairs": pairs, "runs": runs, "ratios": ratios, "load_1min": loads,
+       "median_soc2lint_s": statistics.median(runs["soc2lint"]),
+       "median_zizmor_s": statistics.median(runs["zizmor"]),
+       "median_ratio": statistics.median(ratios)}
+print(f"   soc2lint median {res['median_soc2lint_s']:.3f} s, zizmor median {res['median_zizmor_s']:.3f} s, "
+      f"pairwise soc2lint/zizmor median {res['median_ratio']:.2f} (range {min(ratios):.2f}-{max(ratios):.2f}), "
+      f"load {min(loads):.2f}-{max(loads):.2f}")
+open(out, "w").write(json.dumps(res, indent=1) + "\n")
+EOF
 fi
 
 # --- 4. summary -------------------------------------------------------------------------------
