@@ -144,6 +144,24 @@ def test_ci_values_encrypted_for_the_ci_service_are_no_secrets(
     assert [(p, line) for p, line, *_ in _where(_findings(run, tmp_path))] == [(".travis.yml", 6)]
 
 
+def test_a_key_naming_the_variable_a_password_is_bound_to_holds_none(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    write(
+        "Jenkinsfile",
+        """\
+        withCredentials([usernamePassword(credentialsId: 'hub', usernameVariable: 'USER',
+                                          passwordVariable: 'PASS')]) {
+            sh 'echo "$PASS" | docker login -u "$USER" --password-stdin'
+        }
+        """,
+    )
+    write("ci/deploy.groovy", f"def registryPassword = '{_token(20)}'\n")
+    assert [(p, line) for p, line, *_ in _where(_findings(run, tmp_path))] == [
+        ("ci/deploy.groovy", 1)
+    ]
+
+
 # --- 2. JWTs in tutorials -------------------------------------------------------------------------
 
 

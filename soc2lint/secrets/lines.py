@@ -683,10 +683,11 @@ def _minified(filename: str, line: str) -> bool:
 
 
 # A key that names where a secret is rather than holding it: Kubernetes' `secretName`,
-# `adminSecretNamespace`, `secretRef`, or `password_file`, `secret_path`, `token_type`.
+# `adminSecretNamespace`, `secretRef`, or `password_file`, `secret_path`, `token_type`,
+# Jenkins' `passwordVariable: "PASS"` (the variable the credential is bound to).
 _REFERENCE_KEY = re.compile(
     r"(?i)(?:name|names|namespace|ref|refs|path|file|filename|dir|type|"
-    r"kind)[\"']?[ \t]*[:=][ \t]*[\"']?$"
+    r"kind|variable)[\"']?[ \t]*[:=][ \t]*[\"']?$"
 )
 
 
