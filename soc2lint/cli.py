@@ -152,6 +152,13 @@ for _command in (
     is_flag=True,
     help="Check the staged version of the files the next commit changes (for git hooks).",
 )
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A Terraform .tfvars(.json) file for the root modules scanned (repeatable; later wins).",
+)
 def scan(
     paths: tuple[Path, ...],
     fmt: str,
@@ -172,6 +179,7 @@ def scan(
     since: str | None,
     unreachable: bool,
     staged: bool,
+    var_files: tuple[Path, ...],
 ) -> int:
     """Scan PATHS (default: the current directory) and report findings."""
     from soc2lint.language.select import select_rules
@@ -262,6 +270,7 @@ def scan(
             unreachable=unreachable,
             evidence_required=evidence_required,
             evidence_scope=scope,
+            var_files=[str(p) for p in var_files],
         )
     if fmt == "sarif":
         from soc2lint.report import sarif

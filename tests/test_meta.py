@@ -36,6 +36,8 @@ def test_rule_files_are_named_id_dash_name_in_their_family() -> None:
         "AR": "records",
         "IR": "records",
         "RB": "records",
+        "TFA": "terraform",
+        "PD": "pagerduty",
     }
     for path in rule_files(builtin_rules_dir()):
         if path.name.startswith("_"):  # a library of named conditions, not a rule

@@ -28,6 +28,10 @@ BOOL_TAG = "tag:yaml.org,2002:bool"
 NULL_TAG = "tag:yaml.org,2002:null"
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
+# A value a format could not know statically (a Terraform variable without a value, `data.*`):
+# conditions reading it decide nothing, and a rule reaching it reports nothing (language.match).
+UNKNOWN_TAG = "tag:soc2lint,2026:unknown"
+
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
 
@@ -72,6 +76,10 @@ def implicit_tag(node: ScalarNode) -> str:
         if regexp.match(text):
             return str(tag)
     return STR_TAG
+
+
+def is_unknown(node: Node) -> bool:
+    return node.tag == UNKNOWN_TAG
 
 
 def is_merge_key(node: Node) -> bool:

@@ -25,6 +25,7 @@ FORMAT_MODULES = (
     "soc2lint.formats.workflow",  # GitHub Actions workflows and action metadata
     "soc2lint.formats.helm",  # Helm charts: Chart.yaml noted, templates never parsed
     "soc2lint.formats.kubernetes",  # Kustomize patches; the kubernetes target over YAML documents
+    "soc2lint.formats.terraform",  # *.tf, *.tf.json, *.tfvars: evaluated per module instance
     "soc2lint.formats.yamldoc",  # any other YAML, any other JSON
     "soc2lint.formats.text",  # every other file, as text
 )
@@ -98,11 +99,10 @@ class Format:
     # None: recognised so that no other format takes it, never parsed (Helm templates)
     parse: Callable[[Artifact, str], ParsedArtifact] | None = None
     as_text: bool = True  # read as text by the rules over every file (target `files`)
-    # documents built from all the files of this kind (GitHub settings per repository)
-    assemble: (
-        Callable[[Sequence[ParsedArtifact], Mapping[str, Sequence[ParsedArtifact]]], Assembly]
-        | None
-    ) = None
+    # documents built from all the files of this kind (GitHub settings per repository), with
+    # the files of the kinds it `uses` (and, when `assemble_options`, the scan's options for
+    # formats as a third argument: Terraform's var_files)
+    assemble: Callable[..., Assembly] | None = None
     uses: tuple[str, ...] = ()  # kinds the assembler reads too: read with it, after the files
     # verdicts once the assembled documents were checked: (findings, rule ids not evaluated)
     conclude: Callable[[Conclusion], tuple[list[Finding], list[str]]] | None = None
@@ -114,6 +114,10 @@ class Format:
     present: Callable[[Sequence[Artifact]], Sequence[str]] | None = None
     # files of this kind are read up to this size instead of `max_file_size` (data exports)
     max_size: int | None = None
+    # an assembled kind whose files the rules reading any file (secrets) still read as text in
+    # the per-file pass (Terraform); otherwise an assembled kind is read only when assembled
+    text_pass: bool = False
+    assemble_options: bool = False
 
 
 @dataclass
@@ -206,6 +210,11 @@ def deferred_kinds() -> frozenset[str]:
     return frozenset(
         k for f in _load().formats if f.assemble is not None for k in (f.kind, *f.uses)
     )
+
+
+def text_passed_kinds() -> frozenset[str]:
+    """Assembled kinds whose files the per-file pass reads as text too (Format.text_pass)."""
+    return frozenset(f.kind for f in _load().formats if f.text_pass)
 
 
 def assemblers() -> Iterator[Format]:

@@ -138,6 +138,8 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
     if not isinstance(spec, dict):
         raise MatchError(where, "a condition must be a mapping")
     spec = dict(spec)
+    if "default" in spec and "param" not in spec:
+        return _with_default(spec, where, scope)
     if "param" in spec:
         return _param_condition(spec, where, scope)
     path_text = spec.pop("path", None)
@@ -177,6 +179,7 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
 
         def presence(ctx: Context, node: nodes.Node, route: Route) -> Result:
             found = targets(ctx, node, route) if path is not None else []
+            _note_unknown(ctx, found)
             if found:
                 return want_present, Witness(found[0][0], "key")
             return not want_present, Witness(route, "key")
@@ -245,6 +248,7 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
 
     def value_condition(ctx: Context, node: nodes.Node, route: Route) -> Result:
         found = targets(ctx, node, route)
+        _note_unknown(ctx, found)
         if not found:
             return quantifier == "all", Witness(route, "key")
         if quantifier == "any":
@@ -327,7 +331,13 @@ def _memoised(name: str, condition: Condition, params: tuple[str, ...]) -> Condi
         key = ("use", name, route, tuple(id(ctx.params.get(p)) for p in params))
         hit = ctx.memo.get(key)
         if hit is None:
-            hit = ctx.memo[key] = condition(ctx, node, route)
+            before, ctx.unknown = ctx.unknown, False
+            hit = condition(ctx, node, route)
+            ctx.memo[key] = hit
+            ctx.memo[("use-unknown",) + key[1:]] = ctx.unknown
+            ctx.unknown = ctx.unknown or before
+        elif ctx.memo.get(("use-unknown",) + key[1:]):
+            ctx.unknown = True
         return hit
 
     return memoised
@@ -392,6 +402,7 @@ def _count(raw: Any, path: Path | None, where: str, scope: Scope) -> Condition:
 
     def count(ctx: Context, node: nodes.Node, route: Route) -> Result:
         found = resolve(path, node, route, ctx.root, ctx.memo)
+        _note_unknown(ctx, found)
         n = sum(1 for r, c in found if select is None or select(ctx, c, r)[0])
         limit = number(bound(ctx))
         return limit is not None and cmp(n, limit), Witness(route, "key")
@@ -454,6 +465,41 @@ def _references(raw: Any, path: Path | None, where: str, scope: Scope) -> Condit
     return references
 
 
+def _note_unknown(ctx: Context, found: Sequence[tuple[Route, nodes.Node]]) -> None:
+    """A condition that reads an unknown value (nodes.UNKNOWN_TAG) decides nothing: the
+    candidate gets no finding (language.match)."""
+    if not ctx.unknown:
+        for _, n in found:
+            if n.tag == nodes.UNKNOWN_TAG:
+                ctx.unknown = True
+                return
+
+
+def _with_default(spec: dict[str, Any], where: str, scope: Scope) -> Condition:
+    """`{path: P, equals: true, default: false}`: when nothing is at `P` (an absent attribute
+    taking its provider's default), the operator tests `default` instead, and the witness is
+    the candidate (a finding points at the block that lacks the attribute)."""
+    default = spec.pop("default")
+    ops = [k for k in spec if k in VALUE_OPERATORS or NEGATED.get(k) in VALUE_OPERATORS]
+    if "path" not in spec or len(ops) != 1 or set(spec) - {"path", "quantifier", ops[0]}:
+        raise MatchError(f"{where}.default", "`default` goes with a `path` and one value operator")
+    inner = compile_condition(spec, where, scope)
+    on_default = compile_condition({ops[0]: spec[ops[0]]}, where, scope)
+    try:
+        path = parse_path(str(spec["path"]))
+    except PathError as exc:
+        raise MatchError(f"{where}.path", str(exc)) from exc
+    value = _as_node(default)
+
+    def with_default(ctx: Context, node: nodes.Node, route: Route) -> Result:
+        if resolve(path, node, route, ctx.root, ctx.memo):
+            return inner(ctx, node, route)
+        ok, _ = on_default(ctx, value, route)
+        return ok, Witness(route, "key")
+
+    return with_default
+
+
 def _negate(inner: Condition) -> Condition:
     def negated(ctx: Context, node: nodes.Node, route: Route) -> Result:
         ok, witness = inner(ctx, node, route)
@@ -496,6 +542,7 @@ def _over_path(
 
     def over(ctx: Context, node: nodes.Node, route: Route) -> Result:
         found = targets(ctx, node, route)
+        _note_unknown(ctx, found)
         if not found:
             return quantifier == "all", Witness(route, "key")
         first_fail: Witness | None = None

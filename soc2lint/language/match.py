@@ -66,6 +66,7 @@ class Matcher:
 
     def _candidate(self, ctx: Context, node: nodes.Node, route: Route) -> Iterator[Hit]:
         witness = Witness(route, "key")
+        ctx.unknown = node.tag == nodes.UNKNOWN_TAG
         if self.where is not None:
             ok, witness = self.where(ctx, node, route)
             if not ok:
@@ -74,6 +75,8 @@ class Matcher:
             ok, witness = self.check(ctx, node, route)
             if ok:
                 return
+        if ctx.unknown:  # a value the decision needed is unknown: not evaluated, no finding
+            return
         if self.report is not None and self.report.text == KEY_PATH:
             witness = Witness(route, "key")
         elif self.report is not None:

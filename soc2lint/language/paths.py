@@ -91,7 +91,9 @@ def resolve(
     for step in path.steps:
         nxt: list[tuple[Route, nodes.Node]] = []
         for r, n in current:
-            if step is WILDCARD:
+            if n.tag == nodes.UNKNOWN_TAG:  # whatever lies below an unknown value is unknown
+                nxt.append((r, n))
+            elif step is WILDCARD:
                 for k, _knode, child in nodes.children(n):
                     nxt.append((r + (k,), child))
             elif step is DEEP:

@@ -38,6 +38,9 @@ class Context:
     # results shared by every rule evaluated on the same document: named conditions (a job is a
     # deployment for all the rules asking) and `**` walks
     memo: dict[Any, Any] = field(default_factory=dict)
+    # set when a condition read an unknown value (nodes.UNKNOWN_TAG): the candidate then gets
+    # no finding, whatever the conditions concluded
+    unknown: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from soc2lint.formats.registry import Conclusion, assemblers, format_of
 from soc2lint.model import Artifact, Finding, Location, ParsedArtifact
-from soc2lint.scan.documents import DocumentScanner
+from soc2lint.scan.documents import DocumentScanner, text_only
 from soc2lint.scan.findings import make_finding
 
 
@@ -47,7 +47,12 @@ def run(
     for fmt in assemblers():
         assert fmt.assemble is not None
         own = by_kind.get(fmt.kind, [])
-        wanted = scanner.rules_for(fmt.kind, readers=not scanner.doc_rules)
+        # the rules reading its structure (those reading any file's text had it per file)
+        wanted = [
+            r
+            for r, _ in scanner.rules_for(fmt.kind, readers=not scanner.doc_rules)
+            if not text_only(r)
+        ]
         documents: Sequence[Any] = ()
         findings: list[Finding] = []
         if own and wanted:
@@ -56,12 +61,19 @@ def run(
                 item = scanner.parse(artifact)
                 if item.error is not None:
                     findings.extend(scanner.error_finding(item))
+                    if item.documents:  # a file partly read (one bad Terraform block)
+                        parsed_files.append(item)
                 elif not item.documents:
                     findings.extend(scanner.error_finding(replace(item, error="empty file")))
                 else:
                     parsed_files.append(item)
             out.files += len(own)
-            assembly = fmt.assemble(parsed_files, {k: used.get(k, []) for k in fmt.uses})
+            inputs = {k: used.get(k, []) for k in fmt.uses}
+            assembly = (
+                fmt.assemble(parsed_files, inputs, options)
+                if fmt.assemble_options
+                else fmt.assemble(parsed_files, inputs)
+            )
             unrecognised = scanner.engine_rules.get("unrecognised-evidence")
             for item, detail in assembly.unrecognised if unrecognised is not None else ():
                 assert unrecognised is not None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint.config import Config
-from soc2lint.formats.registry import Target, format_of, targets
+from soc2lint.formats.registry import Target, format_of, targets, text_passed_kinds
 from soc2lint.language.routes import identity as route_identity
 from soc2lint.language.routes import locate, span_location
 from soc2lint.model import (
@@ -115,6 +115,9 @@ class DocumentScanner:
 
         applicable = self.rules_for(artifact.kind)
         readers = applicable if self.doc_rules else self.rules_for(artifact.kind, readers=True)
+        if artifact.kind in text_passed_kinds():  # assembled later; here only read as text
+            applicable = [(r, t) for r, t in applicable if text_only(r)]
+            readers = [(r, t) for r, t in readers if text_only(r)]
         structural = [(r, t) for r, t in applicable if not text_only(r)]
         textual = [(r, t) for r, t in applicable if text_only(r)]
         struct_readers = [(r, t) for r, t in readers if not text_only(r)]
@@ -292,7 +295,10 @@ class DocumentScanner:
                     if hit.fields.get("identity"):
                         ident += "#" + hit.fields["identity"]
                     fields = {"object": doc.identity, **hit.fields}
-                    findings.append(make_finding(rule, location, fields, ident, hit.message))
+                    finding = make_finding(rule, location, fields, ident, hit.message)
+                    if hit.fact is not None:  # a join over assembled documents (scan.joins)
+                        finding = replace(finding, fact=hit.fact)
+                    findings.append(finding)
 
 
 def _accepts(target: Target, doc: Document, seen: dict[int, bool]) -> bool:

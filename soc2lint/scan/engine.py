@@ -29,6 +29,7 @@ def scan(
     unreachable: bool = False,
     evidence_required: bool = False,
     evidence_scope: frozenset[str] | None = None,
+    var_files: Sequence[str] = (),
 ) -> ScanResult:
     """Scan `root` (or `paths` under it) with `rules`; returns every finding, suppressed ones marked.
 
@@ -39,9 +40,10 @@ def scan(
     `evidence_required`: GitHub settings evidence must be there (GH023 medium, and reported
     when absent); `evidence_scope`: report only the evidence-missing findings about these
     statuses (GH023 run on behalf of the selected rules), None for all.
+    `var_files`: Terraform variable files (`--var-file`) for the root modules scanned.
     """
     from soc2lint import gitrun
-    from soc2lint.formats.registry import deferred_kinds, targets
+    from soc2lint.formats.registry import deferred_kinds, targets, text_passed_kinds
     from soc2lint.scan import assembled, joins
     from soc2lint.scan.exceptions import apply_decisions
     from soc2lint.scan.parallel import MIN_FILES, default_jobs, scan_all, worth_forking
@@ -50,14 +52,19 @@ def scan(
     found = discover(root, paths, config.exclude, config.evidence_dir)
     scanner = DocumentScanner(rules, config, readers, root.resolve())
     deferred = deferred_kinds()
+    text_too = text_passed_kinds()
     later = [a for a in found.artifacts if a.kind in deferred]
-    others = [a for a in found.artifacts if a.kind not in deferred]
+    others = [a for a in found.artifacts if a.kind not in deferred or a.kind in text_too]
     if jobs is None:  # not asked for: workers only when the work pays for starting them
         jobs = default_jobs() if worth_forking(others, rules) else 1
     if jobs > 1 and len(others) >= MIN_FILES:
         _prepare(rules)  # once here, not once per forked worker
     findings, files = scan_all(others, scanner.scan_artifact, rules, jobs)
-    options = {"evidence_required": evidence_required, "evidence_scope": evidence_scope}
+    options = {
+        "evidence_required": evidence_required,
+        "evidence_scope": evidence_scope,
+        "var_files": tuple(var_files),
+    }
     second = assembled.run(scanner, later, options)
     findings += second.findings
     files += second.files
