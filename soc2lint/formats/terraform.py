@@ -120,8 +120,16 @@ class _Data:
         self.texts = texts
 
 
+_MARKS: dict[Any, model.Mark] = {}
+
+
 def _mark(where: Any) -> model.Mark:
-    return nodes.mark(where.line, where.column)
+    mark = _MARKS.get(where)
+    if mark is None:
+        if len(_MARKS) > 200_000:
+            _MARKS.clear()
+        mark = _MARKS[where] = nodes.mark(where.line, where.column)
+    return mark
 
 
 def _document_root(resource: Any, sources: dict[int, str]) -> nodes.Node:

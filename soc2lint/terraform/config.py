@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from soc2lint.terraform.evaluate import Scope, Where
-from soc2lint.terraform.syntax import Attribute, Block, File, Opaque, Var, references
+from soc2lint.terraform.syntax import Attribute, Block, File, Opaque, Var, cached_references
 from soc2lint.terraform.values import UNKNOWN
 
 MAX_MODULE_DEPTH = 16
@@ -204,7 +204,11 @@ class Configuration:
                 yield from self._expand(block, scope, prefix, call)
             elif kind == "module" and block.labels:
                 yield from self._call(block, scope, prefix, stack, call)
-            elif kind in ("provider", "variable", "output") and block.labels:
+            elif kind == "provider" and block.labels:
+                yield from self._plain(block, scope, prefix, call)
+            elif kind in ("variable", "output") and block.labels and not module_path:
+                # a root's inputs and outputs; a module instance's are its call's arguments
+                # (the `module.NAME` document) and values only its caller reads
                 yield from self._plain(block, scope, prefix, call)
 
     def _scope(
@@ -482,7 +486,7 @@ def _key(key: Any) -> str:
 def _refs(block: Block) -> dict[str, tuple[tuple[str, ...], ...]]:
     out: dict[str, tuple[tuple[str, ...], ...]] = {}
     for attr in block.attributes:
-        found = references(attr.expr, 500)
+        found = cached_references(attr.expr)
         if found:
-            out[attr.name] = tuple(found)
+            out[attr.name] = found
     return out

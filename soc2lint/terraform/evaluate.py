@@ -128,11 +128,11 @@ class Scope:
     def origin(self, expr: Expr, depth: int = 0) -> Where | None:
         """Where a value came from when a call argument decided it: the first variable the
         expression refers to (directly or through locals) that was set by a call."""
-        if depth > 16:
+        if depth > 16 or not self.origins:
             return None
-        from soc2lint.terraform.syntax import references
+        from soc2lint.terraform.syntax import cached_references
 
-        for names in references(expr, 500):
+        for names in cached_references(expr):
             if len(names) >= 2 and names[0] == "var" and names[1] in self.origins:
                 return self.origins[names[1]]
             if len(names) >= 2 and names[0] == "local":

@@ -216,6 +216,22 @@ def references(expr: Expr, limit: int = 10_000) -> list[tuple[str, ...]]:
     return out
 
 
+_REFERENCES: dict[int, tuple[Expr, tuple[tuple[str, ...], ...]]] = {}
+
+
+def cached_references(expr: Expr) -> tuple[tuple[str, ...], ...]:
+    """`references(expr)`, computed once per expression object (module instances evaluate the
+    same expressions many times)."""
+    entry = _REFERENCES.get(id(expr))
+    if entry is not None and entry[0] is expr:
+        return entry[1]
+    if len(_REFERENCES) > 500_000:
+        _REFERENCES.clear()
+    found = tuple(references(expr, 500))
+    _REFERENCES[id(expr)] = (expr, found)
+    return found
+
+
 def children(expr: Expr) -> tuple[Expr, ...]:
     if isinstance(expr, Template):
         return tuple(p for p in expr.parts if isinstance(p, Expr))
