@@ -47,7 +47,7 @@ def _malformed(record: Any) -> Hit:
         record.path,
         f"malformed record: {record.problem}",
         "malformed",
-        "key" if inner and isinstance(inner[-1], str) else "value",
+        "key" if record.problem_at_key and inner == record.problem_route else "value",
     )
 
 
@@ -401,9 +401,11 @@ def rollback_drills(doc: Document, params: Mapping[str, Any], context: Any = Non
     days = int(params.get("drill_within_days", 92))
     since = window.as_of - dt.timedelta(days=days)
     recent: list[tuple[Any, list[tuple[Route, str]]]] = []
+    malformed = False
     for record in _records(doc):
         if record.data is None:
             yield _malformed(record)
+            malformed = True
             continue
         at = dates.parse_moment(_text(record.data.get("date")))
         if at is None or not since <= at.date() <= window.as_of:
@@ -411,7 +413,7 @@ def rollback_drills(doc: Document, params: Mapping[str, Any], context: Any = Non
         recent.append((record, drill_problems(record.data)))
     if any(not problems for _, problems in recent):
         return
-    if not recent:
+    if not recent and not malformed:  # a malformed record may be the recent drill
         yield _hit(
             (),
             "rollback drills",
@@ -576,7 +578,7 @@ def secret_rotation(doc: Document, params: Mapping[str, Any], context: Any = Non
                 ("secrets", fingerprint),
                 "key",
                 {**fields, "detail": detail + ": no evidence it was rotated since it was exposed"},
-                properties=(("secret_fingerprint", fingerprint),),
+                properties=(("rotation_fingerprint", fingerprint),),
             )
         elif not any(
             _scalar((nodes.get(entry, k) or (None, None))[1]) for k in ("ticket", "reason")
@@ -588,7 +590,7 @@ def secret_rotation(doc: Document, params: Mapping[str, Any], context: Any = Non
                     **fields,
                     "detail": f"was rotated on {when.date()} by the record, but it names no `ticket` or `reason`",
                 },
-                properties=(("secret_fingerprint", fingerprint),),
+                properties=(("rotation_fingerprint", fingerprint),),
             )
         elif when.date() + dt.timedelta(days=days) < window.as_of:
             yield Hit(
@@ -598,5 +600,5 @@ def secret_rotation(doc: Document, params: Mapping[str, Any], context: Any = Non
                     **fields,
                     "detail": f"was last rotated on {when.date()}, more than {days} days before {window.as_of} (the rotation policy)",
                 },
-                properties=(("secret_fingerprint", fingerprint),),
+                properties=(("rotation_fingerprint", fingerprint),),
             )

@@ -41,6 +41,7 @@ class Record:
     problem: str = ""
     problem_route: tuple[Step, ...] = ()
     text: str = field(default="", repr=False)
+    problem_at_key: bool = False  # point at the key (an unknown key), not at its value
 
 
 def kind_of(path: str, evidence_dir: str) -> str | None:
@@ -104,22 +105,32 @@ def check(kind: str, data: Any) -> tuple[str, tuple[Step, ...]] | None:
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
         known = ", ".join(sorted(allowed))
-        return f"unknown key {extra[0]!r} in {where} (known: {known})", (*route, extra[0])
+        return f"unknown key {extra[0]!r} in {where} (known: {known})", (*route, extra[0], "@key")
     if error.validator == "required":
         return f"{where}: {error.message}", route
     if error.validator in ("pattern", "enum", "type") and not isinstance(error.instance, dict):
         shown = json.dumps(error.instance)[:60]
-        expected = (
-            error.schema.get("description")
-            or (
-                f"one of {', '.join(str(v) for v in error.validator_value if v)}"
-                if error.validator == "enum"
-                else ""
-            )
-            or f"a {error.validator_value}"
-        )
+        value = error.validator_value
+        if error.validator == "type":
+            names = [value] if isinstance(value, str) else [t for t in value if t != "null"]
+            expected = " or ".join(_ARTICLE.get(str(t), str(t)) for t in names)
+        elif error.validator == "enum":
+            expected = "one of " + ", ".join(str(v) for v in value if v)
+        elif str(value).startswith("^(\\d{4}-\\d{2}-\\d{2}"):
+            expected = "a date, YYYY-MM-DD, or an RFC 3339 time, 2026-03-01T10:04:00Z"
+        else:
+            expected = str(error.schema.get("description") or f"text matching {value}")
         return f"{where}: {shown} is not valid (expected {expected})", route
     return f"{where}: {error.message[:200]}", route
+
+
+_ARTICLE = {
+    "string": "a string",
+    "array": "a list",
+    "object": "a mapping",
+    "integer": "an integer",
+    "number": "a number",
+}
 
 
 def read(path: str, kind: str, root: Node, text: str) -> Record:
@@ -131,7 +142,10 @@ def read(path: str, kind: str, root: Node, text: str) -> Record:
         return Record(path, kind, root, None, "a record is a mapping of keys to values", (), text)
     problem = check(kind, data)
     if problem is not None:
-        return Record(path, kind, root, None, problem[0], problem[1], text)
+        route = problem[1]
+        at_key = bool(route) and route[-1] == "@key"
+        route = route[:-1] if at_key else route
+        return Record(path, kind, root, None, problem[0], route, text, at_key)
     return Record(path, kind, root, data, "", (), text)
 
 
