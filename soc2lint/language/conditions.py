@@ -248,7 +248,7 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
 
     def value_condition(ctx: Context, node: nodes.Node, route: Route) -> Result:
         found = targets(ctx, node, route)
-        _note_unknown(ctx, found)
+        _note_unknown(ctx, found, items=True)
         if not found:
             return quantifier == "all", Witness(route, "key")
         if quantifier == "any":
@@ -465,14 +465,23 @@ def _references(raw: Any, path: Path | None, where: str, scope: Scope) -> Condit
     return references
 
 
-def _note_unknown(ctx: Context, found: Sequence[tuple[Route, nodes.Node]]) -> None:
+def _note_unknown(
+    ctx: Context, found: Sequence[tuple[Route, nodes.Node]], items: bool = False
+) -> None:
     """A condition that reads an unknown value (nodes.UNKNOWN_TAG) decides nothing: the
-    candidate gets no finding (language.match)."""
-    if not ctx.unknown:
-        for _, n in found:
-            if n.tag == nodes.UNKNOWN_TAG:
-                ctx.unknown = True
-                return
+    candidate gets no finding (language.match). With `items`, an unknown item of a list or
+    mapping the operator reads counts too (`has: audit` on `[var.x, "api"]`)."""
+    if ctx.unknown:
+        return
+    for _, n in found:
+        if n.tag == nodes.UNKNOWN_TAG:
+            ctx.unknown = True
+            return
+        if items and isinstance(n, (nodes.SequenceNode, nodes.MappingNode)):
+            for _k, _kn, child in nodes.children(n):
+                if child.tag == nodes.UNKNOWN_TAG:
+                    ctx.unknown = True
+                    return
 
 
 def _with_default(spec: dict[str, Any], where: str, scope: Scope) -> Condition:
