@@ -5,7 +5,7 @@ round sees the same machine load; medians of whole-process wall times over the r
 (`/usr/bin/time -v`, the largest process of the run), the ratios. Prints numbers, never fails
 on a missed target (15x for the rule families, 5x for the full scan).
 
-    python3 bench/k8s_speed.py [--corpus DIR] [--rounds 5]
+    python3 bench/k8s_speed.py [--corpus DIR] [--rounds 5] [--before CMD]
 
 The corpus defaults to bench/.work/k8s/kubernetes__examples (bench/k8s_corpora.sh extracts it
 from the `fetch` snapshot listed in bench/k8s-speed.txt). checkov runs from
@@ -54,6 +54,11 @@ def main() -> int:
     default = str(here) if here.exists() else "soc2lint"
     parser.add_argument("--soc2lint", default=os.environ.get("SOC2LINT", default))
     parser.add_argument("--checkov", default=str(BENCH / ".work/checkov-venv/bin/checkov"))
+    parser.add_argument(
+        "--before",
+        help="another soc2lint command (an earlier commit: 'env PYTHONPATH=WT python -P -m "
+        "soc2lint') timed in the same rounds, for a paired before/after",
+    )
     args = parser.parse_args()
     # checkov skips every directory whose name starts with a dot (bench/.work/...): both tools
     # scan the same copy, outside any such directory
@@ -63,7 +68,11 @@ def main() -> int:
     corpus = os.path.join(tempfile.mkdtemp(prefix="k8s-speed-"), Path(args.corpus).name)
     shutil.copytree(args.corpus, corpus, symlinks=True)
     soc2lint = shlex.split(args.soc2lint)
-    env = {k: v for k, v in os.environ.items() if k not in ("BC_API_KEY", "PRISMA_API_URL")}
+    # an installed tool has its bytecode compiled (pip does it); a helper's shell may say
+    # PYTHONDONTWRITEBYTECODE=1, which would make every run compile every module again: the
+    # warm-up run writes the .pyc files, as installing would have
+    drop = ("BC_API_KEY", "PRISMA_API_URL", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(OFFLINE)
     commands = {
         "checkov --framework kubernetes": [
@@ -99,6 +108,13 @@ def main() -> int:
             "-q",
         ],
     }
+    if args.before:
+        before = shlex.split(args.before)
+        for label in list(commands)[1:]:
+            commands[label.replace("soc2lint", "before:", 1)] = [
+                *before,
+                *commands[label][len(soc2lint) :],
+            ]
     files = sum(1 for p in Path(corpus).rglob("*.y*ml") if p.is_file())
     print(
         f"corpus {corpus}: {files} YAML files; {os.cpu_count()} cores, "
@@ -134,6 +150,14 @@ def main() -> int:
     cpu = {k: statistics.median(v) for k, v in cpus.items()}
     cbase = cpu["checkov --framework kubernetes"]
     print(f"CPU time ratios (load-independent): {cbase / cpu[sel]:.1f}x, {cbase / cpu[full]:.1f}x")
+    if args.before:
+        for label in (sel, full):
+            old = label.replace("soc2lint", "before:", 1)
+            print(
+                f"before / after {label[9:]}: wall {med[old] / med[label]:.2f}x, "
+                f"CPU {cpu[old] / cpu[label]:.2f}x; checkov / before: {base / med[old]:.1f}x"
+            )
+    print(f"load average after: {Path('/proc/loadavg').read_text().split()[:3]}")
     shutil.rmtree(Path(corpus).parent, ignore_errors=True)
     return 0
 
