@@ -341,6 +341,14 @@ def test_rollback_path_from_gitops_or_a_rollback_job(run: Run, tmp_path: Path) -
     )
     write(tmp_path, {"k8s/rollout.yaml": rollout})
     assert findings(run, tmp_path, "--select", "RB001", "--preview")[1] == []
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: shop}\n"
+        "spec: {upgrade: {remediation: {retries: RETRIES}}}\n"
+    )
+    write(tmp_path, {"k8s/rollout.yaml": release.replace("RETRIES", "3")})
+    assert findings(run, tmp_path, "--select", "RB001", "--preview")[1] == []
+    write(tmp_path, {"k8s/rollout.yaml": release.replace("RETRIES", "0")})
+    assert len(findings(run, tmp_path, "--select", "RB001", "--preview")[1]) == 1
     (tmp_path / "k8s/rollout.yaml").unlink()
     job = (
         "  undo:\n    runs-on: ubuntu-24.04\n    steps: [{run: kubectl rollout undo deploy/shop}]\n"
@@ -400,3 +408,39 @@ def test_schemas_are_valid_json_schemas(name: str) -> None:
     import jsonschema
 
     jsonschema.Draft202012Validator.check_schema(schema(name))
+
+
+def test_a_scan_of_some_records_concludes_nothing_from_the_others_absence(
+    run: Run, tmp_path: Path
+) -> None:
+    """pre-commit passes the changed files only: the quarters and drills in files it did not
+    pass are not missing."""
+    shutil.copytree(EXAMPLE, tmp_path / "repo")
+    root = tmp_path / "repo"
+    write(
+        root,
+        {
+            ".soc2/records/access-reviews/2026-Q2.yaml": (
+                "quarter: 2026-Q2\nreviewer: a\napprover: b\nreviewed_at: 2026-06-30\n"
+                "entries: [{identity: c, decision: keep}]\n"
+            )
+        },
+    )
+    code, out, err = run(
+        ".soc2/records/access-reviews/2026-Q3.yaml",
+        ".soc2/records/rollback-drills/2026-11-15.md",
+        "--select",
+        "AR001,RB002",
+        "--format",
+        "json",
+        cwd=root,
+    )
+    assert code == 0, err
+    assert json.loads(out)["findings"] == []
+    (root / ".soc2/records/access-reviews/2026-Q2.yaml").unlink()
+    (root / ".soc2/records/rollback-drills/2026-06-10.yaml").unlink()
+    code, found, _ = findings(run, root, "--select", "AR001,RB002")
+    assert found == [
+        ("AR001", ".soc2/records/access-reviews", 1, 1),
+        ("RB002", ".soc2/records/rollback-drills/2026-11-15.md", 2, 1),
+    ]

@@ -38,6 +38,23 @@ def _records(doc: Document) -> Sequence[Any]:
     return data if isinstance(data, tuple) else ()
 
 
+def _partial(doc: Document, context: Any) -> bool:
+    """Whether the scan saw only some of the kind's records (explicit paths, as pre-commit
+    gives them, or `exclude`): then nothing is concluded from a record's absence."""
+    from soc2lint.records.read import kind_of
+
+    root = getattr(context, "root", None)
+    if root is None:
+        return False
+    evidence = doc.identity.rsplit("/records/", 1)[0]
+    try:
+        names = [p.name for p in (Path(root) / doc.identity).iterdir() if p.is_file()]
+    except OSError:
+        return False
+    on_disk = {f"{doc.identity}/{n}" for n in names if kind_of(f"{doc.identity}/{n}", evidence)}
+    return bool(on_disk - {r.path for r in _records(doc)})
+
+
 def _malformed(record: Any) -> Hit:
     from soc2lint.records.read import node_at
 
@@ -148,12 +165,13 @@ def access_reviews(doc: Document, params: Mapping[str, Any], context: Any = None
         quarter = dates.parse_quarter(_text(record.data.get("quarter")))
         if quarter is not None:
             by_quarter.setdefault(quarter, []).append(record)
+    partial = _partial(doc, context)
     for quarter in window.quarters():
         due = quarter.end + dt.timedelta(days=grace)
         if due >= window.as_of:
             continue  # still open: a review in progress is no failure yet
         reviews = by_quarter.get(quarter, [])
-        if not reviews and quarter in malformed:
+        if not reviews and (quarter in malformed or partial):
             continue
         if not reviews:
             yield _hit(
@@ -411,8 +429,8 @@ def rollback_drills(doc: Document, params: Mapping[str, Any], context: Any = Non
         if at is None or not since <= at.date() <= window.as_of:
             continue
         recent.append((record, drill_problems(record.data)))
-    if any(not problems for _, problems in recent):
-        return
+    if any(not problems for _, problems in recent) or _partial(doc, context):
+        return  # a complete drill is recorded, or may be among the records not scanned
     if not recent and not malformed:  # a malformed record may be the recent drill
         yield _hit(
             (),

@@ -90,11 +90,18 @@ def schema(kind: str) -> Mapping[str, Any]:
     return loaded
 
 
-def check(kind: str, data: Any) -> tuple[str, tuple[Step, ...]] | None:
-    """The first problem (by place) of `data` against the kind's schema, or None."""
+@cache
+def _validator(kind: str) -> Any:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema(kind))
+    return jsonschema.Draft202012Validator(schema(kind))
+
+
+def check(kind: str, data: Any) -> tuple[str, tuple[Step, ...]] | None:
+    """The first problem (by place) of `data` against the kind's schema, or None."""
+    validator = _validator(kind)
+    if validator.is_valid(data):  # the common case: no error objects built, nothing sorted
+        return None
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if not errors:
         return None
