@@ -325,3 +325,19 @@ def test_a_submodule_commit_among_config_versions_does_not_shift_later_ones(
     _commit(repo, "unconfigure")
     found = _findings(run, tmp_path, "SEC002", history=True)
     assert [(f["path"], f["line"]) for f in found] == [("config/app.yml", 2)]
+
+
+def test_an_added_line_that_reads_like_a_file_header_is_content(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    """`git log -p` shows an added line `++ x` as `+++ x`, which is a file header only before
+    a file's first hunk: read as one, it moved every later line of the file to a path named
+    after the text (seen on a public repository's history)."""
+    repo = git.Repo.init(tmp_path)
+    write("app/notes.py", f'NOTES = """\n++ Due. (04/18/2022)\n"""\npassword = "{_token(24)}"\n')
+    repo.index.add(["app/notes.py"])
+    _commit(repo, "notes")
+    repo.index.remove(["app/notes.py"], working_tree=True)
+    _commit(repo, "no notes")
+    found = _findings(run, tmp_path, "SEC002", history=True)
+    assert [(f["path"], f["line"], f["severity"]) for f in found] == [("app/notes.py", 4, "high")]

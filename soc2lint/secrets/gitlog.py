@@ -113,10 +113,13 @@ def added_lines(
     hidden = counts.setdefault("hidden", [])
     order = counts.setdefault("order", {})
     seen_blobs: set[str] = set()
+    # inside a hunk every line is content: an added line that reads `++ x` shows as `+++ x`,
+    # which is a file header only before the file's first `@@`
+    in_hunk = False
     try:
         for raw in proc.stdout:
             first = raw[:1]
-            if first == b"+" and parents == 1 and not raw.startswith(b"+++ "):
+            if first == b"+" and parents == 1 and (in_hunk or not raw.startswith(b"+++ ")):
                 # the common case, first: a line a commit added
                 if path is not None and commit is not None:
                     yield commit, path, new_line, raw[1:].decode("utf-8", "replace").rstrip("\n")
@@ -128,14 +131,14 @@ def added_lines(
                 commit = Commit(sha, author, date)
                 counts["commits"] = counts.get("commits", 0) + 1
                 order[sha] = len(order)
-                path = None
+                path, in_hunk = None, False
                 continue
             if first == b"d" and (
                 line.startswith("diff --git ")
                 or line.startswith("diff --cc ")
                 or line.startswith("diff --combined ")
             ):
-                path = None
+                path, in_hunk = None, False
                 parents = 1 if line.startswith("diff --git ") else 2
                 header = _header_path(line)
                 blob, olds = "", []
@@ -144,7 +147,7 @@ def added_lines(
                 old, _, blob = line.split()[1].rpartition("..")
                 olds = old.split(",")
                 continue
-            if first == b"+" and line.startswith("+++ "):
+            if first == b"+" and line.startswith("+++ ") and not in_hunk:
                 target = line[4:]
                 path = None if target == "/dev/null" else _unquote(target)
                 if path and path.startswith("b/"):  # git's destination prefix, merges included
@@ -173,6 +176,7 @@ def added_lines(
                 ranges = line[len(marker) + 1 : line.index(marker, len(marker))].split()
                 new = ranges[-1].lstrip("+").split(",")[0]
                 new_line = int(new) if new.isdigit() else 0
+                in_hunk = True
                 continue
             if path is None or commit is None or not line:
                 continue

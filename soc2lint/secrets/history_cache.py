@@ -22,8 +22,9 @@ from soc2lint.secrets.sightings import HistoryScan, Sighting
 # skipped anywhere, the keyed lines and paths that tell a secret still in the tree; 10: prose,
 # sample JWTs, glued AWS ids, user-as-password only in tests and docs, lines keyed by scope;
 # 11: translation catalogues, CI values encrypted for the CI service; 12: config versions
-# read after a submodule's commit no longer shifted; 13: keys naming a variable)
-CACHE_VERSION = 13
+# read after a submodule's commit no longer shifted; 13: keys naming a variable; 14: `+++`
+# inside a hunk is an added line, not a file header)
+CACHE_VERSION = 14
 
 
 def tips(root: Path) -> tuple[str, ...]:
