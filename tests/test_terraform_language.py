@@ -118,3 +118,13 @@ def test_a_named_condition_remembers_that_it_read_an_unknown_value() -> None:
     root = node(volume({"encrypted": UNKNOWN}))
     assert list(matcher.run(root, {}, memo)) == []
     assert list(matcher.run(root, {}, memo)) == []  # the memoised result, still unknown
+
+
+def test_exists_on_an_unknown_value_is_known_but_not_below_it() -> None:
+    spec = {"for_each": "resource.aws_ebs_volume.*", "where": {"path": "user", "exists": True}}
+    assert hits(spec, volume({"user": UNKNOWN})) == ["resource.aws_ebs_volume.v.user"]
+    below = {
+        "for_each": "resource.aws_ebs_volume.*",
+        "where": {"path": "user.name", "exists": True},
+    }
+    assert hits(below, volume({"user": UNKNOWN})) == []

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from soc2lint.formats import nodes
 from soc2lint.language.paths import (
+    DEEP,
     KEY_PATH,
     MatchError,
     Path,
@@ -177,9 +178,14 @@ def compile_condition(spec: Any, where: str, scope: Scope) -> Condition:
     if op in PRESENCE:
         want_present = bool(raw) if op == "exists" else not bool(raw)
 
+        # an unknown value at the path itself exists; one the path went through (it stopped
+        # short of its last step) may or may not hold what the path names
+        full = None if path is None or DEEP in path.steps else len(path.steps)
+
         def presence(ctx: Context, node: nodes.Node, route: Route) -> Result:
             found = targets(ctx, node, route) if path is not None else []
-            _note_unknown(ctx, found)
+            base = 0 if path is None or path.absolute else len(route)
+            _note_unknown(ctx, [(r, n) for r, n in found if full is None or len(r) < base + full])
             if found:
                 return want_present, Witness(found[0][0], "key")
             return not want_present, Witness(route, "key")
