@@ -444,3 +444,25 @@ def test_a_scan_of_some_records_concludes_nothing_from_the_others_absence(
         ("AR001", ".soc2/records/access-reviews", 1, 1),
         ("RB002", ".soc2/records/rollback-drills/2026-11-15.md", 2, 1),
     ]
+
+
+def test_incident_new_numbers_the_day_s_incidents_and_skips_readme_and_templates(
+    run: Run, tmp_path: Path
+) -> None:
+    stem = f"INC-{dt.datetime.now(dt.timezone.utc):%Y%m%d}-"
+    assert run("incident", "new", str(tmp_path))[0] == 0
+    assert run("incident", "new", str(tmp_path))[0] == 0
+    folder = tmp_path / ".soc2/records/incidents"
+    assert sorted(p.name for p in folder.iterdir()) == [f"{stem}1.yaml", f"{stem}2.yaml"]
+    for p in folder.iterdir():
+        p.unlink()
+    write(
+        tmp_path,
+        {
+            ".soc2lint.yaml": AS_OF,
+            ".soc2/records/incidents/README.md": "# How we write incident records\n",
+            ".soc2/records/incidents/_template.yaml": "id: ''\nowner: ''\n",
+        },
+    )
+    code, found, data = findings(run, tmp_path, "--select", "IR,SL001")
+    assert (code, found) == (0, [])
