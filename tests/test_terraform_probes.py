@@ -325,3 +325,19 @@ def test_dynamic_block_over_an_empty_collection_makes_no_block(tmp_path: Path) -
         )
     }
     assert scan(tmp_path, files) == []
+
+
+def test_the_argument_whose_value_decided_is_where_the_finding_points(tmp_path: Path) -> None:
+    files = {
+        "main.tf": (
+            'module "vol" {\n  source    = "./mod"\n  mode      = "fast"\n  encrypted = false\n}\n'
+        ),
+        "mod/main.tf": (
+            'variable "mode" {}\nvariable "encrypted" {}\n'
+            'resource "aws_ebs_volume" "v" {\n'
+            '  encrypted = var.mode == "fast" ? var.encrypted : true\n}\n'
+        ),
+    }
+    assert scan(tmp_path, files) == [
+        ("main.tf", 4, 15, "module.vol.aws_ebs_volume.v is not encrypted")
+    ]

@@ -291,7 +291,9 @@ class Configuration:
             if attr.name in CALL_META:
                 continue
             inputs[attr.name] = scope.value(attr.expr)
-            origins[attr.name] = scope.origin(attr.expr) or Where.of(block.path, attr.expr.pos)
+            origins[attr.name] = scope.origin(
+                attr.expr, value=inputs[attr.name], name=attr.name
+            ) or Where.of(block.path, attr.expr.pos)
         return inputs, origins
 
     def _call(
@@ -422,7 +424,9 @@ class Configuration:
             if attr.name in skip:
                 continue
             value = scope.value(attr.expr)
-            where = scope.origin(attr.expr) or Where.of(block.path, attr.expr.pos)
+            where = scope.origin(attr.expr, value=value, name=attr.name) or Where.of(
+                block.path, attr.expr.pos
+            )
             attributes[attr.name] = Value(value, where, Where.of(block.path, attr.pos))
         nested: dict[str, list[Body | Where]] = {}
         for child in block.blocks:

@@ -125,27 +125,38 @@ class Scope:
         self._local_values[name] = value
         return value
 
-    def origin(self, expr: Expr, depth: int = 0) -> Where | None:
-        """Where a value came from when a call argument decided it: the first variable the
-        expression refers to (directly or through locals) that was set by a call."""
+    def origin(
+        self, expr: Expr, depth: int = 0, value: Any = UNKNOWN, name: str = ""
+    ) -> Where | None:
+        """Where a value came from when a call argument decided it: of the variables set by a
+        call that the expression refers to (directly or through locals), the first whose value
+        is the expression's `value` (`x > 0 ? coalesce(var.a, 1) : var.a` is var.a's; the one
+        named like the attribute, `name`, first), else the first."""
         if depth > 16 or not self.origins:
             return None
         from soc2lint.terraform.syntax import cached_references
 
-        for names in cached_references(expr):
+        found = cached_references(expr)
+        if value is not UNKNOWN:
+            for names in sorted(found, key=lambda names: names[1:2] != (name,)):
+                if len(names) == 2 and names[0] == "var" and names[1] in self.origins:
+                    own = self.variables.get(names[1], UNKNOWN)
+                    if own is not UNKNOWN and not has_unknown(own) and equal(own, value):
+                        return self.origins[names[1]]
+        for names in found:
             if len(names) >= 2 and names[0] == "var" and names[1] in self.origins:
                 return self.origins[names[1]]
             if len(names) >= 2 and names[0] == "local":
-                name = names[1]
-                if name not in self._local_origins:
-                    self._local_origins[name] = None  # cycle guard
-                    entry = self.locals.get(name)
-                    self._local_origins[name] = (
+                local = names[1]
+                if local not in self._local_origins:
+                    self._local_origins[local] = None  # cycle guard
+                    entry = self.locals.get(local)
+                    self._local_origins[local] = (
                         self.origin(entry[1].expr, depth + 1) if entry else None
                     )
-                found = self._local_origins[name]
-                if found is not None:
-                    return found
+                where = self._local_origins[local]
+                if where is not None:
+                    return where
         return None
 
     # --- the evaluator ----------------------------------------------------------------------
