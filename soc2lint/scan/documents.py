@@ -100,6 +100,7 @@ class DocumentScanner:
         self.readers = self.doc_rules if self.doc_rules else list(readers)
         self.detectors: dict[str, Any] = {}
         self._by_kind: dict[tuple[str, bool], list[tuple[Rule, list[Target]]]] = {}
+        self._plans: dict[str, tuple[Any, ...]] = {}
 
     def rules_for(self, kind: str, readers: bool = False) -> list[tuple[Rule, list[Target]]]:
         key = (kind, readers)
@@ -107,20 +108,34 @@ class DocumentScanner:
             self._by_kind[key] = targets_for(self.readers if readers else self.doc_rules, kind)
         return self._by_kind[key]
 
+    def _plan(self, kind: str) -> tuple[Any, ...]:
+        """For the files of `kind`, once: (readers, structural rules, text rules, structural
+        readers, their targets' prefilters, each once)."""
+        plan = self._plans.get(kind)
+        if plan is None:
+            applicable = self.rules_for(kind)
+            readers = applicable if self.doc_rules else self.rules_for(kind, readers=True)
+            if kind in text_passed_kinds():  # assembled later; here only read as text
+                applicable = [(r, t) for r, t in applicable if text_only(r)]
+                readers = [(r, t) for r, t in readers if text_only(r)]
+            struct_readers = [(r, t) for r, t in readers if not text_only(r)]
+            prefilters = [t.prefilter for _, covering in struct_readers for t in covering]
+            plan = self._plans[kind] = (
+                readers,
+                [(r, t) for r, t in applicable if not text_only(r)],
+                [(r, t) for r, t in applicable if text_only(r)],
+                struct_readers,
+                list(dict.fromkeys(prefilters)),  # the same target's, asked once
+            )
+        return plan
+
     def scan_artifact(self, artifact: Artifact) -> tuple[list[Finding], bool]:
         """Read an artifact once; parse it for the rules reading its structure (once) and give
         its text to the rules reading any file's lines (secrets), even when it does not parse."""
         from soc2lint.formats.read import BINARY_ERROR, read_text
         from soc2lint.formats.text import parse_text
 
-        applicable = self.rules_for(artifact.kind)
-        readers = applicable if self.doc_rules else self.rules_for(artifact.kind, readers=True)
-        if artifact.kind in text_passed_kinds():  # assembled later; here only read as text
-            applicable = [(r, t) for r, t in applicable if text_only(r)]
-            readers = [(r, t) for r, t in readers if text_only(r)]
-        structural = [(r, t) for r, t in applicable if not text_only(r)]
-        textual = [(r, t) for r, t in applicable if text_only(r)]
-        struct_readers = [(r, t) for r, t in readers if not text_only(r)]
+        readers, structural, textual, struct_readers, prefilters = self._plan(artifact.kind)
         parser = format_of(artifact.kind).parse
         if not readers or parser is None:
             return [], False
@@ -131,7 +146,6 @@ class DocumentScanner:
             if raw.error == BINARY_ERROR:
                 return [], False
             return self.error_finding(raw), True
-        prefilters = [t.prefilter for _, covering in struct_readers for t in covering]
         if prefilters and all(p is not None for p in prefilters):
             # Every structural rule only wants some files of this kind (e.g. Kubernetes
             # manifests among all YAML): skip the others without parsing them or reporting them
