@@ -99,6 +99,7 @@ _READ_ONLY = frozenset(
         "fsck",
         "diff",
         "ls-files",
+        "ls-tree",
         "check-attr",
     }
 )
