@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from soc2lint.terraform.syntax import (
@@ -39,6 +39,7 @@ from soc2lint.terraform.syntax import (
 
 MAX_DEPTH = 200  # expression nesting read; deeper is opaque (unknown), never a crash
 
+_VARIABLE_KEEP = frozenset({"default", "sensitive", "nullable", "ephemeral"})
 _BINARY = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%"})
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
@@ -184,21 +185,27 @@ class _Reader:
             elif child.type == "string_lit":
                 labels.append(self.string(child))
             elif child.type == "body":
+                # a variable's type, description and validation blocks are never evaluated:
+                # not read (a module's variables.tf is often its largest file)
+                keep = _VARIABLE_KEEP if kind == "variable" else None
                 for item in child.named_children:
                     if item.type == "attribute":
-                        attributes.append(self.attribute(item))
-                    elif item.type == "block":
+                        attributes.append(self.attribute(item, keep))
+                    elif item.type == "block" and keep is None:
                         blocks.append(self.block(item))
         return Block(kind, tuple(labels), tuple(attributes), tuple(blocks), _pos(node), self.path)
 
-    def attribute(self, node: Any) -> Attribute:
+    def attribute(self, node: Any, keep: frozenset[str] | None = None) -> Attribute:
         name = ""
         expr: Expr = Opaque("", _pos(node))
         for child in node.named_children:
             if child.type == "identifier" and not name:
                 name = self.text(child)
+                if keep is not None and name not in keep:
+                    return Attribute(name, expr, _pos(node))
             elif child.type == "expression":
-                expr = self.expr(child, 0)
+                # built when first evaluated
+                return Attribute(name, None, _pos(node), partial(self.expr, child, 0))
         return Attribute(name, expr, _pos(node))
 
     def string(self, node: Any) -> str:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,11 +134,42 @@ class Opaque(Expr):
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
 class Attribute:
-    name: str
-    expr: Expr
-    pos: Pos  # the attribute's name
+    """`name = expr`, at `pos` (the name). The expression may be built on first use (`make`):
+    most attributes of a large configuration (outputs of modules, variables' types) are never
+    evaluated."""
+
+    __slots__ = ("name", "pos", "_expr", "_make")
+
+    def __init__(
+        self,
+        name: str,
+        expr: Expr | None,
+        pos: Pos,
+        make: Callable[[], Expr] | None = None,
+    ) -> None:
+        self.name = name
+        self.pos = pos
+        self._expr = expr
+        self._make = make
+
+    @property
+    def expr(self) -> Expr:
+        if self._expr is None:
+            assert self._make is not None
+            self._expr, self._make = self._make(), None
+        return self._expr
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Attribute):
+            return NotImplemented
+        return (self.name, self.pos, self.expr) == (other.name, other.pos, other.expr)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.pos))
+
+    def __repr__(self) -> str:
+        return f"Attribute(name={self.name!r}, expr={self.expr!r}, pos={self.pos!r})"
 
 
 @dataclass(frozen=True, slots=True)
