@@ -341,3 +341,13 @@ def test_the_argument_whose_value_decided_is_where_the_finding_points(tmp_path: 
     assert scan(tmp_path, files) == [
         ("main.tf", 4, 15, "module.vol.aws_ebs_volume.v is not encrypted")
     ]
+
+
+def test_an_unknown_value_leaves_the_rule_not_evaluated(tmp_path: Path) -> None:
+    scan(tmp_path, {"main.tf": 'variable "encrypted" {}\n' + VOLUME})
+    summary = json.loads((tmp_path / "out.json").read_text())["summary"]["controls"]
+    assert "CC6.1" not in summary["passed"]
+    assert summary["rules_not_evaluated"]["CC6.1"] == ["TST901"]
+    scan(tmp_path, {"main.tf": 'variable "encrypted" {\n  default = true\n}\n' + VOLUME})
+    summary = json.loads((tmp_path / "out.json").read_text())["summary"]["controls"]
+    assert "CC6.1" in summary["passed"]

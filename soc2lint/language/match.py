@@ -33,6 +33,10 @@ from soc2lint.language.routes import Route, render
 from soc2lint.language.values import Context, Scope
 from soc2lint.model import Hit, Rule
 
+# how many candidates of a document got no verdict because a value they needed is unknown (in
+# the memo the rules of a document share): the engine lists such rules as not evaluated
+UNKNOWN_SKIPS = "unknown-skips"
+
 
 @dataclass(frozen=True)
 class Matcher:
@@ -76,6 +80,7 @@ class Matcher:
             if ok:
                 return
         if ctx.unknown:  # a value the decision needed is unknown: not evaluated, no finding
+            ctx.memo[UNKNOWN_SKIPS] = ctx.memo.get(UNKNOWN_SKIPS, 0) + 1
             return
         if self.report is not None and self.report.text == KEY_PATH:
             witness = Witness(route, "key")

@@ -97,4 +97,6 @@ def run(
             )
             out.not_evaluated.extend(skipped)
         out.findings.extend(findings)
+    # a candidate left without a verdict for an unknown value: the rule's controls cannot pass
+    out.not_evaluated.extend(sorted(scanner.unknown_rules))
     return out

@@ -14,6 +14,7 @@ from typing import Any
 
 from soc2lint.config import Config
 from soc2lint.formats.registry import Target, format_of, targets, text_passed_kinds
+from soc2lint.language.match import UNKNOWN_SKIPS
 from soc2lint.language.routes import identity as route_identity
 from soc2lint.language.routes import locate, span_location
 from soc2lint.model import (
@@ -99,6 +100,8 @@ class DocumentScanner:
         # (`--select parse-error`), those the whole rule set would read
         self.readers = self.doc_rules if self.doc_rules else list(readers)
         self.detectors: dict[str, Any] = {}
+        # rules that left a candidate without a verdict for an unknown value (Terraform)
+        self.unknown_rules: set[str] = set()
         self._by_kind: dict[tuple[str, bool], list[tuple[Rule, list[Target]]]] = {}
         self._plans: dict[str, tuple[Any, ...]] = {}
 
@@ -301,6 +304,7 @@ class DocumentScanner:
             for rule in applicable:
                 if assembled.target not in rule.targets:
                     continue
+                skipped = memo.get(UNKNOWN_SKIPS, 0)
                 for hit in self.hits(rule, doc, memo):
                     location = locate(
                         doc.identity, doc.root, hit.route, hit.focus, assembled.sources
@@ -313,6 +317,8 @@ class DocumentScanner:
                     if hit.fact is not None:  # a join over assembled documents (scan.joins)
                         finding = replace(finding, fact=hit.fact)
                     findings.append(finding)
+                if memo.get(UNKNOWN_SKIPS, 0) > skipped:
+                    self.unknown_rules.add(rule.id)
 
 
 def _accepts(target: Target, doc: Document, seen: dict[int, bool]) -> bool:
