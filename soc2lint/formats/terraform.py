@@ -1,6 +1,7 @@
 """Terraform on the format seam: `*.tf`, `*.tf.json` and `*.tfvars(.json)` files, parsed one by
 one (`terraform.parse`), then assembled: every module instance evaluated (`terraform.config`)
-into one document per resource, data source, module call, provider, variable and output.
+into one document per resource, data source, module call and provider (and per variable and
+output of a root module: a module instance's inputs are its call's `module.NAME` document).
 
 A document's root is `{mode: {type: {name: body}}}` for resources and data sources
 (`resource.aws_db_instance.orders`, `data.aws_iam_policy_document.x`) and `{mode: {name: body}}`
