@@ -351,3 +351,25 @@ def test_an_unknown_value_leaves_the_rule_not_evaluated(tmp_path: Path) -> None:
     scan(tmp_path, {"main.tf": 'variable "encrypted" {\n  default = true\n}\n' + VOLUME})
     summary = json.loads((tmp_path / "out.json").read_text())["summary"]["controls"]
     assert "CC6.1" in summary["passed"]
+
+
+def test_json_syntax_is_evaluated_and_positioned(tmp_path: Path) -> None:
+    files = {
+        "main.tf.json": (
+            '{"variable": {"enc": {"default": false}},\n'
+            ' "resource": {"aws_ebs_volume": {"v": {\n'
+            '   "encrypted": "${var.enc}"\n'
+            "}}}}\n"
+        )
+    }
+    assert scan(tmp_path, files) == [("main.tf.json", 3, 17, "aws_ebs_volume.v is not encrypted")]
+
+
+def test_unreadable_and_empty_files(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "bad.tf").write_bytes(b'resource "aws_ebs_volume" "x" {\n  tags = "\xff"\n}\n')
+    files = {"empty.tf": "", "main.tf": 'resource "aws_ebs_volume" "v" {\n  encrypted = false\n}\n'}
+    found = scan(tmp_path, files)
+    assert [f[:3] for f in found] == [("bad.tf", 2, 11), ("main.tf", 2, 15)]
+    assert "not UTF-8" in found[0][3]
