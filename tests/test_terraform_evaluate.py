@@ -199,3 +199,17 @@ def test_references_are_kept_for_joins() -> None:
     (versioning,) = found
     assert versioning.references["bucket"] == (("aws_s3_bucket", "logs", "id"),)
     assert versioning.body.attributes["bucket"].value is UNKNOWN
+
+
+def test_the_evaluation_budget_makes_values_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    from soc2lint.terraform import evaluate
+
+    monkeypatch.setattr(evaluate, "MAX_STEPS", 50)
+    text = 'resource "x" "y" {\n  a = 1\n  b = [for i in [1, 2, 3, 4, 5, 6, 7, 8, 9] : i * i]\n}\n'
+    (found,) = resources({"main.tf": text * 1})
+    assert found.body.attributes["a"].value == 1
+    many = "".join(
+        f'resource "x" "y{i}" {{\n  b = [for i in [1, 2, 3, 4, 5] : i * i]\n}}\n' for i in range(20)
+    )
+    values = [r.body.attributes["b"].value for r in resources({"main.tf": many})]
+    assert values[0] == [1, 4, 9, 16, 25] and values[-1] is UNKNOWN

@@ -130,6 +130,7 @@ class Configuration:
                 module.blocks.extend(parsed.blocks)
         self.var_files = list(var_files)
         self.count = 0
+        self.steps = [0]  # evaluation steps of every scope (evaluate.MAX_STEPS)
 
     def calls(self, directory: str) -> set[str]:
         """The directories in the scan that `directory`'s local module calls name."""
@@ -254,6 +255,7 @@ class Configuration:
             return UNKNOWN
 
         scope = Scope(module.directory, module_path, variables, origins, locals_, outputs)
+        scope.steps = self.steps  # one budget for the whole configuration
         return scope
 
     def _child_scope(

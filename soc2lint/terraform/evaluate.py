@@ -50,7 +50,7 @@ from soc2lint.terraform.values import (
 )
 
 MAX_DEPTH = 64
-MAX_STEPS = 2_000_000
+MAX_STEPS = 10_000_000  # per configuration: beyond, every further value is unknown
 
 
 @dataclass(frozen=True, slots=True)
