@@ -213,3 +213,16 @@ def test_the_evaluation_budget_makes_values_unknown(monkeypatch: pytest.MonkeyPa
     )
     values = [r.body.attributes["b"].value for r in resources({"main.tf": many})]
     assert values[0] == [1, 4, 9, 16, 25] and values[-1] is UNKNOWN
+
+
+def test_jsonencode_keeps_the_structure_known_in_part() -> None:
+    text = (
+        'resource "aws_iam_policy" "p" {\n'
+        "  policy = jsonencode({\n"
+        '    Statement = [{ Effect = "Allow", Action = "*", Resource = aws_s3_bucket.b.arn }]\n'
+        "  })\n}\n"
+    )
+    (policy,) = resources({"main.tf": text})
+    attr = policy.body.attributes["policy"]
+    assert attr.value is UNKNOWN
+    assert attr.encoded == {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": UNKNOWN}]}

@@ -105,12 +105,12 @@ def _assemble(
     for resource in config.resources():
         sources: dict[int, str] = {}
         root = _document_root(resource, sources)
-        document = Document(0, root, resource.address, "", _Data(resource, texts))
+        document = Document(0, root, resource.address, "", TerraformData(resource, texts))
         documents.append(AssembledDocument(document, "terraform", sources))
     return Assembly(documents)
 
 
-class _Data:
+class TerraformData:
     """A document's `data`: the evaluated resource, and the texts of the scan's Terraform files
     (for inline suppressions, applied when concluding)."""
 
@@ -225,7 +225,7 @@ def _conclude(c: Conclusion) -> tuple[list[Finding], list[str]]:
     texts: Mapping[str, str] = {}
     for assembled in c.documents:
         data = assembled.document.data
-        if isinstance(data, _Data):
+        if isinstance(data, TerraformData):
             texts = data.texts
             break
     if not texts:

@@ -31,7 +31,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from soc2lint.terraform.evaluate import Scope, Where
-from soc2lint.terraform.syntax import Attribute, Block, File, Opaque, Var, cached_references
+from soc2lint.terraform.syntax import (
+    Attribute,
+    Block,
+    Call,
+    File,
+    Opaque,
+    Var,
+    cached_references,
+)
 from soc2lint.terraform.values import UNKNOWN
 
 MAX_MODULE_DEPTH = 16
@@ -50,6 +58,9 @@ class Value:
     value: Any
     where: Where
     key: Where
+    # for `attr = jsonencode(X)`: X's value before encoding, which may be known in part where
+    # `value` (the string) is UNKNOWN as a whole (an IAM policy whose resource is computed)
+    encoded: Any = None
 
 
 @dataclass(frozen=True)
@@ -429,7 +440,11 @@ class Configuration:
             where = scope.origin(attr.expr, value=value, name=attr.name) or Where.of(
                 block.path, attr.expr.pos
             )
-            attributes[attr.name] = Value(value, where, Where.of(block.path, attr.pos))
+            encoded = None
+            expr = attr.expr
+            if isinstance(expr, Call) and expr.name == "jsonencode" and len(expr.args) == 1:
+                encoded = scope.value(expr.args[0])
+            attributes[attr.name] = Value(value, where, Where.of(block.path, attr.pos), encoded)
         nested: dict[str, list[Body | Where]] = {}
         for child in block.blocks:
             if depth > MAX_MODULE_DEPTH * 4:
