@@ -27,8 +27,8 @@
 #    One untimed run of each is kept (bench/.work/zvs-*.json) and its file and finding counts are
 #    printed, so a tool that audits nothing cannot pass for a fast one.
 #    With PAIRS=N (N >= 3), N more rounds alternate soc2lint and zizmor run by run (whole-process
-#    wall time, no RSS wrapper), so both see the same machine load: medians of each and the median
-#    of the per-round ratios soc2lint/zizmor (bench/.work/zvs-pairs.json).
+#    wall and CPU time, no RSS wrapper), so both see the same machine load: medians of each and
+#    the median of the per-round ratios soc2lint/zizmor (bench/.work/zvs-pairs.json).
 # 4. Prints medians, peak RSS, soc2lint/zizmor (target <= 1.0) and checkov/soc2lint (target >= 10).
 # It measures and prints; it never fails on a missed target.
 set -uo pipefail
@@ -216,32 +216,42 @@ if [[ -n "$ZIZMOR" ]] && (( PAIRS > 0 )); then
   (( PAIRS < 3 )) && PAIRS=3
   echo "-- paired: $PAIRS rounds of soc2lint then zizmor (load $(cut -d' ' -f1-3 /proc/loadavg))"
   "${ZENV[@]}" "$PYTHON" - "$WORK/zvs-pairs.json" "$PAIRS" "$CORPUS" "$ZIZMOR" "${S[@]}" -- "${SX[@]}" <<'EOF'
-import json, statistics, subprocess, sys, time
+import json, os, statistics, subprocess, sys, time
 out, pairs, corpus, zizmor = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 rest = sys.argv[5:]
 cut = rest.index("--")
 soc = rest[:cut] + [corpus, "--format", "json", "--fail-on", "never", "-q"] + rest[cut + 1 :]
 cmds = {"soc2lint": soc, "zizmor": [zizmor, "--offline", "--format", "json", corpus]}
 def wall(cmd):
+    """Wall time and CPU time (user + system, the process and its children) of one run."""
     t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - t
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, _status, ru = os.wait4(proc.pid, 0)
+    return time.perf_counter() - t, ru.ru_utime + ru.ru_stime
 for cmd in cmds.values():  # warm-up, untimed
     wall(cmd)
 runs = {n: [] for n in cmds}
+cpu = {n: [] for n in cmds}
 loads = []
 for _ in range(pairs):
     loads.append(float(open("/proc/loadavg").read().split()[0]))
     for n, cmd in cmds.items():
-        runs[n].append(wall(cmd))
+        w, c = wall(cmd)
+        runs[n].append(w)
+        cpu[n].append(c)
 ratios = [s / z for s, z in zip(runs["soc2lint"], runs["zizmor"])]
-res = {"pairs": pairs, "runs": runs, "ratios": ratios, "load_1min": loads,
-       "median_soc2lint_s": statistics.median(runs["soc2lint"]),
-       "median_zizmor_s": statistics.median(runs["zizmor"]),
-       "median_ratio": statistics.median(ratios)}
-print(f"   soc2lint median {res['median_soc2lint_s']:.3f} s, zizmor median {res['median_zizmor_s']:.3f} s, "
-      f"pairwise soc2lint/zizmor median {res['median_ratio']:.2f} (range {min(ratios):.2f}-{max(ratios):.2f}), "
-      f"load {min(loads):.2f}-{max(loads):.2f}")
+cpu_ratios = [s / z for s, z in zip(cpu["soc2lint"], cpu["zizmor"])]
+med = statistics.median
+res = {"pairs": pairs, "runs": runs, "cpu": cpu, "ratios": ratios, "cpu_ratios": cpu_ratios,
+       "load_1min": loads, "median_soc2lint_s": med(runs["soc2lint"]),
+       "median_zizmor_s": med(runs["zizmor"]), "median_ratio": med(ratios),
+       "median_cpu_soc2lint_s": med(cpu["soc2lint"]), "median_cpu_zizmor_s": med(cpu["zizmor"]),
+       "median_cpu_ratio": med(cpu_ratios)}
+print(f"   wall: soc2lint median {res['median_soc2lint_s']:.3f} s, zizmor median {res['median_zizmor_s']:.3f} s, "
+      f"pairwise soc2lint/zizmor median {res['median_ratio']:.2f} (range {min(ratios):.2f}-{max(ratios):.2f})")
+print(f"   CPU (user+sys, with children): soc2lint median {res['median_cpu_soc2lint_s']:.3f} s, "
+      f"zizmor median {res['median_cpu_zizmor_s']:.3f} s, pairwise median {res['median_cpu_ratio']:.2f}")
+print(f"   load (1 min) {min(loads):.2f}-{max(loads):.2f} during the rounds")
 open(out, "w").write(json.dumps(res, indent=1) + "\n")
 EOF
 fi
