@@ -109,6 +109,9 @@ def test_same_inputs_same_bytes(run: Run, write: Write, tmp_path: Path) -> None:
     assert sorted(outputs[0]) == [
         "changes/population.csv",
         "changes/sample.csv",
+        "controls.csv",
+        "evidence.csv",
+        "exceptions.csv",
         "manifest.json",
         "summary.html",
         "summary.md",

@@ -44,16 +44,32 @@ _PERIOD = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
     show_default=True,
     help="Reliance on the control: sets the auto sample size.",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="Report on the repository as it was at the last commit at or before this date (end "
+    "of day UTC), read from git objects; the period ends on it.",
+)
+@click.option(
+    "--ref",
+    default="HEAD",
+    show_default=True,
+    help="With --as-of: the branch whose commits hold the evidence (an evidence branch).",
+)
 def report_cmd(
-    path: Path | None, out: Path, period: str | None, seed: str, sample: str, reliance: str
+    path: Path | None,
+    out: Path,
+    period: str | None,
+    seed: str,
+    sample: str,
+    reliance: str,
+    as_of: str | None,
+    ref: str,
 ) -> int:
-    """Write population.csv, sample.csv, summary.md/html and manifest.json for the auditor."""
-    from soc2lint.detectors.change_management import _policy, evaluated
-    from soc2lint.formats.registry import format_of
-    from soc2lint.language.select import select_rules
-    from soc2lint.report import changes as report
-    from soc2lint.scan.discover import discover
-    from soc2lint.scan.engine import scan as run_scan
+    """Write the control matrix (controls.csv, evidence.csv, exceptions.csv), population.csv,
+    sample.csv, summary.md/html and manifest.json for the auditor."""
+    import datetime as dt
 
     root = path or Path.cwd()
     bounds = None
@@ -66,7 +82,71 @@ def report_cmd(
         bounds = (m.group(1), m.group(2))
     if sample != "auto" and not sample.isdigit():
         raise click.BadParameter("a number or auto", param_hint="--sample")
+    command = shlex.join(
+        [
+            "soc2lint",
+            "report",
+            str(path or "."),
+            "--out",
+            str(out),
+            *(["--period", period] if period else []),
+            *(["--as-of", as_of] if as_of else []),
+            *(["--ref", ref] if as_of and ref != "HEAD" else []),
+            *(["--seed", seed] if seed else []),
+            "--sample",
+            sample,
+            "--reliance",
+            reliance,
+        ]
+    )
+    if not as_of:
+        return _report(root, out, bounds, seed, sample, reliance, command, None)
+    import tempfile
+
+    from soc2lint import asof
+
+    day = asof.parse_date(as_of)
+    if bounds is None:
+        bounds = ((day - dt.timedelta(days=364)).isoformat(), day.isoformat())
+    elif bounds[1] > day.isoformat():
+        bounds = (min(bounds[0], day.isoformat()), day.isoformat())
+    with tempfile.TemporaryDirectory(prefix="soc2lint-as-of-") as tmp:
+        tree = Path(tmp) / "tree"
+        snapshot = asof.materialise(root, day, tree, ref)
+        return _report(tree, out, bounds, seed, sample, reliance, command, snapshot)
+
+
+def _report(
+    root: Path,
+    out: Path,
+    bounds: tuple[str, str] | None,
+    seed: str,
+    sample: str,
+    reliance: str,
+    command: str,
+    snapshot: Any,
+) -> int:
+    import datetime as dt
+    from dataclasses import replace
+
+    from soc2lint.detectors.change_management import _policy, evaluated
+    from soc2lint.formats.registry import format_of
+    from soc2lint.language.select import select_rules
+    from soc2lint.report import changes as report
+    from soc2lint.report import controls
+    from soc2lint.scan.discover import discover
+    from soc2lint.scan.engine import scan as run_scan
+
     config, rules = load_config_and_rules(root, None, ())
+    # the records rules judge as of the report's date, over its period
+    fixed: dict[str, Any] = {}
+    if snapshot is not None:
+        fixed["as_of"] = snapshot.date
+    if bounds is not None:
+        fixed["audit_period"] = f"{bounds[0]}..{bounds[1]}"
+    if fixed:
+        config = replace(config, parameters={**config.parameters, **fixed})
+    today = dt.date.fromisoformat(snapshot.date) if snapshot is not None else None
     active = select_rules(
         rules,
         select=("CM",),
@@ -76,8 +156,20 @@ def report_cmd(
     )
     if not active:
         raise Soc2lintError("no change-management (CM) rule is available")
+    # every rule the configuration selects, for the control matrix; the CM rules besides
+    chosen = select_rules(
+        rules,
+        select=config.select,
+        ignore=config.ignore,
+        severities=config.severity,
+        parameters=config.parameters,
+        rule_parameters=config.rule_parameters,
+        preview=config.preview,
+    )
+    ids = {r.id for r in chosen}
+    chosen += [r for r in active if r.id not in ids]
     # the findings, for what the team documented (exceptions, suppressions): exempt
-    result = run_scan(root, active, config, readers=rules, history=False)
+    result = run_scan(root, chosen, config, readers=rules, history=False, today=today)
     exempt = {
         (f.rule.id, dict(f.properties).get("change_id", ""))
         for f in result.findings
@@ -151,31 +243,77 @@ def report_cmd(
             "pull requests only"
         )
     population.sort(key=lambda r: (r["merged_at_utc"], r["change_id"]))
-    command = shlex.join(
-        [
-            "soc2lint",
-            "report",
-            str(path or "."),
-            "--out",
-            str(out),
-            *(["--period", period] if period else []),
-            *(["--seed", seed] if seed else []),
-            "--sample",
-            sample,
-            "--reliance",
-            reliance,
-        ]
+    facts: dict[str, Any] = {}
+    if snapshot is not None:
+        commit, as_of = (
+            snapshot.commit,
+            (
+                f"{snapshot.date} (end of day UTC): commit `{snapshot.commit}` committed "
+                f"{snapshot.committed_at} ({snapshot.subject}); {snapshot.files} files read from git "
+                "objects"
+                + (f", {snapshot.skipped} links or submodules left out" if snapshot.skipped else "")
+            ),
+        )
+        facts["as_of"] = {
+            "date": snapshot.date,
+            "commit": snapshot.commit,
+            "committed_at": snapshot.committed_at,
+        }
+    else:
+        commit, as_of = _head(root), ""
+    matrix = controls.build(
+        result,
+        rules,
+        found.artifacts,
+        root,
+        config,
+        today or dt.datetime.now(dt.timezone.utc).date(),
+        commit,
+        as_of,
+        unrun={
+            r.id: "not run by the report (the git history: run `soc2lint .`)"
+            for r in chosen
+            if r.detector == "secrets-history"
+        },
     )
+    if matrix.collections:
+        facts["collections"] = {c.manifest: c.collected_at for c in matrix.collections}
     options = report.Options(out, bounds, seed, sample, reliance, command)
     try:
-        report.write(options, population, inputs, notes)
+        report.write(
+            options,
+            population,
+            inputs,
+            notes,
+            controls.files(matrix),
+            controls.summary(matrix, 6),
+            facts,
+        )
     except OSError as exc:
         raise Soc2lintError(f"{out}: cannot write the report: {exc.strerror or exc}") from None
+    failing = sum(1 for c in matrix.controls if c.status == controls.FAIL)
     click.echo(
-        f"{len(population)} changes; report in {out} (summary.md, summary.html, "
-        "changes/population.csv, changes/sample.csv, manifest.json)"
+        f"{len(population)} changes, {len(matrix.controls)} controls ({failing} failing)"
+        + (f" as of {snapshot.date} (commit {snapshot.commit[:12]})" if snapshot else "")
+        + f"; report in {out} (summary.md, summary.html, controls.csv, evidence.csv, "
+        "exceptions.csv, changes/population.csv, changes/sample.csv, manifest.json)"
     )
     return EXIT_CLEAN
+
+
+def _head(root: Path) -> str:
+    """The commit the work tree is at, "" outside git (the work tree may differ from it)."""
+    import subprocess
+
+    from soc2lint import gitrun
+
+    if gitrun.repository_top(str(root)) is None:
+        return ""
+    try:
+        proc = gitrun.run(root, "rev-parse", "--verify", "-q", "HEAD", timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return proc.stdout.decode("ascii", "replace").strip() if proc.returncode == 0 else ""
 
 
 def _reconciliation(artifacts: Any) -> list[str]:

@@ -198,8 +198,15 @@ def write(
     population: list[dict[str, str]],
     inputs: Sequence[Input],
     notes: Sequence[str],
+    extra_files: Mapping[str, str] | None = None,
+    sections: Sequence[str] = (),
+    facts: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """Write the report under `options.out`; returns {relative path: sha256} of what it wrote."""
+    """Write the report under `options.out`; returns {relative path: sha256} of what it wrote.
+
+    `extra_files` ({relative path: text}) and `sections` (Markdown lines, numbered from 6, before
+    the summary's last section) come from the other parts of the report (report/controls.py);
+    `facts` go into manifest.json as they are (the as-of commit)."""
     out = options.out
     (out / "changes").mkdir(parents=True, exist_ok=True)
     header = [*FACTS, *CONTROLS, "evidence"]
@@ -217,7 +224,8 @@ def write(
         "changes/population.csv": population_csv,
         "changes/sample.csv": _csv([*header, "sample_rank", "sample_key"], sample),
     }
-    summary = _summary(options, population, sample, digest, seed, why, inputs, notes)
+    files.update(extra_files or {})
+    summary = _summary(options, population, sample, digest, seed, why, inputs, notes, sections)
     files["summary.md"] = summary
     files["summary.html"] = _html(summary)
     written = {}
@@ -230,6 +238,7 @@ def write(
         "command": options.command,
         "inputs": {i.path: i.sha256 for i in inputs},
         "outputs": written,
+        **(facts or {}),
     }
     (out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8", newline="\n"
@@ -246,6 +255,7 @@ def _summary(
     why: str,
     inputs: Sequence[Input],
     notes: Sequence[str],
+    sections: Sequence[str] = (),
 ) -> str:
     period = (
         f"{options.period[0]} to {options.period[1]} (UTC, inclusive)"
@@ -319,8 +329,10 @@ def _summary(
         lines += [f"### {r['change_id']}: {', '.join(failed)}", "", *facts, ""]
     if not failures:
         lines += ["None.", ""]
+    lines += sections
+    reproduce = 6 + sum(1 for line in sections if line.startswith("## "))
     lines += [
-        "## 6. Reproduce",
+        f"## {reproduce}. Reproduce",
         "",
         f"soc2lint {__version__}:",
         "",
