@@ -122,3 +122,19 @@ def _builtin_rules() -> list[Any]:
     from soc2lint.language.load import builtin_rules_dir, load_rules
 
     return load_rules([builtin_rules_dir()])
+
+
+def test_rules_asking_for_other_kinds_are_skipped_not_changed() -> None:
+    from soc2lint.language.match import kinds_of
+
+    rules = {r.id: r for r in _builtin_rules()}
+    assert kinds_of(rules["KUB013"]) == frozenset({"Deployment", "StatefulSet", "DaemonSet"})
+    assert kinds_of(rules["FLUX002"]) == frozenset({"Kustomization"})
+    assert kinds_of(rules["KUB001"]) is None  # its where says nothing of the kind
+    assert kinds_of(rules["ARGO001"]) is None  # a named condition with `any`: not opened
+    # every block must name its kinds: a block without one makes the rule run everywhere
+    block = {"for_each": "spec.x[*]", "where": {"path": "$.kind", "equals": "Pod"}}
+    other = {"for_each": "spec.y[*]", "where": {"path": "name", "equals": "a"}}
+    both = replace(rules["KUB001"], match=[block, other], matchers=())
+    assert kinds_of(replace(both, match=[block])) == frozenset({"Pod"})
+    assert kinds_of(both) is None

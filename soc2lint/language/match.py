@@ -247,6 +247,60 @@ def matchers_of(rule: Rule) -> tuple[Any, ...]:
     return entry[1]
 
 
+# id(match spec) -> (the spec itself; the kinds its documents must have, None: any)
+_KINDS: dict[int, tuple[Any, frozenset[str] | None]] = {}
+
+
+def kinds_of(rule: Rule) -> frozenset[str] | None:
+    """The `kind`s a document must have for any `match` block of the rule to hold there (every
+    block's `where` requires `$.kind` in a list, or equal to a string), None when some block
+    does not say: the scan skips the rule for other documents without running it."""
+    if rule.match is None:
+        return None
+    entry = _KINDS.get(id(rule.match))
+    if entry is None or entry[0] is not rule.match:
+        blocks = rule.match if isinstance(rule.match, list) else [rule.match]
+        found = [_block_kinds(b, rule.conditions or {}) for b in blocks]
+        kinds: frozenset[str] | None = frozenset()
+        for block_kinds in found:
+            kinds = None if kinds is None or block_kinds is None else kinds | block_kinds
+        entry = _KINDS[id(rule.match)] = (rule.match, kinds)
+    return entry[1]
+
+
+def _block_kinds(block: Any, library: Mapping[str, Any]) -> frozenset[str] | None:
+    if not isinstance(block, dict) or not isinstance(block.get("where"), dict):
+        return None
+    at_root = block.get("for_each", ROOT) in (ROOT, [ROOT])
+    for part in _all_conjuncts(block["where"], library):
+        if not isinstance(part, dict) or "quantifier" in part:
+            continue
+        path = part.get("path")
+        if path != "$.kind" and not (at_root and path == "kind"):
+            continue
+        choices = part.get("in")
+        if (
+            set(part) == {"path", "in"}
+            and isinstance(choices, list)
+            and all(isinstance(k, str) for k in choices)
+        ):
+            return frozenset(choices)
+        if set(part) == {"path", "equals"} and isinstance(part["equals"], str):
+            return frozenset({part["equals"]})
+    return None
+
+
+def _all_conjuncts(raw: Any, library: Mapping[str, Any], seen: tuple[str, ...] = ()) -> list[Any]:
+    """The conditions that must all hold for `raw` to hold, every `all:` and name opened."""
+    if isinstance(raw, dict) and "path" not in raw and "quantifier" not in raw:
+        if set(raw) == {"all"} and isinstance(raw["all"], list):
+            return [c for part in raw["all"] for c in _all_conjuncts(part, library, seen)]
+        name = raw.get("use")
+        if set(raw) == {"use"} and isinstance(name, str) and name in library and name not in seen:
+            return _all_conjuncts(library[name], library, seen + (name,))
+    return [raw]
+
+
 @dataclass(frozen=True)
 class Exclusion:
     """One `exclude` block of a detector rule: the nodes it selects, and the hit fields it needs."""

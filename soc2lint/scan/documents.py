@@ -201,11 +201,17 @@ class DocumentScanner:
         path: str,
         findings: list[Finding],
     ) -> None:
+        from soc2lint.language.match import kinds_of
+
         for doc in documents:
             memo: dict[Any, Any] = {}  # shared by the rules evaluated on this document
             lowered: str | None = None
             accepted: dict[int, bool] = {}  # id(target) -> whether it reads this document
+            kind = _kind(doc)
             for rule, covering in rules:
+                wanted = kinds_of(rule)
+                if wanted is not None and kind not in wanted:
+                    continue  # its every block asks for another kind: it cannot hold here
                 if not any(_accepts(t, doc, accepted) for t in covering):
                     continue
                 if rule.prefilter is not None:
@@ -319,6 +325,17 @@ class DocumentScanner:
                     findings.append(finding)
                 if memo.get(UNKNOWN_SKIPS, 0) > skipped:
                     self.unknown_rules.add(rule.id)
+
+
+def _kind(doc: Document) -> str | None:
+    """The document's `kind` as the rules compare it (a string scalar), else None."""
+    from soc2lint.formats import nodes
+
+    found = nodes.get(doc.root, "kind")
+    if found is None or not isinstance(found[1], nodes.ScalarNode):
+        return None
+    value = nodes.scalar_value(found[1])
+    return value if isinstance(value, str) else None
 
 
 def _accepts(target: Target, doc: Document, seen: dict[int, bool]) -> bool:
