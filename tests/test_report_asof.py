@@ -197,3 +197,41 @@ def test_no_commit_that_old_bad_dates_and_no_repository_are_one_line_errors(
     write_dump(write, plain, [merged(1, "2026-01-05")])
     code, _, err = run("report", str(plain), "--out", out, "--as-of", "2026-02-01")
     assert code == 2 and "not in a git repository" in err
+
+
+EVIDENCE_WORKFLOW = Path(__file__).resolve().parent.parent / "examples" / "ci" / "evidence.yml"
+
+
+def test_the_example_evidence_workflow_passes_soc2lints_own_rules(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    import re
+
+    import yaml
+
+    text = EVIDENCE_WORKFLOW.read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
+    assert workflow[True]["schedule"] == [{"cron": "17 5 * * 1"}]  # `on:` reads as True
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write"}
+    uses = [s["uses"] for s in job["steps"] if "uses" in s]
+    assert uses and all(re.fullmatch(r"[\w./-]+@[0-9a-f]{40}", u) for u in uses)
+    assert all(
+        re.search(r"@[0-9a-f]{40} # v\d", line) for line in text.splitlines() if "uses:" in line
+    )
+    assert "cat .soc2/manifest.json" in job["steps"][-1]["run"]
+    write(".github/workflows/soc2-evidence.yml", text, tmp_path / "repo")
+    code, out, err = run(
+        str(tmp_path / "repo"), "--select", "GHA", "--preview", "--no-history", "--format", "json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["findings"] == []
+    # the rules did read it: a third-party action by tag instead of SHA fails GHA003
+    tagged = re.sub(r"actions/checkout@[0-9a-f]{40}", "someone/checkout@v7", text)
+    write(".github/workflows/soc2-evidence.yml", tagged, tmp_path / "repo")
+    code, out, _ = run(
+        str(tmp_path / "repo"), "--select", "GHA", "--preview", "--no-history", "--format", "json"
+    )
+    assert code == 1
+    assert {f["rule_id"] for f in json.loads(out)["findings"]} == {"GHA003"}
