@@ -235,3 +235,34 @@ def test_the_example_evidence_workflow_passes_soc2lints_own_rules(
     )
     assert code == 1
     assert {f["rule_id"] for f in json.loads(out)["findings"]} == {"GHA003"}
+
+
+def test_exceptions_expire_as_of_the_date(run: Run, write: Write, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    repo = git.Repo.init(root)
+    write_dump(write, root, [merged(1, "2026-01-05")])
+    write(".github/workflows/ci.yml", WRITE_ALL, root)
+    write(
+        ".soc2lint.yaml",
+        """\
+        exceptions:
+          - rule: GHA002
+            path: .github/workflows/ci.yml
+            reason: release job until the split
+            ticket: SEC-9
+            expires: 2026-02-01
+        """,
+        root,
+    )
+    commit_all(repo, "evidence", "2026-01-10T06:00:00")
+
+    def state(day: str) -> tuple[str, str, str]:
+        out = tmp_path / day
+        assert run("report", str(root), "--out", str(out), "--as-of", day)[0] == 0
+        with (out / "exceptions.csv").open(encoding="utf-8", newline="") as handle:
+            (row,) = csv.DictReader(handle)
+        cc63 = read_csv(out / "controls.csv")["CC6.3"]
+        return row["state"], row["findings"], cc63["exceptions"]
+
+    assert state("2026-01-20") == ("active", "1", "1")
+    assert state("2026-02-10") == ("expired", "0", "0")
