@@ -213,3 +213,20 @@ def test_not_evaluated_never_reads_as_pass_in_any_format(
         line = next(x for x in summary.splitlines() if x.startswith(f"| {control} |"))
         assert "| pass |" not in line
         assert f"<td>{control}</td><td>pass</td>" not in html
+
+
+def test_a_criterion_only_unselected_rules_cite_is_not_evaluated(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    root = tmp_path / "repo"
+    write_dump(write, root, [good_pr(1)])
+    write(".soc2/records/rollback-drills/2026-01-15.yaml", "date: 2026-01-15\n", root)
+    write(".soc2lint.yaml", "ignore: [RB002]\n", root)
+    out = tmp_path / "evidence"
+    assert run("report", str(root), "--out", str(out))[0] == 0
+    rows = {r["control"]: r for r in read_csv(out / "controls.csv")}
+    assert (rows["A1.3"]["status"], rows["A1.3"]["reason"]) == (
+        "not evaluated",
+        "rule not selected: RB001 (preview), RB002",
+    )
+    assert (rows["A1.3"]["rules"], rows["A1.3"]["evidence_files"]) == ("", "0")

@@ -249,7 +249,7 @@ def build(
         if rule.id not in ran and rule.status != "deprecated":
             for c in rule.controls:
                 if c not in cited:
-                    unselected[c].add(rule.id)
+                    unselected[c].add(rule.id + (" (preview)" if rule.status == "preview" else ""))
     rows: list[Control] = []
     supports: dict[str, set[str]] = defaultdict(set)  # path -> controls
     for control in sorted(cited | set(unselected), key=lambda c: (catalog.sort_key(c), c)):
