@@ -13,6 +13,7 @@ import datetime as dt
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from soc2lint import gitrun
 from soc2lint.errors import Soc2lintError
@@ -101,20 +102,51 @@ def materialise(root: Path, day: dt.date, into: Path, ref: str = "HEAD") -> Snap
         blobs.append((oid, str(relative)))
     into.mkdir(parents=True, exist_ok=True)
     if blobs:
-        data = _git(
-            root,
-            "cat-file",
-            "--batch",
-            stdin="".join(f"{oid}\n" for oid, _ in blobs).encode("ascii"),
-        )
-        cursor = 0
-        for _oid, name in blobs:
-            header_end = data.index(b"\n", cursor)
-            header = data[cursor:header_end].decode("ascii").split(" ")
+        _write_blobs(root, blobs, into)
+    return Snapshot(day.isoformat(), commit, committed_at, subject, len(blobs), skipped)
+
+
+def _write_blobs(root: Path, blobs: list[tuple[str, str]], into: Path) -> None:
+    """Stream each blob from one `git cat-file --batch` into its file (never the whole tree in
+    memory); the object ids are fed from a thread so that neither pipe can fill and block."""
+    import threading
+
+    try:
+        proc = gitrun.popen(root, "cat-file", "--batch")
+    except OSError as exc:
+        raise Soc2lintError(f"{root}: git cat-file failed: {exc}") from None
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+
+    def feed(stdin: IO[bytes]) -> None:
+        try:
+            for oid, _ in blobs:
+                stdin.write(f"{oid}\n".encode("ascii"))
+            stdin.close()
+        except OSError:
+            pass  # git stopped reading: its exit status says why
+
+    writer = threading.Thread(target=feed, args=(proc.stdin,), daemon=True)
+    writer.start()
+    out = proc.stdout
+    try:
+        for oid, name in blobs:
+            header = out.readline().decode("ascii", "replace").split()
+            if len(header) != 3 or header[0] != oid:
+                raise Soc2lintError(f"{root}: git cat-file: no blob {oid} for {name}")
             size = int(header[2])
-            start = header_end + 1
             target = into.joinpath(*PurePosixPath(name).parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data[start : start + size])
-            cursor = start + size + 1
-    return Snapshot(day.isoformat(), commit, committed_at, subject, len(blobs), skipped)
+            with target.open("wb") as handle:
+                left = size
+                while left:
+                    chunk = out.read(min(left, 1 << 20))
+                    if not chunk:
+                        raise Soc2lintError(f"{root}: git cat-file: {name} cut short")
+                    handle.write(chunk)
+                    left -= len(chunk)
+            out.read(1)  # the newline after each object
+    finally:
+        out.close()  # on an error mid-way, git stops at its next write
+        writer.join()
+        proc.wait()
+        proc.stderr.close()

@@ -266,3 +266,39 @@ def test_exceptions_expire_as_of_the_date(run: Run, write: Write, tmp_path: Path
 
     assert state("2026-01-20") == ("active", "1", "1")
     assert state("2026-02-10") == ("expired", "0", "0")
+
+
+def test_blobs_are_written_as_stored_and_links_left_out(
+    run: Run, write: Write, tmp_path: Path
+) -> None:
+    root = tmp_path / "repo"
+    repo = git.Repo.init(root)
+    write_dump(write, root, [merged(1, "2026-01-05")])
+    blob = bytes(range(256)) * 4096 + b"\n\n"  # binary, 1 MiB and more: read in chunks
+    write("assets/logo.bin", blob, root)
+    write(".gitattributes", "*.txt filter=nope\n", root)  # a filter git would need to run
+    write("notes.txt", "as stored\r\n", root)
+    (root / "link").symlink_to("notes.txt")
+    commit_all(repo, "evidence", "2026-01-10T06:00:00")
+    out = tmp_path / "evidence"
+    code, _, err = run("report", str(root), "--out", str(out), "--as-of", "2026-01-10")
+    assert code == 0, err
+    evidence = {}
+    with (out / "evidence.csv").open(encoding="utf-8", newline="") as handle:
+        evidence = {e["path"]: e for e in csv.DictReader(handle)}
+    dump = (root / ".soc2/github/acme/shop/changes/gh-pr-list.json").read_bytes()
+    assert evidence[".soc2/github/acme/shop/changes/gh-pr-list.json"]["sha256"] == (
+        hashlib.sha256(dump).hexdigest()
+    )
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "files read from git objects, 1 links or submodules left out" in summary
+    # the tree the report read: the bytes as committed, no filter run, the link left out
+    import datetime as dt
+
+    from soc2lint.asof import materialise
+
+    tree = tmp_path / "tree"
+    snapshot = materialise(root, dt.date(2026, 1, 10), tree)
+    assert (tree / "assets" / "logo.bin").read_bytes() == blob
+    assert (tree / "notes.txt").read_bytes() == b"as stored\r\n"
+    assert not (tree / "link").exists() and (snapshot.files, snapshot.skipped) == (4, 1)
