@@ -37,7 +37,7 @@ from soc2lint.terraform.syntax import (
     TupleExpr,
     UnOp,
     Var,
-    traversal,
+    strict_traversal,
 )
 from soc2lint.terraform.values import (
     UNKNOWN,
@@ -386,7 +386,7 @@ class Scope:
     # --- references -------------------------------------------------------------------------
 
     def reference(self, expr: Expr, depth: int) -> Any:
-        names = traversal(expr, through_splat=False)
+        names = strict_traversal(expr)
         if names is not None and names and names[0] not in self.bound:
             known = self.named(names)
             if known is not None:

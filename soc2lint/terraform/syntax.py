@@ -249,6 +249,20 @@ def references(expr: Expr, limit: int = 10_000) -> list[tuple[str, ...]]:
 
 
 _REFERENCES: dict[int, tuple[Expr, tuple[tuple[str, ...], ...]]] = {}
+_TRAVERSALS: dict[int, tuple[Expr, tuple[str, ...] | None]] = {}
+
+
+def strict_traversal(expr: Expr) -> tuple[str, ...] | None:
+    """`traversal(expr, through_splat=False)`, computed once per expression object (the
+    evaluator asks for every reference it evaluates, and again for each step of a chain)."""
+    entry = _TRAVERSALS.get(id(expr))
+    if entry is not None and entry[0] is expr:
+        return entry[1]
+    if len(_TRAVERSALS) > 500_000:
+        _TRAVERSALS.clear()
+    found = traversal(expr, through_splat=False)
+    _TRAVERSALS[id(expr)] = (expr, found)
+    return found
 
 
 def cached_references(expr: Expr) -> tuple[tuple[str, ...], ...]:
