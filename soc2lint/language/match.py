@@ -89,7 +89,7 @@ class Matcher:
             witness = (
                 Witness(found[0][0], focus_for(found[0][1])) if found else Witness(route, "key")
             )
-        fields = _fields(ctx.root, route, witness)
+        fields = _fields(ctx.root, route, witness, node)
         if witness.route[: len(route)] != route:
             # the finding points outside its candidate (a workflow-level key shared by every
             # job): the candidate is part of what is flagged, so of the fingerprint too
@@ -97,12 +97,13 @@ class Matcher:
         yield Hit(witness.route, witness.focus, fields, message=self.message)
 
 
-def _label(root: nodes.Node, route: Route) -> str:
-    """How a message names the node at `route`: its key, or for a list item its `name`/`id`."""
+def _label(root: nodes.Node, route: Route, node: nodes.Node | None = None) -> str:
+    """How a message names the node at `route` (`node`, when the caller holds it): its key, or
+    for a list item its `name`/`id`."""
     if not route:
         return ""
     if isinstance(route[-1], int):
-        node = node_at(root, route)
+        node = node_at(root, route) if node is None else node
         for key in ("name", "id"):
             hit = nodes.get(node, key) if node is not None else None
             if hit and isinstance(hit[1], nodes.ScalarNode) and hit[1].value:
@@ -110,17 +111,20 @@ def _label(root: nodes.Node, route: Route) -> str:
     return str(route[-1])
 
 
-def _fields(root: nodes.Node, candidate: Route, witness: Witness) -> dict[str, str]:
-    node = node_at(root, witness.route)
+def _fields(
+    root: nodes.Node, candidate: Route, witness: Witness, item: nodes.Node | None = None
+) -> dict[str, str]:
+    """The message fields of a hit; `item` is the candidate's node (looked up when None)."""
+    item = node_at(root, candidate) if item is None else item
+    node = item if witness.route == candidate else node_at(root, witness.route)
     value = node.value if isinstance(node, nodes.ScalarNode) else ""
     fields = {
         "value": _clip(value),
         "key": str(witness.route[-1]) if witness.route else "",
-        "candidate": _label(root, candidate),
+        "candidate": _label(root, candidate, item),
         "route": render(witness.route),
     }
     # the candidate's own scalars (`{candidate.actor_id}`) and its size (`{count}`)
-    item = node_at(root, candidate)
     if isinstance(item, (nodes.MappingNode, nodes.SequenceNode)):
         fields["count"] = str(len(list(nodes.children(item))))
     for key, _knode, child in nodes.items(item) if item is not None else ():

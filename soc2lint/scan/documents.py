@@ -41,6 +41,9 @@ ENGINE_DETECTORS = (
 )
 
 
+SECRETS_DETECTORS = "soc2lint.detectors.secrets"  # the module whose detectors read the audit
+
+
 @dataclass(frozen=True)
 class DetectorContext:
     """What a detector may know besides its document: the scan root (files around it), and the
@@ -88,14 +91,23 @@ class DocumentScanner:
     def __init__(
         self, rules: Sequence[Rule], config: Config, readers: Sequence[Rule], root: Path
     ) -> None:
-        from soc2lint.secrets.baseline import DETECT_SECRETS_NAME, detect_secrets_false_positives
+        from soc2lint.detectors import DETECTORS
 
         self.config = config
-        self.context = DetectorContext(
-            root, detect_secrets_false_positives(root / DETECT_SECRETS_NAME)
-        )
         self.engine_rules = {r.detector: r for r in rules if r.detector in ENGINE_DETECTORS}
         self.doc_rules = [r for r in rules if r.detector not in ENGINE_DETECTORS]
+        self.context = DetectorContext(root)
+        if any(  # only the secrets detectors read detect-secrets' audit: not read otherwise
+            r.detector in DETECTORS and DETECTORS[r.detector].module == SECRETS_DETECTORS
+            for r in self.doc_rules
+        ):
+            from soc2lint.secrets.baseline import (
+                DETECT_SECRETS_NAME,
+                detect_secrets_false_positives,
+            )
+
+            audited = detect_secrets_false_positives(root / DETECT_SECRETS_NAME)
+            self.context = DetectorContext(root, audited)
         # which files get read: those the document rules read, or, when only engine rules run
         # (`--select parse-error`), those the whole rule set would read
         self.readers = self.doc_rules if self.doc_rules else list(readers)
