@@ -361,14 +361,19 @@ def test_the_text_summary_tells_a_compliant_repository_from_an_empty_one(
     lines = out.splitlines()
     assert lines[0].startswith("0 findings in 0 of ")
     passed = next(x for x in lines if x.startswith("Controls evaluated: "))
-    assert "CC8.1" in passed.split("passed: ")[1]
+    assert "CC6.1" in passed.split("passed: ")[1]
     assert not any(x.startswith("Controls not evaluated: ") and "CC8.1" in x for x in lines)
+    # its settings pass, but with no merged pull requests exported change management is only
+    # partly evaluated: the CM rules lack their evidence, and CC8.1 is never called passed
+    assert "CC8.1" not in passed.split("passed: ")[1]
+    partly = next(x for x in lines if x.startswith("Controls evaluated only in part: "))
+    assert "CC8.1" in partly.split(" (")[0] and "CM001" in partly
     code, out, _ = run("--no-history", str(tmp_path))
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "0 findings in 0 of 0 files scanned with " + lines[0].split(" with ")[1]
     not_evaluated = next(x for x in lines if x.startswith("Controls not evaluated: "))
-    assert "CC8.1" in not_evaluated.split(" (")[0] and "GH001" in not_evaluated
+    assert "CC8.1" in not_evaluated.split(" (")[0] and "CM001" in not_evaluated
     assert not any(x.startswith("Controls evaluated: ") and "passed: " in x for x in lines)
 
 

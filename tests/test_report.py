@@ -151,12 +151,18 @@ def test_period_exceptions_and_explicit_sample_size(run: Run, write: Write, tmp_
     assert len(read_csv(out / "changes" / "sample.csv")) == 5
 
 
-def test_no_change_evidence_and_bad_options_are_usage_errors(
+def test_no_change_evidence_still_reports_controls_and_bad_options_are_usage_errors(
     run: Run, write: Write, tmp_path: Path
 ) -> None:
     write("app.py", "print(1)\n", tmp_path)
+    # no change evidence: the controls are still reported, change management never as a pass
     code, _, err = run("report", str(tmp_path), "--out", str(tmp_path / "o"))
-    assert code == 2 and "no merged pull requests" in err
+    assert code == 0, err
+    assert read_csv(tmp_path / "o" / "changes" / "population.csv") == []
+    rows = {r["control"]: r for r in read_csv(tmp_path / "o" / "controls.csv")}
+    assert rows["CC8.1"]["status"] in ("not evaluated", "partly evaluated")
+    assert "CM001" in rows["CC8.1"]["reason"] and "evidence missing" in rows["CC8.1"]["reason"]
+    assert "no merged pull requests" in (tmp_path / "o" / "summary.md").read_text("utf-8")
     write_dump(write, tmp_path, population(3))
     code, _, err = run("report", str(tmp_path), "--out", str(tmp_path / "o"), "--period", "2026-13")
     assert code == 2

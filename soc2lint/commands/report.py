@@ -177,16 +177,19 @@ def _report(
     }
     found = discover(root, None, config.exclude, config.evidence_dir)
     dumps = [a for a in found.artifacts if a.kind == "pull-requests"]
+    population, inputs, notes = [], [], []
     if not dumps:
-        raise Soc2lintError(
-            f"{root}: no merged pull requests under {config.evidence_dir}/ (collect them with "
+        # the controls are still reported; the change population is empty and says why, and
+        # the CM rules are "not evaluated" in the matrix (never a pass)
+        notes.append(
+            f"no merged pull requests under {config.evidence_dir}/: the change population is "
+            "empty and change management (CM rules) is not evaluated; collect them with "
             "`soc2lint collect github OWNER/REPO --changes`, or export them with "
-            "`gh pr list --state merged --json ...`)"
+            "`gh pr list --state merged --json ...`"
         )
     parser = format_of("pull-requests").parse
     assert parser is not None
     policy = _policy(active[0].params)
-    population, inputs, notes = [], [], []
     progress = Progress(sys.stderr)
     for number, artifact in enumerate(dumps, 1):
         progress.show(f"evaluating {artifact.path} ({number} of {len(dumps)})")

@@ -98,6 +98,7 @@ def scan(
         idle += [r.id for r in scanner.engine_rules.values()]
     from soc2lint.formats.registry import formats
 
+    missing: set[str] = set()
     for fmt in formats():  # evidence a selected rule needed, and where to get it
         if (
             fmt.absent
@@ -106,6 +107,16 @@ def scan(
             and any(fmt.kind in known[t].kinds for r in scanner.doc_rules for t in r.targets)
         ):
             notes.append(fmt.absent)
+            missing.add(fmt.kind)
+    # a rule idle for want of evidence the scan expects (merged pull requests) did not find
+    # "nothing to judge": its controls are not evaluated, never passed
+    lacking = [
+        r.id
+        for r in scanner.doc_rules
+        if r.id in idle and any(k in missing for t in r.targets for k in known[t].kinds)
+    ]
+    idle = [r for r in idle if r not in lacking]
+    not_evaluated += lacking
     return ScanResult(
         tuple(unique(sorted(findings, key=sort_key))),
         tuple(rules),
