@@ -383,7 +383,12 @@ def _per_document(name: str, condition: Condition, params: tuple[str, ...]) -> C
         key = ("doc", name, tuple(id(ctx.params.get(p)) for p in params))
         hit = ctx.memo.get(key)
         if hit is None:
+            before, ctx.unknown = ctx.unknown, False
             hit = ctx.memo[key] = condition(ctx, ctx.root, _ANYWHERE)
+            ctx.memo[("doc-unknown",) + key[1:]] = ctx.unknown
+            ctx.unknown = ctx.unknown or before
+        elif ctx.memo.get(("doc-unknown",) + key[1:]):
+            ctx.unknown = True
         ok, witness = hit
         return (ok, Witness(route, witness.focus)) if witness.route is _ANYWHERE else hit
 
