@@ -149,6 +149,34 @@ DETECTORS: dict[str, DetectorSpec] = {
         "jsPolicy or ValidatingAdmissionPolicy (join).",
         join="policy_engine_join",
     ),
+    "iam-full-admin": DetectorSpec(
+        "soc2lint.detectors.terraform_iam",
+        "full_admin",
+        ("statement", "where"),
+        "Terraform IAM policy statements allowing every action on every resource.",
+    ),
+    "iam-wildcard-action": DetectorSpec(
+        "soc2lint.detectors.terraform_iam",
+        "wildcard_action",
+        ("statement", "where"),
+        "Terraform IAM policy statements allowing `*`, `<service>:*` or `NotAction` on every "
+        "resource (full admin excepted).",
+    ),
+    "iam-trust-too-broad": DetectorSpec(
+        "soc2lint.detectors.terraform_iam",
+        "trust_too_broad",
+        ("statement", "where"),
+        "Terraform IAM trust policies letting any principal, or any GitHub repository through "
+        "OIDC, assume a role.",
+    ),
+    "terraform-companion": DetectorSpec(
+        "soc2lint.detectors.terraform_joins",
+        "companion_facts",
+        ("detail",),
+        "Terraform resources and the companion resources that must reference them (S3 "
+        "versioning, secret rotation, VPC flow logs, EBS default encryption) (join).",
+        join="companion_join",
+    ),
     "access-review": DetectorSpec(
         "soc2lint.detectors.records",
         "access_reviews",
