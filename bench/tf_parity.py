@@ -14,7 +14,9 @@ same file and the finding's line lies in the checkov resource's line range, or i
 the module call checkov names as its caller, or the finding is in a file that checkov's
 breadcrumbs name as the origin of the evaluated attribute (a module argument: soc2lint reports
 it at the call site, checkov at the module's resource). checkov reports a module's resource once
-per instantiation, each its own row (a finding on the module's block agrees with all of them). The anchors are those of
+per instantiation, each its own row; when the finding and the row both name a module instance, their
+addresses must be equal (instance keys aside), else one finding on a library's pass-through line
+would agree with every instance of every example. The anchors are those of
 iac-rules.md (the design table); rules without a checkov anchor (PD) list soc2lint's findings only.
 """
 
@@ -97,6 +99,18 @@ def _address(text: str) -> str:
     return re.sub(r"(^|\.)resource\.", r"\1", text)
 
 
+def r_instance(result: Result, identity: str) -> bool:
+    """Whether a checkov row can be the module instance a soc2lint finding names. checkov names
+    only the innermost caller (a library's own main.tf for every example that calls it), so a
+    place match alone would pair one finding with every instance; when both sides name module
+    instances, their addresses (instance keys aside) must be equal too."""
+    mine = _address(identity.split(":")[0])
+    theirs = [_address(a) for a in result.addresses if a]
+    if not mine.startswith("module.") or not theirs:
+        return True
+    return any(a == mine for a in theirs) or not all(a.startswith("module.") for a in theirs)
+
+
 def _rel(path: str | None, root: str) -> str:
     if not path:
         return ""
@@ -169,13 +183,13 @@ def parity(
             spot = f"{path}:{line}:{f.get('column')} {f.get('identity')}"
             ident = str(f.get("identity") or "")
             how = [(i, r.covers(path, line, ident)) for i, r in enumerate(failed)]
-            how = [(i, k) for i, k in how if k]
+            how = [(i, k) for i, k in how if k and r_instance(failed[i], ident)]
             if how:
                 hit.update(i for i, _ in how)
                 ids = sorted({f"{failed[i].check_id} ({k})" for i, k in how})
                 rows["agree-fail"].append(f"{spot}  <- {', '.join(ids)}")
             elif anchors:
-                seen = any(r.covers(path, line, ident) for r in passed)
+                seen = any(r.covers(path, line, ident) and r_instance(r, ident) for r in passed)
                 rows["only-soc2lint"].append(
                     f"{spot}  [checkov {'passed' if seen else 'no result'}]"
                 )
