@@ -152,10 +152,10 @@ def test_tests_and_docs_are_reported_with_their_scope_provider_keys_are_not_lowe
     secret = _b64(40)
     write("tests/test_api.py", f'password = "{secret}"\nKEY = "{_aws()}"\n')
     write("docs/setup.md", f'password = "{secret}"\n')
-    write("app/api.py", f'password = "{secret}"\n')
+    write("app/settings.py", f'password = "{secret}"\n')
     found = {(f["path"], f["line"]): f for f in _findings(run, tmp_path)}
     assert sorted(found) == [
-        ("app/api.py", 1),
+        ("app/settings.py", 1),
         ("docs/setup.md", 1),
         ("tests/test_api.py", 1),
         ("tests/test_api.py", 2),
@@ -168,10 +168,10 @@ def test_tests_and_docs_are_reported_with_their_scope_provider_keys_are_not_lowe
     assert found[("docs/setup.md", 1)]["properties"]["code_scope"] == "documentation"
     # reported at the lower severity, not silenced
     assert test_value["severity"] == found[("docs/setup.md", 1)]["severity"] == "medium"
-    assert found[("app/api.py", 1)]["severity"] == found[("tests/test_api.py", 2)]["severity"]
-    assert found[("app/api.py", 1)]["severity"] == "critical"
-    # the same value in application code, and a provider's key in a test, are not lowered
-    for app in (found[("app/api.py", 1)], found[("tests/test_api.py", 2)]):
+    config = found[("app/settings.py", 1)]
+    assert config["severity"] == found[("tests/test_api.py", 2)]["severity"] == "critical"
+    # the same value in a config module, and a provider's key in a test, are not lowered
+    for app in (config, found[("tests/test_api.py", 2)]):
         assert "code_scope" not in app["properties"]
         assert "in this file" in app["message"]
     # the scope changes the message, never the identity (baselines and suppressions hold)

@@ -17,11 +17,11 @@ from soc2lint.redact import fingerprint, preview
 from soc2lint.secrets.baseline import hashed, is_own_file
 from soc2lint.secrets.lines import (
     NOT_CREDENTIALS,
-    code_scope,
     engine,
     flag_line,
+    in_example_block,
     is_config,
-    provider_format,
+    lowered,
     scan_text,
     scan_transformed,
 )
@@ -179,14 +179,22 @@ def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -
         # a value the lines showed already is the same secret, whatever type the transformed
         # line gives it (`key: value` is a keyword secret; quoted, it is an entropy string)
         known = {secret.value for _, secret in found}
+        lines = text.splitlines()
+        yaml = path.lower().endswith((".yaml", ".yml"))
         for number, secret in scan_transformed(text, path):
+            if (
+                yaml
+                and secret.kind in ("Secret Keyword", "Basic Auth Credentials")
+                and 0 < number <= len(lines)
+                and in_example_block(lines, number - 1)
+            ):
+                continue  # an API spec's sample, as scan_text leaves it
             if secret.value not in known:
                 known.add(secret.value)
                 line = text.splitlines()[number - 1] if number <= text.count("\n") + 1 else ""
                 start = line.find(secret.value.split("\n", 1)[0])
                 found.append((number, replace(secret, start=start)))
     allowed = [re.compile(p) for p in params.get("allowed_secrets", ()) or ()]
-    scope = code_scope(path)
     from soc2lint.secrets.manifests import left_to_others
 
     others = left_to_others(text, path)  # encrypted secrets; plain Secret values are KUB006's
@@ -206,15 +214,18 @@ def detect_file(doc: Document, params: Mapping[str, Any], context: Any = None) -
             "identity": secret.fingerprint,
         }
         message = None
-        if scope and not provider_format(secret.kind) and params.get("scoped_message"):
-            # a keyword, randomness, a URL password or a key pair in tests or docs is most
-            # often a test value: reported, at a lower severity; a provider's key is not
-            fields["scope"] = scope
-            message = str(params["scoped_message"])
-            properties += [
-                ("code_scope", scope),
-                ("scope_severity", str(params.get("scoped_severity", "medium"))),
-            ]
+        judged = lowered(path, secret.kind)
+        if judged is not None and params.get("scoped_severity"):
+            # tests, docs, vendored code; or weak evidence (a keyword, randomness, a URL
+            # password) outside configuration: reported at the lower severity, saying why
+            fields["scope"] = judged.scope
+            properties.append(("code_scope", judged.scope))
+            if judged.evidence:
+                fields["evidence"] = judged.evidence
+                properties.append(("evidence", "weak"))
+            template = params.get("weak_message" if judged.evidence else "scoped_message")
+            message = str(template) if template else None
+            properties.append(("scope_severity", str(params["scoped_severity"])))
         yield Hit(
             (),
             "value",

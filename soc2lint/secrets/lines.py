@@ -366,6 +366,8 @@ def _scan_window(line: str, filename: str, line_number: int) -> list[Secret]:
         and not (kind == "Secret Keyword" and catalogue(filename))
         and not _sample_jwt(kind, value)
         and not _ci_encrypted(kind, line, filename)
+        and not _asset_digest(kind, value, line)
+        and not _api_example(kind, value, line)
     ]
 
 
@@ -531,6 +533,27 @@ _DUMMY_PASSWORDS = frozenset(
 )
 
 
+# Words that mark a value still to be filled in (`POSTGRES_PASSWORD: fixme`, `change-me`,
+# `CHANGETHIS`), compared with the value's letters alone: no credential anywhere.
+_PLACEHOLDER_WORDS = frozenset(
+    {
+        "fixme",
+        "todo",
+        "tbd",
+        "changeme",
+        "changethis",
+        "changeit",
+        "pleasechange",
+        "pleasechangeme",
+        "replaceme",
+        "replacethis",
+        "setme",
+        "fillme",
+        "updateme",
+    }
+)
+
+
 def _placeholder(kind: str, value: str, line: str = "", filename: str = "") -> bool:
     """A keyword's or URL's value that stands for a secret rather than being one: a
     placeholder, the field's own name or its key's name again, a dummy word in tests or docs,
@@ -538,6 +561,8 @@ def _placeholder(kind: str, value: str, line: str = "", filename: str = "") -> b
     if kind not in ("Secret Keyword", "Basic Auth Credentials"):
         return False
     word = value.lower().strip("'\"")
+    if re.sub(r"[^a-z]", "", word) in _PLACEHOLDER_WORDS:
+        return True  # `FIXME`, `change-me`, `<changethis>`: a slot to fill, anywhere
     if word in _FIELD_WORDS or (word in _DUMMY_PASSWORDS and code_scope(filename)):
         return True
     if kind == "Basic Auth Credentials":
@@ -550,6 +575,68 @@ def _placeholder(kind: str, value: str, line: str = "", filename: str = "") -> b
     if key is not None and _words(key[1].rsplit(".", 1)[-1]).split() == _words(value).split():
         return True  # `secret_key = "secret_key"`: the name again
     return _PLACEHOLDER.fullmatch(value) is not None
+
+
+# A file path or name with an extension (`/static/css/output.3f2a.css`, `app.js`).
+_PATH_TOKEN = re.compile(
+    r"(?:[\w@~.-]*/)+[\w@~.-]*\.[A-Za-z0-9]{1,6}\b|\b[\w-]+\.(?:css|js|mjs|map|"
+    r"html?|png|jpe?g|gif|svg|webp|ico|woff2?|ttf|json|wasm)\b"
+)
+_QUOTED_PAIR = re.compile(r"""^\s*(["'])(.*?)\1\s*:\s*(["'])(.*?)\3\s*,?\s*$""")
+
+
+def _asset_digest(kind: str, value: str, line: str) -> bool:
+    """An asset pipeline's manifest entry (webpack, Sprockets, django-compressor): a
+    `"key": "value"` line whose one side is a hex digest and whose other side names a file
+    (`"3f2a...": "<script src=/static/js/output.3f2a.js>"`, `"app.css": "9c1e..."`). A
+    secret-named key keeps its value a secret."""
+    if kind != "Hex High Entropy String":
+        return False
+    m = _QUOTED_PAIR.match(line)
+    if m is None:
+        return False
+    key, val = m.group(2), m.group(4)
+    if val == value and not secret_name(key):
+        other = key
+    elif key == value:
+        other = val
+    else:
+        return False
+    return _PATH_TOKEN.search(other.replace("\\", "")) is not None
+
+
+# An API spec's or schema's sample (OpenAPI `example:` / `examples:`, `x-example`): a value
+# shown to readers of the API's documentation.
+_EXAMPLE_KEY = re.compile(r"""(?i)(?:^|[\s{,"'])(?:x-)?examples?["']?\s*:""")
+
+
+def _api_example(kind: str, value: str, line: str) -> bool:
+    """A keyword secret inside an `example:` on its own line (`example: {password: ...}`,
+    `"examples": {"login": {"value": {"password": ...}}}`)."""
+    if kind not in ("Secret Keyword", "Basic Auth Credentials"):
+        return False
+    at = line.find(value)
+    return at > 0 and _EXAMPLE_KEY.search(line, 0, at) is not None
+
+
+_YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?([\w\"'.-]+)\s*:")
+
+
+def in_example_block(lines: list[str], index: int, limit: int = 200) -> bool:
+    """Whether YAML line `index` sits under an `example:` / `examples:` / `x-example:` key
+    (its nearest less indented keys, up to the top level)."""
+    line = lines[index]
+    indent = len(line) - len(line.lstrip())
+    for i in range(index - 1, max(index - limit, -1), -1):
+        m = _YAML_KEY.match(lines[i])
+        if m is None or len(m.group(1)) >= indent:
+            continue
+        indent = len(m.group(1))
+        if m.group(2).strip("\"'").lower() in ("example", "examples", "x-example", "x-examples"):
+            return True
+        if indent == 0:
+            return False
+    return False
 
 
 def _alphabet(kind: str, value: str) -> bool:
@@ -618,7 +705,18 @@ def _prose(kind: str, value: str) -> bool:
 # Translation catalogues: every value is text for a person (`"passwordStrengthLow": "Low"`),
 # so a password-named key there holds no password. Randomness and provider keys still count.
 _CATALOGUE_DIRS = frozenset(
-    {"locales", "locale", "i18n", "l10n", "lang", "langs", "translations", "translation"}
+    {
+        "locales",
+        "locale",
+        "i18n",
+        "l10n",
+        "lang",
+        "langs",
+        "language",
+        "languages",
+        "translations",
+        "translation",
+    }
 )
 _CATALOGUE_FILES = re.compile(r"(?i)\.(po|pot|xlf|xliff|arb|resx|strings|ftl)$")
 
@@ -725,12 +823,19 @@ def scan_text(text: str, filename: str, max_line: int = 10_000) -> Iterator[tupl
     if skipped_file(filename):
         return
     lines = text.splitlines()
+    yaml = filename.lower().endswith((".yaml", ".yml"))
     for number, line in enumerate(lines, start=1):
         for secret in _scan_raw(line[:max_line], filename, number):
             if secret.kind == "Private Key":
                 secret = with_body(secret, lines, number - 1)
                 if not secret.value:
                     continue
+            elif (
+                yaml
+                and secret.kind in ("Secret Keyword", "Basic Auth Credentials")
+                and in_example_block(lines, number - 1)
+            ):
+                continue  # an API spec's sample request or schema example
             yield number, secret
 
 
@@ -859,6 +964,87 @@ def code_scope(path: str) -> str:
     if _DOC_NAMES.search(name) or any(p.lower() in _DOC_DIRS for p in parts[:-1]):
         return "documentation"
     return ""
+
+
+# What a detection rests on decides how loudly it is reported (issue 12). A provider's key
+# format (AWS, GitHub, Slack, Stripe...), a private key's body or a JWT is strong evidence; a
+# secret-named key, randomness or a URL password is weak: it is a credential mostly where
+# configuration and deployment are written, and in application code mostly something else (a
+# route, a label, a variable, a digest). Weak evidence is reported at the rule's lower severity
+# outside configuration, with a message that says so, never silenced.
+_WEAK_EVIDENCE = {
+    "Secret Keyword": "a value under a password- or secret-named key",
+    "Base64 High Entropy String": "a random-looking string",
+    "Hex High Entropy String": "a random-looking hex string",
+    "Basic Auth Credentials": "a password in a URL",
+}
+# configuration and deployment beyond what `is_config` reads as config (YAML, INI, .env, dotfiles)
+_CONFIG_SUFFIXES_MORE = (".tfvars", ".tfvars.json", ".tf", ".hcl", ".toml", ".tf.json")
+# config modules: `settings.py`, `local_settings.py`, `config.js`, `wp-config.php`,
+# `appsettings.Production.json`, `secrets.rb`, `next.config.js`
+_CONFIG_STEM = re.compile(
+    r"(?:[a-z0-9]+[-_])?(?:settings|config|configuration|conf|secrets?|credentials|"
+    r"appsettings|environment|env)(?:[-_.][a-z0-9_-]+)*"
+)
+_CONFIG_DIRS = frozenset(
+    {
+        "config",
+        "configs",
+        "conf",
+        "settings",
+        "deploy",
+        "deployment",
+        "deployments",
+        "k8s",
+        "kubernetes",
+        "helm",
+        "charts",
+        "ansible",
+        "terraform",
+        "infra",
+        "infrastructure",
+    }
+)
+
+
+def deployment_config(path: str) -> bool:
+    """A configuration or deployment file: what `is_config` reads as config (YAML, INI,
+    `.properties`, `.env*`, dotfiles, Dockerfiles), Terraform and TOML, config modules by name
+    (`settings.py`, `config.ts`, `wp-config.php`) and any file under a config or deployment
+    directory (`config/`, `deploy/`, `k8s/`, `helm/`, `charts/`...)."""
+    parts = path.replace("\\", "/").lower().split("/")
+    name = parts[-1]
+    if is_config(path) or name.endswith(_CONFIG_SUFFIXES_MORE):
+        return True
+    if _CONFIG_STEM.fullmatch(name.split(".", 1)[0] if not name.startswith(".") else name[1:]):
+        return True
+    return any(p in _CONFIG_DIRS for p in parts[:-1])
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """Why a finding is reported below its rule's severity: where it is (`scope`: test code,
+    documentation, vendored code or application code) and, for weak evidence in application
+    code, what the detection rests on (`evidence`)."""
+
+    scope: str
+    evidence: str = ""
+
+
+def lowered(path: str, kind: str) -> Lowered | None:
+    """The one judgement SEC001 and SEC002 share (SEC002 by the path a secret entered at):
+    None keeps the rule's severity. Provider-format keys keep it anywhere; any other detection
+    in tests, docs or vendored code is lowered; weak evidence (a keyword, randomness, a URL
+    password) is lowered outside configuration and deployment files as well."""
+    if provider_format(kind) or kind in NOT_CREDENTIALS:
+        return None
+    scope = code_scope(path)
+    if scope:
+        return Lowered(scope)
+    evidence = _WEAK_EVIDENCE.get(kind)
+    if evidence and not deployment_config(path):
+        return Lowered("application code", evidence)
+    return None
 
 
 def entropy(value: str) -> float:  # used by tests to pick realistic samples

@@ -140,9 +140,13 @@ def merge_history(
         else:
             # tests, docs or vendored code where the secret entered: SEC001's judgement, at the
             # lower severity the rule names, with its scoped message; the identity is the same
-            what, severity, template = scope
-            finding = make_finding(rule, location, {**fields, "scope": what}, fp, template)
-            properties += (("code_scope", what), ("scope_severity", severity.name.lower()))
+            what, severity, template, evidence = scope
+            extra = {"scope": what, "evidence": evidence} if evidence else {"scope": what}
+            finding = make_finding(rule, location, {**fields, **extra}, fp, template)
+            properties += (("code_scope", what),)
+            if evidence:
+                properties += (("evidence", "weak"),)
+            properties += (("scope_severity", severity.name.lower()),)
             if severity < finding.severity:
                 finding = replace(finding, severity=severity)
         out.append(replace(finding, properties=properties))
@@ -150,19 +154,19 @@ def merge_history(
     return merged
 
 
-def _scope(rule: Rule, s: Any) -> tuple[str, Severity, str | None] | None:
-    """(scope, severity, message template) for a history secret that entered in test code,
-    docs or vendored code (by the path in that commit), as SEC001 lowers one in the tree;
-    None for application code and for provider-format keys, which are a secret anywhere."""
-    from soc2lint.secrets.lines import code_scope, provider_format
+def _scope(rule: Rule, s: Any) -> tuple[str, Severity, str | None, str] | None:
+    """(scope, severity, message template, evidence) for a history secret that SEC001's
+    judgement (`lines.lowered`) lowers, by the path it entered at: tests, docs or vendored
+    code, or weak evidence outside configuration; None keeps the rule's severity."""
+    from soc2lint.secrets.lines import lowered
 
     params = {**rule.with_, **rule.params}
-    what = code_scope(s.path)
-    if not what or provider_format(s.kind) or not params.get("scoped_severity"):
+    judged = lowered(s.path, s.kind)
+    if judged is None or not params.get("scoped_severity"):
         return None
     severity = Severity.parse(str(params["scoped_severity"]))
-    template = params.get("scoped_message")
-    return what, severity, str(template) if template else None
+    template = params.get("weak_message" if judged.evidence else "scoped_message")
+    return judged.scope, severity, str(template) if template else None, judged.evidence
 
 
 def _audit_file(
