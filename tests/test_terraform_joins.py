@@ -204,3 +204,36 @@ resource "aws_launch_template" "web" {
 """
     _write(tmp_path, {"main.tf": text})
     assert _where(_run(tmp_path)) == [("main.tf", 9, 21, "TFA022")]
+
+
+def test_a_module_output_leaves_only_the_parents_inside_that_call_without_verdict(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "main.tf": """\
+module "logs" {
+  source = "./bucket"
+}
+resource "aws_s3_bucket_versioning" "logs" {
+  bucket = module.logs.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+resource "aws_s3_bucket" "data" {
+  bucket = "data"
+}
+""",
+        "bucket/main.tf": """\
+resource "aws_s3_bucket" "this" {
+  bucket = "logs"
+}
+output "id" {
+  value = aws_s3_bucket.this.id
+}
+""",
+    }
+    _write(tmp_path, files)
+    result = _run(tmp_path)
+    assert _where(result) == [("main.tf", 10, 1, "TFA006")]
+    assert "TFA006" not in result.not_evaluated

@@ -63,22 +63,32 @@ def _hit(route: Route, fact: Fact, focus: str = "value") -> Hit:
     return Hit(route, focus, {}, fact=fact)
 
 
-def _targets(resource: Any, attr: str, parent_type: str) -> tuple[list[str], bool]:
+def _targets(resource: Any, attr: str, parent_type: str) -> tuple[list[str], bool, list[str]]:
     """(the parents of the same module instance the attribute references, whether it names
-    something else: a variable, local, module output, data source or literal)."""
+    something that may be any parent: a variable, local, data source or literal, the module
+    calls whose output it names: it may be any parent inside them)."""
     refs = resource.references.get(attr, ())
     targets = []
+    scopes = []
     opaque = False
     for trav in refs:
         if not trav or trav[0] in _NEUTRAL:
             continue
         if trav[0] == parent_type and len(trav) >= 2 and isinstance(trav[1], str):
             targets.append(f"{resource.module_path}|{trav[1]}")
+        elif trav[0] == "module" and len(trav) >= 2 and isinstance(trav[1], str):
+            prefix = f"{resource.module_path}." if resource.module_path else ""
+            scopes.append(f"{prefix}module.{trav[1]}")
         else:
             opaque = True
     if not targets and not refs and attr in resource.body.attributes:
         opaque = True  # a literal (or a value from a call argument): never joined by name
-    return targets, opaque
+    return targets, opaque, scopes
+
+
+def _inside(module_path: str, scopes: Sequence[str]) -> bool:
+    """Whether a module instance is one of the calls (or below one)."""
+    return any(module_path == s or module_path.startswith((s + "[", s + ".")) for s in scopes)
 
 
 def _key(resource: Any) -> str:
@@ -112,12 +122,13 @@ def companion_facts(doc: Document, params: Mapping[str, Any], context: Any) -> I
     if resource.type == parent_type:
         yield from _parent_fact(check, resource, base)
     elif resource.type == companion_type:
-        targets, opaque = _targets(resource, attr, parent_type)
+        targets, opaque, scopes = _targets(resource, attr, parent_type)
         fact: Fact = {
             "kind": "companion",
             "address": resource.address,
             "targets": targets,
             "opaque": opaque,
+            "scopes": scopes,
         }
         fact.update(_companion_state(check, resource, params))
         route = fact.pop("route", None)
@@ -129,6 +140,7 @@ def _parent_fact(check: str, resource: Any, base: Route) -> Iterator[Hit]:
         "kind": "parent",
         "address": resource.address,
         "key": _key(resource),
+        "module_path": resource.module_path,
         "inline": None,
     }
     route, focus = base, "key"
@@ -266,6 +278,7 @@ def companion_join(facts: Sequence[Fact], params: Mapping[str, Any]) -> Verdict:
         return Verdict(hits, evaluated=bool(hits))
     complete = bool(params.get("assume_complete")) or bool(companions)
     opaque = any(c["opaque"] for c in companions)
+    scopes = [s for c in companions for s in c["scopes"]]
     undecided = False
     for index, fact in enumerate(facts):
         if fact["kind"] != "parent":
@@ -275,7 +288,8 @@ def companion_join(facts: Sequence[Fact], params: Mapping[str, Any]) -> Verdict:
         inline = fact["inline"]
         if inline == "on":
             continue
-        if inline == "unknown" or opaque or (inline is None and not complete):
+        reached = _inside(fact["module_path"], scopes)  # a module output may name it
+        if inline == "unknown" or opaque or reached or (inline is None and not complete):
             undecided = True
             continue
         detail = _MISSING[check]
