@@ -125,6 +125,24 @@ def test_count_and_for_each_instances() -> None:
     assert unknown.body.attributes["v"].value is UNKNOWN
 
 
+def test_a_count_given_as_a_string_is_converted_like_terraform_does() -> None:
+    """`count = var.n` with a string default "0" makes no instance (seen on a held-out repository:
+    a resource that does not exist was reported); "2" makes two; a word is unknown."""
+    found = resources(
+        {
+            "main.tf": (
+                'variable "zero" {\n  default = "0"\n}\n'
+                'variable "two" {\n  default = "2"\n}\n'
+                'resource "aws_x" "none" {\n  count = var.zero\n}\n'
+                'resource "aws_x" "pair" {\n  count = var.two\n}\n'
+                'resource "aws_x" "word" {\n  count = "many"\n}\n'
+            )
+        }
+    )
+    addresses = [r.address for r in found if r.mode == "resource"]
+    assert addresses == ["aws_x.pair", "aws_x.word"]  # equal instances are one document
+
+
 def test_dynamic_blocks_with_an_iterator_and_unknown_collections() -> None:
     found = resources(
         {

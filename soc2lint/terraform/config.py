@@ -40,7 +40,7 @@ from soc2lint.terraform.syntax import (
     Var,
     cached_references,
 )
-from soc2lint.terraform.values import UNKNOWN
+from soc2lint.terraform.values import UNKNOWN, EvalError, to_number
 
 MAX_MODULE_DEPTH = 16
 MAX_INSTANCES = 1_000  # count / for_each beyond this: one instance with unknown keys
@@ -408,6 +408,11 @@ class Configuration:
         each_attr = block.attribute("for_each")
         if count_attr is not None:
             count = scope.value(count_attr.expr)
+            if isinstance(count, str):  # Terraform converts "0" to 0 for count, as everywhere
+                try:
+                    count = to_number(count)
+                except EvalError:
+                    count = UNKNOWN
             if isinstance(count, bool) or not isinstance(count, (int, float)):
                 return [(None, {"count": {"index": UNKNOWN}})]
             if count <= 0:
