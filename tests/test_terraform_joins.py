@@ -237,3 +237,20 @@ output "id" {
     result = _run(tmp_path)
     assert _where(result) == [("main.tf", 10, 1, "TFA006")]
     assert "TFA006" not in result.not_evaluated
+
+
+def test_a_bucket_created_with_object_lock_is_versioned(tmp_path: Path) -> None:
+    text = """\
+variable "lock" {
+  default = true
+}
+resource "aws_s3_bucket" "locked" {
+  bucket              = "locked"
+  object_lock_enabled = var.lock
+}
+resource "aws_s3_bucket" "plain" {
+  bucket = "plain"
+}
+"""
+    _write(tmp_path, {"main.tf": text})
+    assert _where(_run(tmp_path, assume_complete=True)) == [("main.tf", 8, 1, "TFA006")]

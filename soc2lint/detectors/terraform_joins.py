@@ -147,7 +147,10 @@ def _parent_fact(check: str, resource: Any, base: Route) -> Iterator[Hit]:
     body = resource.body
     if check == "versioning":  # the legacy inline `versioning { enabled = ... }`
         blocks = _blocks(body, "versioning")
-        if blocks:
+        present, locked = _attr(body, "object_lock_enabled")
+        if present and _truthy(locked):
+            fact["inline"] = "on"  # S3 enables versioning on a bucket created with Object Lock
+        elif blocks:
             block = blocks[0]
             if _unknown(block):
                 fact["inline"] = "unknown"
