@@ -17,7 +17,7 @@ from pathlib import Path
 import git
 import pytest
 
-from soc2lint.secrets.lines import deployment_config, lowered
+from soc2lint.secrets.lines import application_code, deployment_config, lowered
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]
@@ -105,10 +105,10 @@ def test_configuration_and_deployment_files_are_config(path: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["app/views.py", "src/server/login.js", "package.json", "src/components/Login.vue", "main.go"],
+    ["app/views.py", "src/server/login.js", "src/components/Login.vue", "main.go", "web/a.html"],
 )
 def test_application_code_lowers_weak_evidence_only(path: str) -> None:
-    assert not deployment_config(path)
+    assert application_code(path) and not deployment_config(path)
     for kind in (
         "Secret Keyword",
         "Base64 High Entropy String",
@@ -119,6 +119,17 @@ def test_application_code_lowers_weak_evidence_only(path: str) -> None:
         assert judged is not None and judged.scope == "application code" and judged.evidence
     for kind in ("AWS Access Key", "GitHub Token", "Private Key", "JSON Web Token"):
         assert lowered(path, kind) is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["cloud/heroku.json", ".idea/WebServers.xml", "data/logins.json", "scripts/deploy.sh", "run"],
+)
+def test_data_files_and_scripts_keep_the_rule_severity(path: str) -> None:
+    """Credential stores, IDE and tool settings, deploy scripts: not application code."""
+    assert not application_code(path)
+    assert lowered(path, "Secret Keyword") is None
+    assert lowered(path, "Base64 High Entropy String") is None
 
 
 def test_tests_and_docs_lower_all_but_provider_keys() -> None:
@@ -144,6 +155,7 @@ def test_sec001_weak_evidence_is_medium_in_application_code_high_in_config(
     )
     write("app/client.py", f'KEY = "{_aws()}"\nTOKEN = "{_jwt()}"\n')
     write("app/keys.py", 'KEY = """\n' + _pem() + '"""\n')
+    write("cloud/heroku.json", f'{{"api_key": "{_token(24)}"}}\n')  # data, not code
     found = _findings(run, tmp_path)
     assert _judged(found) == {
         ("app/views.py", 1): ("medium", "application code"),
@@ -153,6 +165,7 @@ def test_sec001_weak_evidence_is_medium_in_application_code_high_in_config(
         ("app/client.py", 1): ("critical", None),  # a provider's format
         ("app/client.py", 2): ("critical", None),  # a JWT with a signature
         ("app/keys.py", 2): ("critical", None),  # a private key's body
+        ("cloud/heroku.json", 1): ("critical", None),
     }
     weak = next(f for f in found if f["path"] == "app/views.py")
     assert weak["properties"]["evidence"] == "weak"

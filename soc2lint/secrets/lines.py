@@ -1021,6 +1021,68 @@ def deployment_config(path: str) -> bool:
     return any(p in _CONFIG_DIRS for p in parts[:-1])
 
 
+# Source code in a programming or markup language, where a password-named name or a random
+# string is most often something else (a route, a label, a binding, a digest). Data and config
+# formats (JSON, XML, YAML, INI...), shell scripts and files of no known type are not: a
+# credential there is most often one (credential stores, IDE and tool settings, deploy scripts).
+_SOURCE_SUFFIXES = (
+    ".py",
+    ".pyi",
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".jsx",
+    ".ts",
+    ".mts",
+    ".cts",
+    ".tsx",
+    ".vue",
+    ".svelte",
+    ".go",
+    ".rb",
+    ".java",
+    ".kt",
+    ".kts",
+    ".scala",
+    ".groovy",
+    ".cs",
+    ".fs",
+    ".vb",
+    ".php",
+    ".rs",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".hpp",
+    ".m",
+    ".mm",
+    ".swift",
+    ".dart",
+    ".ex",
+    ".exs",
+    ".erl",
+    ".clj",
+    ".lua",
+    ".pl",
+    ".pm",
+    ".r",
+    ".jl",
+    ".html",
+    ".htm",
+    ".erb",
+    ".hbs",
+    ".ejs",
+    ".astro",
+)
+
+
+def application_code(path: str) -> bool:
+    """Source code of the application: a source file (`_SOURCE_SUFFIXES`) that is no config
+    module and lies under no config or deployment directory (`deployment_config`)."""
+    return path.lower().endswith(_SOURCE_SUFFIXES) and not deployment_config(path)
+
+
 @dataclass(frozen=True)
 class Lowered:
     """Why a finding is reported below its rule's severity: where it is (`scope`: test code,
@@ -1035,14 +1097,15 @@ def lowered(path: str, kind: str) -> Lowered | None:
     """The one judgement SEC001 and SEC002 share (SEC002 by the path a secret entered at):
     None keeps the rule's severity. Provider-format keys keep it anywhere; any other detection
     in tests, docs or vendored code is lowered; weak evidence (a keyword, randomness, a URL
-    password) is lowered outside configuration and deployment files as well."""
+    password) is lowered in application source code as well (`application_code`): not in
+    configuration, deployment, data files or scripts."""
     if provider_format(kind) or kind in NOT_CREDENTIALS:
         return None
     scope = code_scope(path)
     if scope:
         return Lowered(scope)
     evidence = _WEAK_EVIDENCE.get(kind)
-    if evidence and not deployment_config(path):
+    if evidence and application_code(path):
         return Lowered("application code", evidence)
     return None
 
