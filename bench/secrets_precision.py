@@ -5,6 +5,14 @@ sample to label by hand, and precision from the labels (issue 12).
     python bench/secrets_precision.py bench/secrets-tuning.txt --sample 40 --seed 1 \\
         --labels bench/secrets-labels-tuning.json                         # + sample / precision
     ... --sample-high 20     # + a seeded sample of the critical and high findings alone
+    ... --labels FILE --fixed    # the labelled findings again, judged by today's scan
+
+`--fixed` draws nothing and writes nothing: it looks each labelled finding up in the current
+scan (by identity) and counts it where it is now (its current severity; dropped when the scan
+no longer reports it). A change that only removes findings or lowers their severity leaves
+the labelled draws uniform samples of what remains (a uniform sample of a set, restricted to a
+subset, is a uniform sample of the subset), so these are precision figures of the new scan
+on the same labels, with smaller samples.
 
 What a user sees first is the critical and high findings: their precision is printed apart from
 that of all findings (tests, docs and vendored code are reported at medium). The critical+high
@@ -94,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--sample-high", type=int, default=0)
     ap.add_argument("--labels", type=Path)
+    ap.add_argument("--fixed", action="store_true")
     args = ap.parse_args(argv)
     everything: list[dict] = []
     for name, _repo, commit in corpus(args.listing):
@@ -107,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     per_rule = collections.Counter(f["rule"] for f in everything)
     per_severity = collections.Counter(f["severity"] for f in everything)
     print("total:", dict(sorted(per_rule.items())), dict(sorted(per_severity.items())))
+    if args.fixed:
+        return fixed(everything, json.loads(args.labels.read_text()))
     if not args.sample:
         return 0
     draw = random.Random(args.seed)
@@ -146,6 +157,48 @@ def main(argv: list[str] | None = None) -> int:
     unlabelled = sum(r["verdict"] not in ("tp", "fp") for r in rows)
     if unlabelled:
         print(f"{unlabelled} sampled findings still to label in {args.labels}")
+    return 0
+
+
+def fixed(everything: list[dict], labels: list[dict]) -> int:
+    """Precision of the current scan on the findings labelled earlier (see `--fixed`)."""
+    now = {key(f): f for f in everything}
+    kept = [{**x, "now": now[key(x)]["severity"]} for x in labels if key(x) in now]
+    gone = len(labels) - len(kept)
+    was_high = [x for x in labels if x["severity"] in HIGH]
+    moves = collections.Counter(
+        (x["severity"], now[key(x)]["severity"] if key(x) in now else "gone", x["verdict"])
+        for x in labels
+    )
+    print(f"labelled {len(labels)}: {len(kept)} still reported, {gone} no longer")
+    for (before, after, verdict), n in sorted(moves.items()):
+        print(f"  {before} -> {after}, {verdict}: {n}")
+    groups = {
+        "all (the 'all' draw, still reported)": [
+            x for x in kept if x.get("sample") == "all" and x["verdict"] in ("tp", "fp")
+        ],
+        "critical+high (both draws, critical or high now)": [
+            x for x in kept if x["now"] in HIGH and x["verdict"] in ("tp", "fp")
+        ],
+        "critical+high before (both draws)": [x for x in was_high if x["verdict"] in ("tp", "fp")],
+    }
+    for label, part in groups.items():
+        tp = sum(x["verdict"] == "tp" for x in part)
+        share = f" = {tp / len(part):.0%}" if part else ""
+        print(f"precision {label}: {tp}/{len(part)}{share}")
+    real_lowered = [
+        x
+        for x in labels
+        if x["verdict"] == "tp"
+        and x["severity"] in HIGH
+        and (key(x) not in now or now[key(x)]["severity"] not in HIGH)
+    ]
+    for x in real_lowered:
+        after = now[key(x)]["severity"] if key(x) in now else "gone"
+        print(
+            f"  real, no longer critical/high: {x['repo']} {x['rule']} {x['path']}:{x['line']}"
+            f" {x['type']} -> {after} ({x.get('reason', '')})"
+        )
     return 0
 
 
