@@ -5,12 +5,12 @@ asserted on: findings are compared by (rule, path, line, column, type) and finge
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
 from pathlib import Path
 
 import git
+from snippets import secret_findings
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]
@@ -36,13 +36,7 @@ def _pem(kind: str = "RSA") -> str:
     return f"-----BEGIN {kind} PRIVATE KEY-----\n{body}\n-----END {kind} PRIVATE KEY-----\n"
 
 
-def _findings(run: Run, root: Path, select: str = "SEC001", history: bool = False) -> list[dict]:
-    argv = [str(root), "--select", select, "--format", "json", "--fail-on", "never"]
-    if not history:
-        argv.append("--no-history")
-    code, out, err = run(*argv)
-    assert code == 0, err
-    return list(json.loads(out)["findings"])
+_findings = secret_findings
 
 
 def _where(findings: list[dict]) -> list[tuple[str, str, int, int, str]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import git
 import pytest
+from snippets import secret_findings
 
 from soc2lint.secrets.lines import application_code, deployment_config, lowered
 
@@ -51,13 +52,7 @@ def _jwt() -> str:
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{_token(43)}"
 
 
-def _findings(run: Run, root: Path, select: str = "SEC001", history: bool = False) -> list[dict]:
-    argv = [str(root), "--select", select, "--format", "json", "--fail-on", "never"]
-    if not history:
-        argv.append("--no-history")
-    code, out, err = run(*argv)
-    assert code == 0, err
-    return list(json.loads(out)["findings"])
+_findings = secret_findings
 
 
 def _judged(findings: list[dict]) -> dict[tuple[str, int], tuple[str, str | None]]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import git
+from snippets import secret_findings
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]
@@ -36,13 +37,7 @@ def _jwt(claims: dict[str, object]) -> str:
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{_token(43)}"
 
 
-def _findings(run: Run, root: Path, select: str = "SEC001", history: bool = False) -> list[dict]:
-    argv = [str(root), "--select", select, "--format", "json", "--fail-on", "never"]
-    if not history:
-        argv.append("--no-history")
-    code, out, err = run(*argv)
-    assert code == 0, err
-    return list(json.loads(out)["findings"])
+_findings = secret_findings
 
 
 def _where(findings: list[dict]) -> list[tuple[str, int, int, str, str]]:
