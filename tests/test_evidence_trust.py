@@ -377,6 +377,30 @@ def test_the_text_summary_tells_a_compliant_repository_from_an_empty_one(
     assert not any(x.startswith("Controls evaluated: ") and "passed: " in x for x in lines)
 
 
+@pytest.mark.parametrize("files", [1, 210])  # 210 with -j 2: the forked workers' path
+def test_yaml_holding_no_kubernetes_object_judges_no_kubernetes_rule(
+    run: Run, tmp_path: Path, files: int
+) -> None:
+    """Any YAML file made the KUB/ARGO/FLUX rules count as having judged, so a repository
+    without one manifest showed CC6.7 as passed. A target that accepted no document judged
+    nothing: its controls are not evaluated; one object among the files changes that."""
+    for i in range(files):
+        (tmp_path / f"settings-{i}.yaml").write_text(f"name: shop-{i}\nreplicas: 3\n")
+
+    def controls() -> dict[str, Any]:
+        code, out, err = run("--no-history", "-j", "2", "--format", "json", str(tmp_path))
+        assert code == 0, err
+        return dict(json.loads(out)["summary"]["controls"])
+
+    before = controls()
+    assert "CC6.7" not in before["passed"] and "CC6.7" in before["not_evaluated"]
+    (tmp_path / "settings-0.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop\ndata:\n  mode: fast\n"
+    )
+    after = controls()
+    assert "CC6.7" in after["passed"] and "CC6.7" not in after["not_evaluated"]
+
+
 def test_explicitly_selected_is_id_name_or_whole_family_prefix() -> None:
     from soc2lint.formats.github import explicitly_selected
     from soc2lint.language.load import builtin_rules_dir, load_rules

@@ -94,6 +94,9 @@ class DocumentScanner:
         from soc2lint.detectors import DETECTORS
 
         self.config = config
+        # ids of the targets that accepted a document (a Kubernetes object among all YAML): a
+        # rule whose target accepted none had nothing to judge, which is no pass
+        self.accepted_targets: set[int] = set()
         self.engine_rules = {r.detector: r for r in rules if r.detector in ENGINE_DETECTORS}
         self.doc_rules = [r for r in rules if r.detector not in ENGINE_DETECTORS]
         self.context = DetectorContext(root)
@@ -237,6 +240,7 @@ class DocumentScanner:
                             continue
                 for hit in self.hits(rule, doc, memo, path):
                     findings.append(self._hit_finding(rule, parsed, doc, hit))
+            self.accepted_targets.update(key for key, ok in accepted.items() if ok)
 
     def hits(
         self, rule: Rule, doc: Document, memo: dict[Any, Any], path: str = ""

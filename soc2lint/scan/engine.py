@@ -59,7 +59,8 @@ def scan(
         jobs = default_jobs() if worth_forking(others, rules) else 1
     if jobs > 1 and len(others) >= MIN_FILES:
         _prepare(rules)  # once here, not once per forked worker
-    findings, files = scan_all(others, scanner.scan_artifact, rules, jobs)
+    findings, files, accepted = scan_all(others, scanner.scan_artifact, rules, jobs)
+    accepted |= scanner.accepted_targets
     options = {
         "evidence_required": evidence_required,
         "evidence_scope": evidence_scope,
@@ -96,6 +97,16 @@ def scan(
     ]
     if not kinds:  # not a file: parse errors and the like had nothing to look at
         idle += [r.id for r in scanner.engine_rules.values()]
+    # a target that picks its documents among a generic kind (Kubernetes objects among all
+    # YAML and JSON) judged nothing when it accepted none: its rules are idle too, never passed
+    picky = {n for n, t in known.items() if t.accepts is not None and not t.kinds & deferred}
+    idle += [
+        r.id
+        for r in scanner.doc_rules
+        if r.id not in idle
+        and r.targets
+        and all(t in picky and id(known[t]) not in accepted for t in r.targets)
+    ]
     from soc2lint.formats.registry import formats
 
     missing: set[str] = set()

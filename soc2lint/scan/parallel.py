@@ -63,7 +63,7 @@ def _plain(finding: Finding) -> tuple[Any, ...]:
     )
 
 
-def _chunk(artifacts: Sequence[Artifact]) -> tuple[list[tuple[Any, ...]], int]:
+def _chunk(artifacts: Sequence[Artifact]) -> tuple[list[tuple[Any, ...]], int, set[int]]:
     assert _WORK is not None
     out: list[tuple[Any, ...]] = []
     parsed = 0
@@ -71,13 +71,16 @@ def _chunk(artifacts: Sequence[Artifact]) -> tuple[list[tuple[Any, ...]], int]:
         findings, was_parsed = _WORK(artifact)
         parsed += was_parsed
         out.extend(_plain(f) for f in findings)
-    return out, parsed
+    # the targets that accepted a document in this worker (ids hold across fork)
+    accepted: set[int] = getattr(getattr(_WORK, "__self__", None), "accepted_targets", set())
+    return out, parsed, set(accepted)
 
 
 def scan_all(
     artifacts: Sequence[Artifact], scan_one: ScanOne, rules: Sequence[Rule], jobs: int
-) -> tuple[list[Finding], int]:
-    """(findings, number of files parsed) for every artifact, in parallel where worth it."""
+) -> tuple[list[Finding], int, set[int]]:
+    """(findings, number of files parsed, ids of the targets the workers saw accept a document)
+    for every artifact, in parallel where worth it; in one process the scanner keeps the last."""
     if jobs <= 1 or len(artifacts) < MIN_FILES or not sys.platform.startswith("linux"):
         findings: list[Finding] = []
         parsed = 0
@@ -85,7 +88,7 @@ def scan_all(
             produced, was_parsed = scan_one(artifact)
             findings.extend(produced)
             parsed += was_parsed
-        return findings, parsed
+        return findings, parsed, set()
 
     import multiprocessing
 
@@ -102,8 +105,10 @@ def scan_all(
     by_id = {r.id: r for r in rules}
     findings = []
     parsed = 0
-    for plain, count in parts:
+    accepted: set[int] = set()
+    for plain, count, seen in parts:
         parsed += count
+        accepted |= seen
         for rule_id, sev, location, message, identity, fp, suppression, props, fact in plain:
             findings.append(
                 Finding(
@@ -118,4 +123,4 @@ def scan_all(
                     fact,
                 )
             )
-    return findings, parsed
+    return findings, parsed, accepted
