@@ -534,7 +534,8 @@ _DUMMY_PASSWORDS = frozenset(
 
 
 # Words that mark a value still to be filled in (`POSTGRES_PASSWORD: fixme`, `change-me`,
-# `CHANGETHIS`), compared with the value's letters alone: no credential anywhere.
+# `<CHANGETHIS>`), compared without case, separators and brackets: no credential anywhere.
+# Digits and other characters still count: `todo1234` or `Changeme!2024` may be a password.
 _PLACEHOLDER_WORDS = frozenset(
     {
         "fixme",
@@ -561,7 +562,7 @@ def _placeholder(kind: str, value: str, line: str = "", filename: str = "") -> b
     if kind not in ("Secret Keyword", "Basic Auth Credentials"):
         return False
     word = value.lower().strip("'\"")
-    if re.sub(r"[^a-z]", "", word) in _PLACEHOLDER_WORDS:
+    if re.sub(r"[\s_.<>()\[\]{}-]", "", word) in _PLACEHOLDER_WORDS:
         return True  # `FIXME`, `change-me`, `<changethis>`: a slot to fill, anywhere
     if word in _FIELD_WORDS or (word in _DUMMY_PASSWORDS and code_scope(filename)):
         return True
