@@ -133,3 +133,25 @@ resource "aws_iam_role" "this" {
     found = _findings(tmp_path, files)
     assert [f[3] for f in found] == ["TFA016"]
     assert found[0][0] in ("main.tf", "role/main.tf")
+
+
+def test_a_policy_with_an_unknown_part_leaves_the_rule_not_evaluated(tmp_path: Path) -> None:
+    """An IAM rule that could not decide a statement (its actions come from a variable without a
+    value) has no finding and is listed as not evaluated, so CC6.3 cannot read as passed; a
+    policy that is known and clean leaves it evaluated."""
+    rules = select_rules(RULES, select=["TFA012"])
+
+    def not_evaluated(text: str) -> tuple[str, ...]:
+        (tmp_path / "main.tf").write_text(text, encoding="utf-8")
+        result = scan(tmp_path, rules, Config(), today=dt.date(2026, 1, 1), jobs=1, history=False)
+        assert result.findings == ()
+        return result.not_evaluated
+
+    unknown = (
+        'variable "actions" {}\n'
+        'data "aws_iam_policy_document" "p" {\n'
+        '  statement {\n    actions   = var.actions\n    resources = ["*"]\n  }\n}\n'
+    )
+    assert not_evaluated(unknown) == ("TFA012",)
+    known = unknown.replace("var.actions", '["s3:GetObject"]')
+    assert not_evaluated(known) == ()

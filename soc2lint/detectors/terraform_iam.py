@@ -55,8 +55,36 @@ def _warn(where: Any, problem: str) -> None:
     print(f"{where.path}:{where.line + 1}:{where.column + 1}: {problem}", file=sys.stderr)
 
 
+def _undecided(params: Mapping[str, Any]) -> None:
+    """A policy left without a verdict for an unknown part: the rule is not evaluated there,
+    so its controls cannot read as passed (the engine's count, as for match rules)."""
+    from soc2lint.language.match import UNKNOWN_SKIPS
+
+    memo = params.get("_memo")
+    if isinstance(memo, dict):
+        memo[UNKNOWN_SKIPS] = memo.get(UNKNOWN_SKIPS, 0) + 1
+
+
+def _verdicts(statements: Any, predicate: Predicate, params: Mapping[str, Any]) -> Iterator[Any]:
+    """The statements the predicate holds for; an unknown answer (None) is counted, not a hit."""
+    undecided = False
+    for statement in statements:
+        verdict = predicate(statement)
+        if verdict is True:
+            yield statement
+        elif verdict is None:
+            undecided = True
+    if undecided:
+        _undecided(params)
+
+
 def _policy_hits(
-    route: tuple[str | int, ...], value: Any, predicate: Predicate, what: str, warn: bool
+    route: tuple[str | int, ...],
+    value: Any,
+    predicate: Predicate,
+    what: str,
+    warn: bool,
+    params: Mapping[str, Any],
 ) -> Iterator[Hit]:
     from soc2lint.terraform import iam
     from soc2lint.terraform.values import UNKNOWN
@@ -68,10 +96,10 @@ def _policy_hits(
             _warn(value.where, f"{what}: {exc}; not evaluated")
         return
     if isinstance(statements, iam.Unknown):
+        _undecided(params)
         return
-    for statement in statements:
-        if predicate(statement) is True:
-            yield Hit(route, "value", {"statement": _name(statement), "where": what})
+    for statement in _verdicts(statements, predicate, params):
+        yield Hit(route, "value", {"statement": _name(statement), "where": what})
 
 
 def _name(statement: Any) -> str:
@@ -82,7 +110,9 @@ def _name(statement: Any) -> str:
     return f"statement {statement.index + 1}"
 
 
-def _document_hits(resource: Any, predicate: Predicate, warn: bool) -> Iterator[Hit]:
+def _document_hits(
+    resource: Any, predicate: Predicate, warn: bool, params: Mapping[str, Any]
+) -> Iterator[Hit]:
     from soc2lint.terraform import iam
     from soc2lint.terraform.values import UNKNOWN
 
@@ -94,10 +124,9 @@ def _document_hits(resource: Any, predicate: Predicate, warn: bool) -> Iterator[
             _warn(resource.body.where, f"{resource.address}: {exc}; not evaluated")
         return
     if isinstance(statements, iam.Unknown):
+        _undecided(params)
         return
-    for statement in statements:
-        if predicate(statement) is not True:
-            continue
+    for statement in _verdicts(statements, predicate, params):
         if statement.index is not None:
             route = (*base, "statement", statement.index)
         else:
@@ -113,28 +142,32 @@ def _document_hits(resource: Any, predicate: Predicate, warn: bool) -> Iterator[
         yield Hit(route, "key", {"statement": _name(statement), "where": "policy document"})
 
 
-def _hits(doc: Document, predicate: Predicate, trust: bool, warn: bool) -> Iterator[Hit]:
+def _hits(
+    doc: Document, predicate: Predicate, trust: bool, warn: bool, params: Mapping[str, Any]
+) -> Iterator[Hit]:
     """The hits of one document; `warn`: this detector reports malformed identity policies
     (one of the three does, so that a bad policy is one line however many rules read it)."""
     resource = getattr(doc.data, "resource", None)
     if resource is None:
         return
     if resource.mode == "data" and resource.type == DOCUMENT:
-        yield from _document_hits(resource, predicate, warn and not trust)
+        yield from _document_hits(resource, predicate, warn and not trust, params)
         return
     if resource.mode != "resource":
         return
     base: tuple[str | int, ...] = ("resource", resource.type, resource.name)
     attrs = resource.body.attributes
     if resource.type in POLICY_RESOURCES and "policy" in attrs and not trust:
-        yield from _policy_hits((*base, "policy"), attrs["policy"], predicate, "policy", warn)
+        yield from _policy_hits(
+            (*base, "policy"), attrs["policy"], predicate, "policy", warn, params
+        )
     if resource.type != "aws_iam_role":
         return
     if trust:
         if "assume_role_policy" in attrs:
             route = (*base, "assume_role_policy")
             value = attrs["assume_role_policy"]
-            yield from _policy_hits(route, value, predicate, "trust policy", True)
+            yield from _policy_hits(route, value, predicate, "trust policy", True, params)
         return
     from soc2lint.terraform.config import Body
 
@@ -142,13 +175,13 @@ def _hits(doc: Document, predicate: Predicate, trust: bool, warn: bool) -> Itera
         if isinstance(block, Body) and "policy" in block.attributes:
             route = (*base, "inline_policy", i, "policy")
             value = block.attributes["policy"]
-            yield from _policy_hits(route, value, predicate, "inline policy", warn)
+            yield from _policy_hits(route, value, predicate, "inline policy", warn, params)
 
 
 def full_admin(doc: Document, params: Mapping[str, Any], context: Any) -> Iterator[Hit]:
     from soc2lint.terraform.iam import is_full_admin
 
-    return _hits(doc, is_full_admin, trust=False, warn=True)
+    return _hits(doc, is_full_admin, trust=False, warn=True, params=params)
 
 
 def wildcard_action(doc: Document, params: Mapping[str, Any], context: Any) -> Iterator[Hit]:
@@ -159,10 +192,10 @@ def wildcard_action(doc: Document, params: Mapping[str, Any], context: Any) -> I
             return False  # TFA012's
         return is_wildcard_action(statement)
 
-    return _hits(doc, wildcard_not_admin, trust=False, warn=False)
+    return _hits(doc, wildcard_not_admin, trust=False, warn=False, params=params)
 
 
 def trust_too_broad(doc: Document, params: Mapping[str, Any], context: Any) -> Iterator[Hit]:
     from soc2lint.terraform.iam import is_trust_too_broad
 
-    return _hits(doc, is_trust_too_broad, trust=True, warn=True)
+    return _hits(doc, is_trust_too_broad, trust=True, warn=True, params=params)

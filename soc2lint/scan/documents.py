@@ -255,7 +255,9 @@ class DocumentScanner:
         fn = self.detectors.get(rule.detector)
         if fn is None:
             fn = self.detectors[rule.detector] = detectors.load(rule.detector)
-        found = fn(doc, {**rule.with_, **rule.params, "_path": path}, self.context)
+        # `_memo`: the memo the rules of this document share, where a detector counts the
+        # candidates it left without a verdict for an unknown value (UNKNOWN_SKIPS), as matchers do
+        found = fn(doc, {**rule.with_, **rule.params, "_path": path, "_memo": memo}, self.context)
         if rule.refinement is None:
             return found
         from soc2lint.language.match import refine_hits, refinement_of
